@@ -1,0 +1,155 @@
+// Package accounts manages service accounts and their keys: creation,
+// archiving, secrets that are shown once and stored only as hashes, rotation,
+// and the credential check behind client authentication.
+package accounts
+
+import (
+	"context"
+	"time"
+)
+
+// Account is a service account: a non-human subject of one organization.
+type Account struct {
+	// ID is the internal, immutable identifier; keys and assignments refer
+	// to it. It is never shown to users, who see the client ID.
+	ID string
+	// OrgID is the organization the account belongs to.
+	OrgID string
+	// Name is the account's ID within its organization (see rbac.ValidID);
+	// the client ID is Name@OrgID.iam.
+	Name        string
+	DisplayName string
+	Description string
+	// System accounts are created by iamd itself and are immutable.
+	System bool
+	// ArchivedAt is set while the account is archived.
+	ArchivedAt time.Time
+	// AllowedScopes and AllowedAudiences bound what tokens may carry.
+	AllowedScopes    []string
+	AllowedAudiences []string
+	CreatedAt        time.Time
+	CreatedBy        string
+	UpdatedAt        time.Time
+	// LastUsedAt is the last successful authentication; zero if never.
+	LastUsedAt time.Time
+}
+
+// Status values of accounts and keys.
+const (
+	StatusActive   = "active"
+	StatusArchived = "archived"
+	StatusInactive = "inactive"
+	StatusExpired  = "expired"
+)
+
+// Status returns StatusActive or StatusArchived.
+func (a Account) Status() string {
+	if a.ArchivedAt.IsZero() {
+		return StatusActive
+	}
+	return StatusArchived
+}
+
+// Key kinds.
+const (
+	// KindSecret keys authenticate with client_secret_basic or
+	// client_secret_post.
+	KindSecret = "secret"
+)
+
+// Key is a credential of an account.
+type Key struct {
+	// ID is the key ID, embedded in the key's secret.
+	ID        string
+	AccountID string
+	Kind      string
+	Label     string
+	// SecretHash is the SHA-256 of the secret; the secret itself is never
+	// stored.
+	SecretHash []byte
+	// Active is false once the key was deactivated.
+	Active    bool
+	CreatedAt time.Time
+	CreatedBy string
+	// ExpiresAt is when the key stops working; zero for never.
+	ExpiresAt time.Time
+	// LastUsedAt is the key's last successful authentication; zero if never.
+	LastUsedAt time.Time
+}
+
+// Status returns StatusActive, StatusInactive or StatusExpired at now.
+func (k Key) Status(now time.Time) string {
+	switch {
+	case !k.Active:
+		return StatusInactive
+	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
+		return StatusExpired
+	}
+	return StatusActive
+}
+
+// Credential is a key together with its account, as loaded to authenticate
+// a client in one lookup.
+type Credential struct {
+	Key     Key
+	Account Account
+}
+
+// Usage records that a key authenticated successfully at At.
+type Usage struct {
+	KeyID     string
+	AccountID string
+	At        time.Time
+}
+
+// ListOptions select and page accounts. Accounts are ordered by
+// organization ID then name.
+type ListOptions struct {
+	// OrgID, if set, keeps accounts of that organization only.
+	OrgID string
+	// Status, if set, keeps StatusActive or StatusArchived accounts only.
+	Status string
+	// AfterOrgID and AfterName resume after that account.
+	AfterOrgID, AfterName string
+	// Limit caps the number of accounts returned; it must be positive.
+	Limit int
+}
+
+// Store persists accounts and keys.
+//
+// Methods return storage.ErrNotFound for a missing record and
+// storage.ErrConflict for a duplicate ID or a broken reference.
+type Store interface {
+	// CreateAccount stores a new account; ErrConflict if the name is taken
+	// in its organization or the organization does not exist.
+	CreateAccount(ctx context.Context, a Account) error
+	// GetAccount returns the account with that internal ID.
+	GetAccount(ctx context.Context, id string) (Account, error)
+	// GetAccountByName returns the account named name in orgID.
+	GetAccountByName(ctx context.Context, orgID, name string) (Account, error)
+	// ListAccounts returns the accounts opts selects, in order.
+	ListAccounts(ctx context.Context, opts ListOptions) ([]Account, error)
+	// UpdateAccount applies fn to the stored account in one transaction.
+	UpdateAccount(ctx context.Context, id string, fn func(Account) (Account, error)) error
+	// DeleteAccount removes the account, its keys and its assignments.
+	DeleteAccount(ctx context.Context, id string) error
+
+	// CreateKey stores a new key; ErrConflict if the ID is taken or the
+	// account does not exist.
+	CreateKey(ctx context.Context, k Key) error
+	// GetKey returns the key with that ID.
+	GetKey(ctx context.Context, id string) (Key, error)
+	// ListKeys returns the account's keys ordered by creation time then ID.
+	ListKeys(ctx context.Context, accountID string) ([]Key, error)
+	// UpdateKey applies fn to the stored key in one transaction.
+	UpdateKey(ctx context.Context, id string, fn func(Key) (Key, error)) error
+	// DeleteKey removes the key.
+	DeleteKey(ctx context.Context, id string) error
+
+	// GetCredential returns the key with that ID and its account in one
+	// indexed lookup.
+	GetCredential(ctx context.Context, keyID string) (Credential, error)
+	// RecordUsage moves last-used times of keys and their accounts forward
+	// (never backward) in one transaction. Unknown keys are skipped.
+	RecordUsage(ctx context.Context, uses []Usage) error
+}

@@ -1,0 +1,237 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+)
+
+// NewKey describes a key to create.
+type NewKey struct {
+	Label string
+	// ExpiresAt is when the key stops working; zero for never.
+	ExpiresAt time.Time
+}
+
+// CreateKey creates a secret key for the account and returns it with its
+// secret. The secret is not stored and cannot be retrieved again.
+func (s *Service) CreateKey(ctx context.Context, clientID string, in NewKey, by string) (Key, string, error) {
+	a, err := s.Get(ctx, clientID)
+	if err != nil {
+		return Key{}, "", err
+	}
+	var k Key
+	var secret string
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		k, secret, err = s.addKey(ctx, a, in, by)
+		return err
+	})
+	return k, secret, err
+}
+
+func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (Key, string, error) {
+	if err := rbac.CheckText("label", in.Label, MaxLabelLen, false); err != nil {
+		return Key{}, "", err
+	}
+	now := storage.Time(s.now())
+	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
+		return Key{}, "", storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	keys, err := s.store.ListKeys(ctx, a.ID)
+	if err != nil {
+		return Key{}, "", err
+	}
+	if len(keys) >= MaxKeys {
+		return Key{}, "", storage.Errorf(storage.ErrConflict, "account %q already has %d keys, the most allowed; delete one first", s.ids.Of(a), MaxKeys)
+	}
+	k := Key{
+		ID: newKeyID(), AccountID: a.ID, Kind: KindSecret, Label: in.Label, Active: true,
+		CreatedAt: now, CreatedBy: by, ExpiresAt: storage.Time(in.ExpiresAt),
+	}
+	secret, hash := newSecret(k.ID)
+	k.SecretHash = hash
+	if err := s.store.CreateKey(ctx, k); err != nil {
+		return Key{}, "", fmt.Errorf("create key: %w", err)
+	}
+	return k, secret, nil
+}
+
+// ListKeys returns the account's keys, oldest first.
+func (s *Service) ListKeys(ctx context.Context, clientID string) ([]Key, error) {
+	a, err := s.Get(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.store.ListKeys(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range keys {
+		s.usage.overlayKey(&keys[i])
+	}
+	return keys, nil
+}
+
+// GetKey returns the key with that ID and its account.
+func (s *Service) GetKey(ctx context.Context, keyID string) (Key, Account, error) {
+	c, err := s.store.GetCredential(ctx, keyID)
+	if err != nil {
+		return Key{}, Account{}, fmt.Errorf("key %q: %w", keyID, err)
+	}
+	s.usage.overlayKey(&c.Key)
+	s.usage.overlayAccount(&c.Account)
+	return c.Key, c.Account, nil
+}
+
+// SetKeyActive activates or deactivates a key. Deactivating every key of an
+// account disables it without archiving it.
+func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (Key, Account, error) {
+	var k Key
+	var a Account
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if k, a, err = s.GetKey(ctx, keyID); err != nil {
+			return err
+		}
+		if !active {
+			if err := s.keepActiveKey(ctx, a, keyID); err != nil {
+				return err
+			}
+		}
+		return s.store.UpdateKey(ctx, keyID, func(stored Key) (Key, error) {
+			if active && stored.Status(s.now()) == StatusExpired {
+				return stored, storage.Errorf(storage.ErrConflict, "key %q has expired and cannot be activated; create a new key", keyID)
+			}
+			stored.Active = active
+			k = stored
+			return stored, nil
+		})
+	})
+	if err != nil {
+		return Key{}, Account{}, err
+	}
+	s.usage.overlayKey(&k)
+	return k, a, nil
+}
+
+// DeleteKey deletes a key; clients using it are refused from then on.
+func (s *Service) DeleteKey(ctx context.Context, keyID string) error {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		_, a, err := s.GetKey(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		if err := s.keepActiveKey(ctx, a, keyID); err != nil {
+			return err
+		}
+		if err := s.store.DeleteKey(ctx, keyID); err != nil {
+			return fmt.Errorf("key %q: %w", keyID, err)
+		}
+		return nil
+	})
+}
+
+// Rotation describes a key rotation.
+type Rotation struct {
+	// Label of the new key; empty keeps the old key's label.
+	Label string
+	// ExpiresAt of the new key; zero for never.
+	ExpiresAt time.Time
+	// Grace keeps the old key working for this long; zero deactivates it
+	// at once.
+	Grace time.Duration
+}
+
+// RotateKey creates a new key for the account of keyID and retires keyID:
+// deactivated now, or set to expire after the grace period (earlier if it
+// was already due to). Both happen in one transaction.
+func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by string) (newKey Key, secret string, old Key, err error) {
+	if r.Grace < 0 {
+		return Key{}, "", Key{}, storage.Errorf(storage.ErrInvalid, "grace period must not be negative")
+	}
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		k, a, err := s.GetKey(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		if r.Label == "" {
+			r.Label = k.Label
+		}
+		if newKey, secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, by); err != nil {
+			return err
+		}
+		return s.store.UpdateKey(ctx, keyID, func(k Key) (Key, error) {
+			if r.Grace == 0 {
+				k.Active = false
+			} else if until := storage.Time(s.now().Add(r.Grace)); k.ExpiresAt.IsZero() || until.Before(k.ExpiresAt) {
+				k.ExpiresAt = until
+			}
+			old = k
+			return k, nil
+		})
+	})
+	if err != nil {
+		return Key{}, "", Key{}, err
+	}
+	s.usage.overlayKey(&old)
+	return newKey, secret, old, nil
+}
+
+// keepActiveKey refuses to take away the last active key of a system
+// account: without it the bootstrap admin would be locked out for good.
+func (s *Service) keepActiveKey(ctx context.Context, a Account, keyID string) error {
+	if !a.System {
+		return nil
+	}
+	keys, err := s.store.ListKeys(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for _, k := range keys {
+		if k.ID != keyID && k.Status(now) == StatusActive {
+			return nil
+		}
+	}
+	return storage.Errorf(storage.ErrConflict, "%q is a system account and must keep an active key; create another key first", s.ids.Of(a))
+}
+
+// ErrAuthentication is wrapped by Authenticate for every refused
+// credential. The message says why, for the server log only: clients must
+// not learn which part was wrong.
+var ErrAuthentication = errors.New("client authentication failed")
+
+// Authenticate checks a client ID and secret and returns the key and account
+// they belong to. It returns an error wrapping ErrAuthentication if the
+// secret is malformed, unknown or wrong, belongs to another client, the key
+// is inactive or expired, or the account is archived.
+func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Credential, error) {
+	keyID, ok := SecretKeyID(secret)
+	if !ok {
+		return Credential{}, fmt.Errorf("%w: malformed secret", ErrAuthentication)
+	}
+	c, err := s.store.GetCredential(ctx, keyID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Credential{}, fmt.Errorf("%w: unknown key %s", ErrAuthentication, keyID)
+	}
+	if err != nil {
+		return Credential{}, fmt.Errorf("load key %s: %w", keyID, err)
+	}
+	now := s.now()
+	switch {
+	case c.Key.Kind != KindSecret || !secretMatches(secret, c.Key.SecretHash):
+		return Credential{}, fmt.Errorf("%w: wrong secret for key %s", ErrAuthentication, keyID)
+	case s.ids.Of(c.Account) != clientID:
+		return Credential{}, fmt.Errorf("%w: key %s belongs to %s", ErrAuthentication, keyID, s.ids.Of(c.Account))
+	case c.Key.Status(now) != StatusActive:
+		return Credential{}, fmt.Errorf("%w: key %s is %s", ErrAuthentication, keyID, c.Key.Status(now))
+	case !c.Account.ArchivedAt.IsZero():
+		return Credential{}, fmt.Errorf("%w: account is archived", ErrAuthentication)
+	}
+	s.usage.Record(c.Key.ID, c.Account.ID, now)
+	return c, nil
+}

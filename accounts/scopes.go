@@ -1,0 +1,80 @@
+package accounts
+
+import (
+	"github.com/iamd/iamd/storage"
+)
+
+// Limits on allowed scopes and audiences of an account.
+const (
+	MaxScopes      = 100
+	MaxScopeLen    = 200
+	MaxAudiences   = 20
+	MaxAudienceLen = 500
+)
+
+// ValidScope reports whether s is a scope token of RFC 6749 §3.3:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func ValidScope(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidAudience reports whether s can be an audience: visible ASCII, no
+// spaces, since the audience request parameter is space-delimited.
+func ValidAudience(s string) bool {
+	if s == "" || len(s) > MaxAudienceLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckScopes returns a storage.ErrInvalid error unless scopes is a valid,
+// duplicate-free list of allowed scopes.
+func CheckScopes(scopes []string) error {
+	if len(scopes) > MaxScopes {
+		return storage.Errorf(storage.ErrInvalid, "at most %d allowed scopes", MaxScopes)
+	}
+	seen := make(map[string]bool, len(scopes))
+	for _, s := range scopes {
+		if !ValidScope(s) || len(s) > MaxScopeLen {
+			return storage.Errorf(storage.ErrInvalid, "scope %q: must be 1 to %d visible ASCII characters other than \" and \\ (RFC 6749 section 3.3)", s, MaxScopeLen)
+		}
+		if seen[s] {
+			return storage.Errorf(storage.ErrInvalid, "scope %q listed twice", s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// CheckAudiences returns a storage.ErrInvalid error unless audiences is a
+// valid, duplicate-free list of allowed audiences.
+func CheckAudiences(audiences []string) error {
+	if len(audiences) > MaxAudiences {
+		return storage.Errorf(storage.ErrInvalid, "at most %d allowed audiences", MaxAudiences)
+	}
+	seen := make(map[string]bool, len(audiences))
+	for _, a := range audiences {
+		if !ValidAudience(a) {
+			return storage.Errorf(storage.ErrInvalid, "audience %q: must be 1 to %d visible ASCII characters without spaces", a, MaxAudienceLen)
+		}
+		if seen[a] {
+			return storage.Errorf(storage.ErrInvalid, "audience %q listed twice", a)
+		}
+		seen[a] = true
+	}
+	return nil
+}

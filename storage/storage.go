@@ -1,0 +1,64 @@
+// Package storage holds what the domain packages and every storage backend
+// share: the sentinel errors callers branch on and the transaction contract.
+//
+// The records and store interfaces belong to the domain packages that use
+// them (accounts.Store, rbac.Store, oauth.KeyStore); the backends in
+// storage/sqlite and storage/postgres implement all of them, and
+// storage/storagetest is the conformance suite both must pass.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+var (
+	// ErrNotFound is returned when the requested record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is returned when a write would break a uniqueness or
+	// reference constraint: a duplicate ID, or deleting a record that others
+	// still point to.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid is wrapped by domain packages when input breaks a rule; the
+	// wrapping message says which and is safe to show to the caller.
+	ErrInvalid = errors.New("invalid input")
+	// ErrForbidden is wrapped by domain packages when an operation is never
+	// allowed on its target, such as changing a system account.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// Transactor runs several store calls atomically.
+//
+// InTx calls fn with a context that carries the transaction: every store
+// call made with that context joins it. If fn returns an error the
+// transaction is rolled back and the error returned unchanged; otherwise it
+// is committed. A nested InTx joins the outer transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Time returns t as every backend stores it: UTC, millisecond precision.
+// Backends round-trip exactly this value.
+func Time(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// Errorf returns an error that wraps kind (one of the sentinels above) and
+// reads as the formatted message alone. Domain packages use it for errors
+// whose text is meant for the caller.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
