@@ -1,0 +1,227 @@
+package oauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/iamd/iamd/accounts"
+)
+
+// client is an authenticated service account as fosite sees it.
+type client struct {
+	id        string
+	cred      accounts.Credential
+	audiences []string
+}
+
+func (c *client) GetID() string                      { return c.id }
+func (c *client) GetHashedSecret() []byte            { return nil }
+func (c *client) GetRedirectURIs() []string          { return nil }
+func (c *client) GetGrantTypes() fosite.Arguments    { return fosite.Arguments{GrantClientCredentials} }
+func (c *client) GetResponseTypes() fosite.Arguments { return nil }
+func (c *client) GetScopes() fosite.Arguments        { return c.cred.Account.AllowedScopes }
+func (c *client) IsPublic() bool                     { return false }
+func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
+
+type clientAddrKey struct{}
+
+// authenticateClient is fosite's ClientAuthenticationStrategy: it supports
+// client_secret_basic and client_secret_post (RFC 6749 §2.3.1), checks the
+// secret with one indexed lookup, and throttles failures.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
+	addr, _ := ctx.Value(clientAddrKey{}).(string)
+	now := s.now()
+	id, secret, err := credentials(r.Header.Get("Authorization"), form)
+	if err == nil {
+		if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
+			err = errBadCredentials
+		}
+	}
+	if err != nil {
+		// Not even well-formed: count it against the address only, so
+		// made-up client IDs cannot fill the per-client table.
+		if wait := s.throttle.Wait("", addr, now); wait > 0 {
+			return nil, throttled(wait)
+		}
+		s.throttle.Fail("", addr, now)
+		return nil, err
+	}
+	if wait := s.throttle.Wait(id, addr, now); wait > 0 {
+		return nil, throttled(wait)
+	}
+	cred, err := s.accounts.Authenticate(ctx, id, secret)
+	if errors.Is(err, accounts.ErrAuthentication) {
+		s.throttle.Fail(id, addr, now)
+		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
+		return nil, errBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	aud := append(slices.Clip(cred.Account.AllowedAudiences), s.cfg.DefaultAudience)
+	return &client{id: id, cred: cred, audiences: aud}, nil
+}
+
+// errBadCredentials is the one answer for every refused credential, so a
+// client cannot tell an unknown account from a wrong or disabled key.
+var errBadCredentials = InvalidClient("Client authentication failed.")
+
+func throttled(wait time.Duration) *Error {
+	secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
+	return &Error{
+		Code:        CodeInvalidClient,
+		Description: fmt.Sprintf("Too many failed client authentications; retry in %d seconds.", int(secs/time.Second)),
+		Status:      http.StatusTooManyRequests,
+		RetryAfter:  secs,
+	}
+}
+
+// credentials extracts the client ID and secret from HTTP Basic
+// (client_secret_basic) or the body (client_secret_post). RFC 6749 §2.3
+// forbids using both in one request.
+func credentials(authorization string, form url.Values) (id, secret string, err error) {
+	postID := form.Get("client_id")
+	if authorization != "" {
+		if form.Has("client_secret") {
+			return "", "", InvalidRequest("Use one client authentication method: HTTP Basic or client_secret in the body, not both.")
+		}
+		scheme, param, _ := strings.Cut(authorization, " ")
+		if !strings.EqualFold(scheme, "Basic") {
+			return "", "", InvalidClient("Unsupported authentication scheme; use HTTP Basic (client_secret_basic) or client_secret_post.")
+		}
+		malformed := InvalidClient("Malformed HTTP Basic credentials.")
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(param))
+		if err != nil {
+			return "", "", malformed
+		}
+		user, pass, ok := strings.Cut(string(raw), ":")
+		if !ok {
+			return "", "", malformed
+		}
+		// RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+		if id, err = url.QueryUnescape(user); err != nil {
+			return "", "", malformed
+		}
+		if secret, err = url.QueryUnescape(pass); err != nil || id == "" || secret == "" {
+			return "", "", malformed
+		}
+		if postID != "" && postID != id {
+			return "", "", InvalidRequest("client_id in the body does not match the HTTP Basic user.")
+		}
+		return id, secret, nil
+	}
+	secret = form.Get("client_secret")
+	switch {
+	case postID == "" && secret == "":
+		return "", "", InvalidClient("Client authentication required: use HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).")
+	case postID == "" || secret == "":
+		return "", "", InvalidClient("Both client_id and client_secret are required.")
+	}
+	return postID, secret, nil
+}
+
+// matchAudience is fosite's audience strategy: every requested audience
+// must be allowed for the account, else invalid_target (RFC 8707 §2).
+func matchAudience(allowed, requested []string) error {
+	for _, a := range requested {
+		if !slices.Contains(allowed, a) {
+			return invalidTarget(fmt.Sprintf("The audience or resource '%s' is not allowed for this client.", description(a)))
+		}
+	}
+	return nil
+}
+
+// resourceIndicators adds the RFC 8707 resource parameters to the requested
+// audience, which fosite then checks against the account's.
+type resourceIndicators struct{}
+
+func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
+	resources := ar.GetRequestForm()["resource"]
+	if len(resources) == 0 {
+		return nil
+	}
+	aud := ar.GetRequestedAudience()
+	for _, r := range resources {
+		// RFC 8707 §2: an absolute URI without a fragment.
+		u, err := url.Parse(r)
+		if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") {
+			return invalidTarget(fmt.Sprintf("The resource '%s' is not an absolute URI without a fragment.", description(r)))
+		}
+		if !slices.Contains(aud, r) {
+			aud = append(aud, r)
+		}
+	}
+	ar.SetRequestedAudience(aud)
+	return nil
+}
+
+func (resourceIndicators) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
+	return fosite.ErrUnknownRequest
+}
+func (resourceIndicators) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool {
+	return false
+}
+func (resourceIndicators) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
+}
+
+// grantRequested grants what fosite validated. Without a scope parameter the
+// account's allowed scopes are granted (RFC 6749 §3.3 lets the server pick a
+// default); without an audience or resource, the default audience
+// (RFC 9068 §3).
+type grantRequested struct{ s *Server }
+
+func (g grantRequested) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
+	scopes := ar.GetRequestedScopes()
+	if len(scopes) == 0 {
+		scopes = ar.GetClient().GetScopes()
+	}
+	for _, sc := range scopes {
+		ar.GrantScope(sc)
+	}
+	aud := ar.GetRequestedAudience()
+	if len(aud) == 0 {
+		aud = fosite.Arguments{g.s.cfg.DefaultAudience}
+	}
+	for _, a := range aud {
+		ar.GrantAudience(a)
+	}
+	return nil
+}
+
+func (grantRequested) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
+	return fosite.ErrUnknownRequest
+}
+func (grantRequested) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
+func (grantRequested) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
+}
+
+// unsupportedGrant answers unsupported_grant_type for every other grant,
+// where fosite alone would answer a bare invalid_request.
+type unsupportedGrant struct{}
+
+func (unsupportedGrant) HandleTokenEndpointRequest(context.Context, fosite.AccessRequester) error {
+	return &Error{
+		Code:        CodeUnsupportedGrantType,
+		Description: "Only the client_credentials grant type is supported.",
+		Status:      http.StatusBadRequest,
+	}
+}
+func (unsupportedGrant) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
+	return fosite.ErrUnknownRequest
+}
+func (unsupportedGrant) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return true }
+func (unsupportedGrant) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+	return !ar.GetGrantTypes().ExactOne(GrantClientCredentials)
+}

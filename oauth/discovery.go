@@ -1,0 +1,28 @@
+package oauth
+
+import "strings"
+
+// Metadata is the authorization server metadata of RFC 8414 §2, also served
+// as /.well-known/openid-configuration for clients that only look there.
+type Metadata struct {
+	Issuer                            string   `json:"issuer"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	// ResponseTypesSupported is empty: iamd has no authorization endpoint.
+	ResponseTypesSupported []string `json:"response_types_supported"`
+}
+
+// Metadata returns the server's metadata.
+func (s *Server) Metadata() Metadata {
+	base := strings.TrimRight(s.cfg.Issuer, "/")
+	return Metadata{
+		Issuer:                            s.cfg.Issuer,
+		TokenEndpoint:                     base + TokenPath,
+		JWKSURI:                           base + JWKSPath,
+		GrantTypesSupported:               []string{GrantClientCredentials},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		ResponseTypesSupported:            []string{},
+	}
+}

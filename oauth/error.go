@@ -1,0 +1,87 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+)
+
+// Error is an OAuth 2.0 error response (RFC 6749 §5.2). Its description is
+// written for the client and never carries internal details.
+type Error struct {
+	// Code is the "error" member, such as invalid_client.
+	Code string
+	// Description is the "error_description" member.
+	Description string
+	// Status is the HTTP status code.
+	Status int
+	// RetryAfter, if positive, is sent in a Retry-After header.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+// Error codes of RFC 6749 §5.2 and RFC 8707 §2.
+const (
+	CodeInvalidRequest       = "invalid_request"
+	CodeInvalidClient        = "invalid_client"
+	CodeInvalidScope         = "invalid_scope"
+	CodeInvalidTarget        = "invalid_target"
+	CodeUnsupportedGrantType = "unsupported_grant_type"
+	CodeServerError          = "server_error"
+)
+
+// InvalidRequest returns an invalid_request error.
+func InvalidRequest(description string) *Error {
+	return &Error{Code: CodeInvalidRequest, Description: description, Status: http.StatusBadRequest}
+}
+
+// InvalidClient returns an invalid_client error. RFC 6749 §5.2 requires 401
+// when the client tried HTTP Basic; iamd answers 401 for every client
+// authentication failure, with a WWW-Authenticate challenge.
+func InvalidClient(description string) *Error {
+	return &Error{Code: CodeInvalidClient, Description: description, Status: http.StatusUnauthorized}
+}
+
+func invalidTarget(description string) *Error {
+	return &Error{Code: CodeInvalidTarget, Description: description, Status: http.StatusBadRequest}
+}
+
+var errServer = &Error{Code: CodeServerError, Description: "The server could not issue a token; try again later.", Status: http.StatusInternalServerError}
+
+// toError turns what fosite or our handlers returned into an *Error.
+// internal reports whether err is not a protocol error and must be logged.
+func toError(err error) (e *Error, internal bool) {
+	if errors.As(err, &e) {
+		return e, false
+	}
+	var fe *fosite.RFC6749Error
+	if !errors.As(err, &fe) || fe.CodeField >= 500 {
+		return errServer, true
+	}
+	desc := fe.DescriptionField
+	// fosite's hints are precise ("Request parameter 'grant_type' is
+	// missing") except for the catch-all ones written for other flows.
+	if fe.HintField != "" && fe.HintField != fosite.ErrInvalidRequest.HintField &&
+		fe.HintField != fosite.ErrUnauthorizedClient.HintField {
+		desc = fe.HintField
+	}
+	return &Error{Code: fe.ErrorField, Description: description(desc), Status: fe.CodeField}, false
+}
+
+// description keeps only the characters RFC 6749 §5.2 allows in
+// error_description: %x20-21 / %x23-5B / %x5D-7E.
+func description(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == '\\' || r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,231 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/iamd/iamd/storage"
+)
+
+// KeySet holds the signing keys in memory: it signs with the current key,
+// serves the JWKS and looks up keys for verification. Refresh reloads it from
+// the store; Run does so periodically so that every instance picks up keys
+// another one rotated in.
+type KeySet struct {
+	store     KeyStore
+	master    *MasterKey
+	retention time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+
+	mu      sync.RWMutex
+	keys    []*signer // ordered by ActivatesAt
+	jwks    []byte
+	etag    string
+}
+
+// NewKeySet returns an empty key set; call Refresh before use. retention is
+// how long a retired key stays published: the longest token lifetime plus
+// allowed clock skew.
+func NewKeySet(store KeyStore, master *MasterKey, retention time.Duration, now func() time.Time, log *slog.Logger) *KeySet {
+	return &KeySet{store: store, master: master, retention: retention, now: now, log: log}
+}
+
+// ErrNoSigningKey is returned while no signing key has activated.
+var ErrNoSigningKey = errors.New("no active signing key (run iamd init)")
+
+// Refresh reloads the keys from the store and recomputes the JWKS.
+func (ks *KeySet) Refresh(ctx context.Context) error {
+	stored, err := ks.store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	ks.mu.RLock()
+	loaded := make(map[string]*signer, len(ks.keys))
+	for _, k := range ks.keys {
+		loaded[k.ID] = k
+	}
+	ks.mu.RUnlock()
+
+	keys := make([]*signer, 0, len(stored))
+	for _, k := range stored {
+		s, ok := loaded[k.ID]
+		if !ok {
+			if s, err = openSigningKey(k, ks.master); err != nil {
+				return err
+			}
+		}
+		keys = append(keys, s)
+	}
+	ks.mu.Lock()
+	ks.keys = keys
+	ks.computeJWKS(ks.now())
+	ks.mu.Unlock()
+	return nil
+}
+
+// computeJWKS must be called with mu held for writing.
+func (ks *KeySet) computeJWKS(now time.Time) {
+	records := ks.records()
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	for i, k := range ks.keys {
+		if published(records, i, now, ks.retention) {
+			set.Keys = append(set.Keys, k.public)
+		}
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		panic(err) // public keys always marshal
+	}
+	ks.jwks, ks.etag = b, sha256Tag(b)
+}
+
+func (ks *KeySet) records() []SigningKey {
+	out := make([]SigningKey, len(ks.keys))
+	for i, k := range ks.keys {
+		out[i] = k.SigningKey
+	}
+	return out
+}
+
+// Run refreshes the set every interval until ctx is done.
+func (ks *KeySet) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := ks.Refresh(ctx); err != nil && ctx.Err() == nil {
+				ks.log.Error("refresh signing keys", "err", err)
+			}
+		}
+	}
+}
+
+// signer returns the key that signs now.
+func (ks *KeySet) signer() (*signer, error) {
+	now := ks.now()
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	for i := len(ks.keys) - 1; i >= 0; i-- {
+		if !ks.keys[i].ActivatesAt.After(now) {
+			return ks.keys[i], nil
+		}
+	}
+	return nil, ErrNoSigningKey
+}
+
+// JWKS returns the published keys as a JSON Web Key Set and its ETag.
+func (ks *KeySet) JWKS() (body []byte, etag string) {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	return ks.jwks, ks.etag
+}
+
+// PublicKey returns the published key with that key ID.
+func (ks *KeySet) PublicKey(kid string) (jose.JSONWebKey, bool) {
+	now := ks.now()
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	records := ks.records()
+	for i, k := range ks.keys {
+		if k.ID == kid && published(records, i, now, ks.retention) {
+			return k.public, true
+		}
+	}
+	return jose.JSONWebKey{}, false
+}
+
+// Keys returns the loaded keys with their state at now, oldest first.
+func (ks *KeySet) Keys() []KeyState {
+	now := ks.now()
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	records := ks.records()
+	cur := current(records, now)
+	out := make([]KeyState, len(records))
+	for i, k := range records {
+		st := KeyState{ID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ActivatesAt: k.ActivatesAt}
+		switch {
+		case i == cur:
+			st.State = "active"
+		case i > cur:
+			st.State = "next"
+		default:
+			st.State = "retired"
+			st.RetiredAt = records[i+1].ActivatesAt
+			st.PublishedUntil = st.RetiredAt.Add(ks.retention)
+		}
+		out[i] = st
+	}
+	return out
+}
+
+// KeyState describes a signing key for admins.
+type KeyState struct {
+	ID          string
+	Algorithm   string
+	State       string // next, active or retired
+	CreatedAt   time.Time
+	ActivatesAt time.Time
+	// RetiredAt and PublishedUntil are set for retired keys.
+	RetiredAt      time.Time
+	PublishedUntil time.Time
+}
+
+// Ensure creates a key for alg that signs at once if no key is active.
+// It reports whether it created one.
+func (ks *KeySet) Ensure(ctx context.Context, alg string) (created bool, err error) {
+	err = ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
+		now := ks.now()
+		if current(keys, now) >= 0 {
+			return keys, nil
+		}
+		k, err := GenerateSigningKey(alg, ks.master, now, now)
+		if err != nil {
+			return nil, err
+		}
+		created = true
+		return append(keys, k), nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return created, ks.Refresh(ctx)
+}
+
+// Rotate adds a key for alg that starts signing after activateIn and drops
+// keys whose publication has ended. It returns storage.ErrConflict while an
+// earlier rotation is still waiting to activate.
+func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Duration) (SigningKey, error) {
+	if activateIn < 0 {
+		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "activation delay must not be negative")
+	}
+	var next SigningKey
+	err := ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
+		now := ks.now()
+		var err error
+		if next, err = GenerateSigningKey(alg, ks.master, now, now.Add(activateIn)); err != nil {
+			return nil, err
+		}
+		return rotate(keys, next, now, ks.retention)
+	})
+	if err != nil {
+		return SigningKey{}, err
+	}
+	return next, ks.Refresh(ctx)
+}
+
+func errRotationPending(k SigningKey) error {
+	return storage.Errorf(storage.ErrConflict, "signing key %s is already waiting to activate at %s; rotate again after that",
+		k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
+}
