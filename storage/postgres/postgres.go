@@ -1,0 +1,188 @@
+// Package postgres is the production storage backend: PostgreSQL through a
+// pgx connection pool.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/iamd/iamd/migrations"
+	"github.com/iamd/iamd/storage"
+)
+
+// DB is a PostgreSQL database implementing every store interface of iamd.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (postgres://…). Call Migrate
+// before use.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// The parse error may quote the URL, password included.
+		return nil, errors.New("open database: malformed PostgreSQL connection URL")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+// migrationLock serializes iamd instances migrating the same database.
+const migrationLock = 0x1a3d_0001
+
+// Migrate applies the migrations not yet applied and returns their names.
+// It refuses a database migrated by a newer iamd.
+func (d *DB) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := migrations.For("postgres")
+	if err != nil {
+		return nil, err
+	}
+	var applied []string
+	err = d.InTx(ctx, func(ctx context.Context) error {
+		q := d.q(ctx)
+		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return err
+		}
+		if _, err := q.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name text PRIMARY KEY, applied_at timestamptz NOT NULL)`); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, `SELECT name FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if err := migrations.CheckKnown(ms, done); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if slices.Contains(done, m.Name) {
+				continue
+			}
+			if _, err := q.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("apply %s: %w", m.Name, err)
+			}
+			if _, err := q.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, now())`, m.Name); err != nil {
+				return err
+			}
+			applied = append(applied, m.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return applied, nil
+}
+
+// querier is what *pgxpool.Pool and pgx.Tx share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+type txKey struct{ db *DB }
+
+// q returns the transaction carried by ctx, or the pool.
+func (d *DB) q(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{d}).(pgx.Tx); ok {
+		return tx
+	}
+	return d.pool
+}
+
+// InTx implements storage.Transactor.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{d}).(pgx.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{d}, tx)); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// mapErr maps driver errors to the storage sentinels.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505", "23503": // unique_violation, foreign_key_violation
+			return storage.ErrConflict
+		}
+	}
+	return err
+}
+
+// execOne runs a statement that must change exactly one row.
+func (d *DB) execOne(ctx context.Context, sql string, args ...any) error {
+	tag, err := d.q(ctx).Exec(ctx, sql, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// ts returns t for a nullable timestamptz column: NULL for the zero time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return storage.Time(t)
+}
+
+// fromTS reads a nullable timestamptz column.
+func fromTS(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,95 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/iamd/iamd/storage/postgres"
+	"github.com/iamd/iamd/storage/postgres/pgtest"
+	"github.com/iamd/iamd/storage/storagetest"
+)
+
+func open(t *testing.T, url string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storagetest.Store { return open(t, pgtest.URL(t)) })
+}
+
+func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	dbs := []*postgres.DB{}
+	for range 3 {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs = append(dbs, db)
+	}
+	errs := make(chan error, len(dbs))
+	counts := make(chan int, len(dbs))
+	for _, db := range dbs {
+		go func() {
+			applied, err := db.Migrate(ctx)
+			errs <- err
+			counts <- len(applied)
+		}()
+	}
+	total := 0
+	for range dbs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		total += <-counts
+	}
+	if total != 1 {
+		t.Fatalf("migrations applied %d times in all, want once", total)
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	db := open(t, url)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Migrate(ctx)
+	if err == nil || !strings.Contains(err.Error(), "9999_future.sql") {
+		t.Fatalf("got %v, want a refusal to touch a newer schema", err)
+	}
+}
+
+func TestOpenDoesNotLeakThePassword(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://u:s3cr3t-pw@127.0.0.1:1/db?connect_timeout=1&sslmode=disable")
+	if err == nil {
+		t.Fatal("connected to nothing")
+	}
+	if strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Fatalf("error reveals the password: %v", err)
+	}
+	_, err = postgres.Open(context.Background(), "postgres://u:s3cr3t-pw@127.0.0.1:bad/db")
+	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Fatalf("got %v", err)
+	}
+}

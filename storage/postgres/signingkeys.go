@@ -1,0 +1,56 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/iamd/iamd/oauth"
+)
+
+// ListSigningKeys implements oauth.KeyStore.
+func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+	rows, err := d.q(ctx).Query(ctx, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
+		FROM signing_keys ORDER BY activates_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(r pgx.Row) (oauth.SigningKey, error) {
+		var k oauth.SigningKey
+		var pub string
+		err := r.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &k.CreatedAt, &k.ActivatesAt)
+		k.PublicJWK, k.CreatedAt, k.ActivatesAt = []byte(pub), k.CreatedAt.UTC(), k.ActivatesAt.UTC()
+		return k, err
+	})
+}
+
+// UpdateSigningKeys implements oauth.KeyStore. The table lock conflicts with
+// itself, so concurrent updates (two instances rotating) run one after the
+// other, the second seeing the first's result; readers are not blocked.
+func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		if _, err := d.q(ctx).Exec(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		old, err := d.ListSigningKeys(ctx)
+		if err != nil {
+			return err
+		}
+		next, err := fn(old)
+		if err != nil {
+			return err
+		}
+		added, removed := oauth.KeyChanges(old, next)
+		if _, err := d.q(ctx).Exec(ctx, `DELETE FROM signing_keys WHERE id = ANY($1)`, removed); err != nil {
+			return err
+		}
+		for _, k := range added {
+			if _, err := d.q(ctx).Exec(ctx, `INSERT INTO signing_keys (id, algorithm, public_jwk, private_key,
+				created_at, activates_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				k.ID, k.Algorithm, string(k.PublicJWK), k.PrivateKey, ts(k.CreatedAt), ts(k.ActivatesAt)); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,209 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/iamd/iamd/accounts"
+)
+
+const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
+	a.allowed_scopes, a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+
+func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
+	var a accounts.Account
+	var archived, created, updated, used sql.NullInt64
+	var scopes, audiences string
+	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
+		&scopes, &audiences, &created, &a.CreatedBy, &updated, &used}, extra...)
+	if err := s.Scan(dest...); err != nil {
+		return accounts.Account{}, mapErr(err)
+	}
+	a.ArchivedAt, a.CreatedAt, a.UpdatedAt, a.LastUsedAt = fromMS(archived), fromMS(created), fromMS(updated), fromMS(used)
+	var err error
+	if a.AllowedScopes, err = fromList(scopes); err != nil {
+		return accounts.Account{}, err
+	}
+	if a.AllowedAudiences, err = fromList(audiences); err != nil {
+		return accounts.Account{}, err
+	}
+	return a, nil
+}
+
+// CreateAccount implements accounts.Store.
+func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
+	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
+		archived_at, allowed_scopes, allowed_audiences, created_at, created_by, updated_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ms(a.ArchivedAt),
+		list(a.AllowedScopes), list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt))
+	return mapErr(err)
+}
+
+// GetAccount implements accounts.Store.
+func (d *DB) GetAccount(ctx context.Context, id string) (accounts.Account, error) {
+	return scanAccount(d.q(ctx).QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
+}
+
+// GetAccountByName implements accounts.Store.
+func (d *DB) GetAccountByName(ctx context.Context, orgID, name string) (accounts.Account, error) {
+	return scanAccount(d.q(ctx).QueryRowContext(ctx,
+		`SELECT `+accountColumns+` FROM accounts a WHERE a.org_id = ? AND a.name = ?`, orgID, name))
+}
+
+// ListAccounts implements accounts.Store.
+func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]accounts.Account, error) {
+	where := []string{`(a.org_id, a.name) > (?, ?)`}
+	args := []any{opts.AfterOrgID, opts.AfterName}
+	if opts.OrgID != "" {
+		where, args = append(where, `a.org_id = ?`), append(args, opts.OrgID)
+	}
+	switch opts.Status {
+	case accounts.StatusActive:
+		where = append(where, `a.archived_at IS NULL`)
+	case accounts.StatusArchived:
+		where = append(where, `a.archived_at IS NOT NULL`)
+	}
+	rows, err := d.q(ctx).QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []accounts.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// UpdateAccount implements accounts.Store.
+func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Account) (accounts.Account, error)) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		a, err := d.GetAccount(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a, err = fn(a); err != nil {
+			return err
+		}
+		return d.execOne(ctx, `UPDATE accounts SET display_name = ?, description = ?, archived_at = ?,
+			allowed_scopes = ?, allowed_audiences = ?, updated_at = ? WHERE id = ?`,
+			a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedScopes), list(a.AllowedAudiences),
+			ms(a.UpdatedAt), id)
+	})
+}
+
+// DeleteAccount implements accounts.Store; keys and assignments go with it
+// (ON DELETE CASCADE).
+func (d *DB) DeleteAccount(ctx context.Context, id string) error {
+	return d.execOne(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+}
+
+const keyColumns = `k.id, k.account_id, k.kind, k.label, k.secret_hash, k.active, k.created_at, k.created_by,
+	k.expires_at, k.last_used_at`
+
+func keyDest(k *accounts.Key, created, expires, used *sql.NullInt64) []any {
+	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, created, &k.CreatedBy, expires, used}
+}
+
+func scanKey(s scanner) (accounts.Key, error) {
+	var k accounts.Key
+	var created, expires, used sql.NullInt64
+	if err := s.Scan(keyDest(&k, &created, &expires, &used)...); err != nil {
+		return accounts.Key{}, mapErr(err)
+	}
+	k.CreatedAt, k.ExpiresAt, k.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	return k, nil
+}
+
+// CreateKey implements accounts.Store.
+func (d *DB) CreateKey(ctx context.Context, k accounts.Key) error {
+	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO account_keys (id, account_id, kind, label, secret_hash, active,
+		created_at, created_by, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.AccountID, k.Kind, k.Label, k.SecretHash, k.Active, ms(k.CreatedAt), k.CreatedBy,
+		ms(k.ExpiresAt), ms(k.LastUsedAt))
+	return mapErr(err)
+}
+
+// GetKey implements accounts.Store.
+func (d *DB) GetKey(ctx context.Context, id string) (accounts.Key, error) {
+	return scanKey(d.q(ctx).QueryRowContext(ctx, `SELECT `+keyColumns+` FROM account_keys k WHERE k.id = ?`, id))
+}
+
+// ListKeys implements accounts.Store.
+func (d *DB) ListKeys(ctx context.Context, accountID string) ([]accounts.Key, error) {
+	rows, err := d.q(ctx).QueryContext(ctx, `SELECT `+keyColumns+` FROM account_keys k
+		WHERE k.account_id = ? ORDER BY k.created_at, k.id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []accounts.Key{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// UpdateKey implements accounts.Store.
+func (d *DB) UpdateKey(ctx context.Context, id string, fn func(accounts.Key) (accounts.Key, error)) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		k, err := d.GetKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		if k, err = fn(k); err != nil {
+			return err
+		}
+		return d.execOne(ctx, `UPDATE account_keys SET label = ?, active = ?, expires_at = ? WHERE id = ?`,
+			k.Label, k.Active, ms(k.ExpiresAt), id)
+	})
+}
+
+// DeleteKey implements accounts.Store.
+func (d *DB) DeleteKey(ctx context.Context, id string) error {
+	return d.execOne(ctx, `DELETE FROM account_keys WHERE id = ?`, id)
+}
+
+// GetCredential implements accounts.Store.
+func (d *DB) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
+	var c accounts.Credential
+	var created, expires, used sql.NullInt64
+	a, err := scanAccount(d.q(ctx).QueryRowContext(ctx, `SELECT `+accountColumns+`, `+keyColumns+`
+		FROM account_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`, keyID),
+		keyDest(&c.Key, &created, &expires, &used)...)
+	if err != nil {
+		return accounts.Credential{}, err
+	}
+	c.Account = a
+	c.Key.CreatedAt, c.Key.ExpiresAt, c.Key.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
+	return c, nil
+}
+
+// RecordUsage implements accounts.Store.
+func (d *DB) RecordUsage(ctx context.Context, uses []accounts.Usage) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		for _, u := range uses {
+			t := u.At.UnixMilli()
+			if _, err := d.q(ctx).ExecContext(ctx, `UPDATE account_keys
+				SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`, t, u.KeyID); err != nil {
+				return err
+			}
+			if _, err := d.q(ctx).ExecContext(ctx, `UPDATE accounts
+				SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`, t, u.AccountID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

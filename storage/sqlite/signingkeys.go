@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/iamd/iamd/oauth"
+)
+
+// ListSigningKeys implements oauth.KeyStore.
+func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+	rows, err := d.q(ctx).QueryContext(ctx, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
+		FROM signing_keys ORDER BY activates_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []oauth.SigningKey{}
+	for rows.Next() {
+		var k oauth.SigningKey
+		var pub string
+		var created, activates sql.NullInt64
+		if err := rows.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &created, &activates); err != nil {
+			return nil, err
+		}
+		k.PublicJWK, k.CreatedAt, k.ActivatesAt = []byte(pub), fromMS(created), fromMS(activates)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSigningKeys implements oauth.KeyStore. The transaction starts with
+// the write lock (_txlock=immediate), which excludes concurrent updates.
+func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+	return d.InTx(ctx, func(ctx context.Context) error {
+		old, err := d.ListSigningKeys(ctx)
+		if err != nil {
+			return err
+		}
+		next, err := fn(old)
+		if err != nil {
+			return err
+		}
+		added, removed := oauth.KeyChanges(old, next)
+		for _, id := range removed {
+			if _, err := d.q(ctx).ExecContext(ctx, `DELETE FROM signing_keys WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		for _, k := range added {
+			if _, err := d.q(ctx).ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, public_jwk, private_key,
+				created_at, activates_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				k.ID, k.Algorithm, string(k.PublicJWK), k.PrivateKey, ms(k.CreatedAt), ms(k.ActivatesAt)); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+}

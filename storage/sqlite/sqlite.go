@@ -1,0 +1,221 @@
+// Package sqlite is the embedded storage backend: one SQLite file, through
+// the pure-Go modernc.org/sqlite driver, so iamd runs with no setup.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/iamd/iamd/migrations"
+	"github.com/iamd/iamd/storage"
+)
+
+// DB is a SQLite database implementing every store interface of iamd.
+type DB struct {
+	db *sql.DB
+}
+
+// Open opens the database file at path, creating it readable by its owner
+// only if it does not exist. Call Migrate before use.
+func Open(ctx context.Context, path string) (*DB, error) {
+	// The file holds secret hashes and sealed signing keys.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	f.Close()
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Write transactions take the write lock up front, so two writers
+	// wait for each other instead of failing to upgrade a read lock.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// Migrate applies the migrations not yet applied and returns their names.
+// It refuses a database migrated by a newer iamd.
+func (d *DB) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := migrations.For("sqlite")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []string
+	err = d.InTx(ctx, func(ctx context.Context) error {
+		rows, err := d.q(ctx).QueryContext(ctx, `SELECT name FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		done, err := scanStrings(rows)
+		if err != nil {
+			return err
+		}
+		if err := migrations.CheckKnown(ms, done); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if slices.Contains(done, m.Name) {
+				continue
+			}
+			if _, err := d.q(ctx).ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("apply %s: %w", m.Name, err)
+			}
+			if _, err := d.q(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+				m.Name, time.Now().UnixMilli()); err != nil {
+				return err
+			}
+			applied = append(applied, m.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return applied, nil
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type txKey struct{ db *DB }
+
+// q returns the transaction carried by ctx, or the database.
+func (d *DB) q(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{d}).(*sql.Tx); ok {
+		return tx
+	}
+	return d.db
+}
+
+// InTx implements storage.Transactor.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{d}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{d}, tx)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// mapErr maps driver errors to the storage sentinels.
+func mapErr(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return storage.ErrConflict
+		}
+	}
+	return err
+}
+
+// exec runs a statement that must change exactly one row.
+func (d *DB) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := d.q(ctx).ExecContext(ctx, query, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// Times are stored as Unix milliseconds, NULL for the zero time.
+
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// Lists are stored as JSON arrays.
+
+func list(s []string) string {
+	if s == nil {
+		s = []string{}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func fromList(s string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("decode list: %w", err)
+	}
+	return out, nil
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }

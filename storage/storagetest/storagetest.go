@@ -1,0 +1,604 @@
+// Package storagetest is the conformance suite every storage backend must
+// pass: the same cases, run against SQLite and PostgreSQL.
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+)
+
+// Store is everything a backend implements.
+type Store interface {
+	storage.Transactor
+	rbac.Store
+	accounts.Store
+	oauth.KeyStore
+}
+
+// Run runs the suite. open must return a fresh, migrated, empty store.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.test(t, open(t))
+		})
+	}
+}
+
+type testCase struct {
+	name string
+	test func(t *testing.T, s Store)
+}
+
+var cases []testCase
+
+func add(name string, test func(t *testing.T, s Store)) {
+	cases = append(cases, testCase{name, test})
+}
+
+var ctx = context.Background()
+
+// t0 has nanoseconds and a zone, so round trips prove UTC and millisecond
+// truncation.
+var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.FixedZone("CET", 3600))
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantErr(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("got error %v, want %v", err, want)
+	}
+}
+
+func equal[T any](t *testing.T, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func org(id, parent string) rbac.Org {
+	return rbac.Org{ID: id, Name: "Org " + id, ParentID: parent, CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0)}
+}
+
+// tree stores root "acme" with children "billing" and "ops".
+func tree(t *testing.T, s Store) {
+	t.Helper()
+	must(t, s.CreateOrg(ctx, org("acme", "")))
+	must(t, s.CreateOrg(ctx, org("billing", "acme")))
+	must(t, s.CreateOrg(ctx, org("ops", "acme")))
+}
+
+func account(id, orgID, name string) accounts.Account {
+	return accounts.Account{
+		ID: id, OrgID: orgID, Name: name, DisplayName: "Account " + name, Description: "does " + name,
+		AllowedScopes: []string{}, AllowedAudiences: []string{},
+		CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0),
+	}
+}
+
+func key(id, accountID string, created time.Time) accounts.Key {
+	return accounts.Key{
+		ID: id, AccountID: accountID, Kind: accounts.KindSecret, Label: "label " + id,
+		SecretHash: []byte("hash of " + id), Active: true, CreatedAt: storage.Time(created), CreatedBy: "test",
+	}
+}
+
+func signingKey(id string, activates time.Time) oauth.SigningKey {
+	return oauth.SigningKey{
+		ID: id, Algorithm: oauth.ES256, PublicJWK: []byte(`{"kid":"` + id + `"}`),
+		PrivateKey: []byte("sealed " + id), CreatedAt: storage.Time(t0), ActivatesAt: storage.Time(activates),
+	}
+}
+
+func init() {
+	add("storage.Time truncates to UTC milliseconds", func(t *testing.T, _ Store) {
+		got := storage.Time(t0)
+		if got.Location() != time.UTC || got.Nanosecond() != 535000000 || !got.Equal(t0.Truncate(time.Millisecond)) {
+			t.Fatalf("storage.Time(%v) = %v", t0, got)
+		}
+	})
+	orgCases()
+	accountCases()
+	keyCases()
+	txCases()
+	signingKeyCases()
+}
+
+func orgCases() {
+	add("an organization round-trips", func(t *testing.T, s Store) {
+		tree(t, s)
+		got, err := s.GetOrg(ctx, "billing")
+		must(t, err)
+		equal(t, got, org("billing", "acme"))
+		root, err := s.GetOrg(ctx, "acme")
+		must(t, err)
+		equal(t, root.ParentID, "")
+	})
+	add("a missing organization is not found", func(t *testing.T, s Store) {
+		_, err := s.GetOrg(ctx, "nope")
+		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("a duplicate organization ID conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		wantErr(t, s.CreateOrg(ctx, org("billing", "ops")), storage.ErrConflict)
+	})
+	add("a second root conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		wantErr(t, s.CreateOrg(ctx, org("other", "")), storage.ErrConflict)
+	})
+	add("an organization under a missing parent conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		wantErr(t, s.CreateOrg(ctx, org("lost", "nope")), storage.ErrConflict)
+	})
+	add("organizations list in ID order", func(t *testing.T, s Store) {
+		must(t, s.CreateOrg(ctx, org("m-root", "")))
+		for _, id := range []string{"zeta", "a-b", "ab", "a9", "alpha"} {
+			must(t, s.CreateOrg(ctx, org(id, "m-root")))
+		}
+		orgs, err := s.ListOrgs(ctx)
+		must(t, err)
+		var ids []string
+		for _, o := range orgs {
+			ids = append(ids, o.ID)
+		}
+		equal(t, ids, []string{"a-b", "a9", "ab", "alpha", "m-root", "zeta"})
+	})
+	add("an empty store lists no organizations, not nil", func(t *testing.T, s Store) {
+		orgs, err := s.ListOrgs(ctx)
+		must(t, err)
+		if orgs == nil || len(orgs) != 0 {
+			t.Fatalf("got %#v", orgs)
+		}
+	})
+	add("updating an organization changes its name and update time only", func(t *testing.T, s Store) {
+		tree(t, s)
+		later := t0.Add(time.Hour)
+		must(t, s.UpdateOrg(ctx, "billing", func(o rbac.Org) (rbac.Org, error) {
+			o.Name, o.UpdatedAt = "Billing", storage.Time(later)
+			o.ParentID, o.CreatedBy = "ops", "intruder" // not updatable
+			return o, nil
+		}))
+		got, err := s.GetOrg(ctx, "billing")
+		must(t, err)
+		want := org("billing", "acme")
+		want.Name, want.UpdatedAt = "Billing", storage.Time(later)
+		equal(t, got, want)
+	})
+	add("an update function error aborts the organization update", func(t *testing.T, s Store) {
+		tree(t, s)
+		boom := errors.New("boom")
+		err := s.UpdateOrg(ctx, "billing", func(o rbac.Org) (rbac.Org, error) {
+			o.Name = "changed"
+			return o, boom
+		})
+		wantErr(t, err, boom)
+		got, _ := s.GetOrg(ctx, "billing")
+		equal(t, got.Name, "Org billing")
+	})
+	add("updating a missing organization is not found", func(t *testing.T, s Store) {
+		err := s.UpdateOrg(ctx, "nope", func(o rbac.Org) (rbac.Org, error) { return o, nil })
+		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("deleting an organization with children, accounts or assignments conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		wantErr(t, s.DeleteOrg(ctx, "acme"), storage.ErrConflict)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		wantErr(t, s.DeleteOrg(ctx, "billing"), storage.ErrConflict)
+		must(t, s.AddAssignment(ctx, rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops", CreatedAt: storage.Time(t0), CreatedBy: "test"}))
+		wantErr(t, s.DeleteOrg(ctx, "ops"), storage.ErrConflict)
+	})
+	add("deleting a leaf organization removes it", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.DeleteOrg(ctx, "ops"))
+		_, err := s.GetOrg(ctx, "ops")
+		wantErr(t, err, storage.ErrNotFound)
+		wantErr(t, s.DeleteOrg(ctx, "ops"), storage.ErrNotFound)
+	})
+	add("assignments round-trip in role then organization order", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "acme", "admin")))
+		for _, a := range []rbac.Assignment{
+			{SubjectID: "a1", RoleID: "z.role", OrgID: "acme"},
+			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops"},
+			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing"},
+		} {
+			a.CreatedAt, a.CreatedBy = storage.Time(t0), "test"
+			must(t, s.AddAssignment(ctx, a))
+		}
+		got, err := s.ListAssignments(ctx, "a1")
+		must(t, err)
+		want := []rbac.Assignment{
+			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing", CreatedAt: storage.Time(t0), CreatedBy: "test"},
+			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops", CreatedAt: storage.Time(t0), CreatedBy: "test"},
+			{SubjectID: "a1", RoleID: "z.role", OrgID: "acme", CreatedAt: storage.Time(t0), CreatedBy: "test"},
+		}
+		equal(t, got, want)
+		none, err := s.ListAssignments(ctx, "nobody")
+		must(t, err)
+		if none == nil || len(none) != 0 {
+			t.Fatalf("got %#v", none)
+		}
+	})
+	add("a duplicate or dangling assignment conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "acme", "admin")))
+		a := rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "acme", CreatedAt: storage.Time(t0), CreatedBy: "test"}
+		must(t, s.AddAssignment(ctx, a))
+		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
+		a.OrgID = "nope"
+		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
+		a.OrgID, a.SubjectID = "acme", "nobody"
+		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
+	})
+}
+
+func accountCases() {
+	add("an account round-trips", func(t *testing.T, s Store) {
+		tree(t, s)
+		a := account("a1", "billing", "invoice-sync")
+		a.System = true
+		a.AllowedScopes = []string{"billing.invoices:read", "billing.invoices:write"}
+		a.AllowedAudiences = []string{"https://billing.example.com"}
+		a.ArchivedAt = storage.Time(t0.Add(time.Minute))
+		a.LastUsedAt = storage.Time(t0.Add(2 * time.Minute))
+		must(t, s.CreateAccount(ctx, a))
+		got, err := s.GetAccount(ctx, "a1")
+		must(t, err)
+		equal(t, got, a)
+		byName, err := s.GetAccountByName(ctx, "billing", "invoice-sync")
+		must(t, err)
+		equal(t, byName, a)
+	})
+	add("an account's empty lists read back empty, not nil", func(t *testing.T, s Store) {
+		tree(t, s)
+		a := account("a1", "billing", "sync")
+		a.AllowedScopes, a.AllowedAudiences = nil, nil
+		must(t, s.CreateAccount(ctx, a))
+		got, err := s.GetAccount(ctx, "a1")
+		must(t, err)
+		if got.AllowedScopes == nil || got.AllowedAudiences == nil || len(got.AllowedScopes)+len(got.AllowedAudiences) != 0 {
+			t.Fatalf("got %#v and %#v", got.AllowedScopes, got.AllowedAudiences)
+		}
+	})
+	add("a missing account is not found", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		_, err := s.GetAccount(ctx, "nope")
+		wantErr(t, err, storage.ErrNotFound)
+		_, err = s.GetAccountByName(ctx, "ops", "sync")
+		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("account names are unique within an organization only", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		wantErr(t, s.CreateAccount(ctx, account("a2", "billing", "sync")), storage.ErrConflict)
+		must(t, s.CreateAccount(ctx, account("a3", "ops", "sync")))
+		wantErr(t, s.CreateAccount(ctx, account("a1", "ops", "other")), storage.ErrConflict)
+	})
+	add("an account in a missing organization conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		wantErr(t, s.CreateAccount(ctx, account("a1", "nope", "sync")), storage.ErrConflict)
+	})
+	add("accounts list by organization then name, filtered and paged", func(t *testing.T, s Store) {
+		tree(t, s)
+		for i, c := range [][2]string{{"ops", "b"}, {"billing", "zz"}, {"billing", "a-b"}, {"acme", "root"}, {"billing", "ab"}, {"ops", "a"}} {
+			a := account(fmt.Sprint("id", i), c[0], c[1])
+			if c[1] == "ab" || c[1] == "b" {
+				a.ArchivedAt = storage.Time(t0)
+			}
+			must(t, s.CreateAccount(ctx, a))
+		}
+		names := func(opts accounts.ListOptions) []string {
+			t.Helper()
+			as, err := s.ListAccounts(ctx, opts)
+			must(t, err)
+			out := []string{}
+			for _, a := range as {
+				out = append(out, a.OrgID+"/"+a.Name)
+			}
+			return out
+		}
+		equal(t, names(accounts.ListOptions{Limit: 100}),
+			[]string{"acme/root", "billing/a-b", "billing/ab", "billing/zz", "ops/a", "ops/b"})
+		equal(t, names(accounts.ListOptions{Limit: 2}), []string{"acme/root", "billing/a-b"})
+		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/ab", "billing/zz"})
+		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "ops", AfterName: "b"}), []string{})
+		equal(t, names(accounts.ListOptions{Limit: 100, OrgID: "billing"}), []string{"billing/a-b", "billing/ab", "billing/zz"})
+		equal(t, names(accounts.ListOptions{Limit: 100, Status: accounts.StatusArchived}), []string{"billing/ab", "ops/b"})
+		equal(t, names(accounts.ListOptions{Limit: 1, OrgID: "billing", Status: accounts.StatusActive, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/zz"})
+	})
+	add("updating an account changes its mutable fields only", func(t *testing.T, s Store) {
+		tree(t, s)
+		a := account("a1", "billing", "sync")
+		a.LastUsedAt = storage.Time(t0)
+		must(t, s.CreateAccount(ctx, a))
+		later := storage.Time(t0.Add(time.Hour))
+		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.DisplayName, a.Description, a.ArchivedAt, a.UpdatedAt = "Sync", "new", later, later
+			a.AllowedScopes, a.AllowedAudiences = []string{"x"}, []string{"https://y"}
+			a.OrgID, a.Name, a.System, a.CreatedBy, a.LastUsedAt = "ops", "renamed", true, "intruder", later // not updatable here
+			return a, nil
+		}))
+		got, err := s.GetAccount(ctx, "a1")
+		must(t, err)
+		want := a
+		want.DisplayName, want.Description, want.ArchivedAt, want.UpdatedAt = "Sync", "new", later, later
+		want.AllowedScopes, want.AllowedAudiences = []string{"x"}, []string{"https://y"}
+		equal(t, got, want)
+		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.ArchivedAt = time.Time{}
+			return a, nil
+		}))
+		got, _ = s.GetAccount(ctx, "a1")
+		equal(t, got.ArchivedAt, time.Time{})
+	})
+	add("an update function error aborts the account update", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		boom := errors.New("boom")
+		wantErr(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.Description = "changed"
+			return a, boom
+		}), boom)
+		got, _ := s.GetAccount(ctx, "a1")
+		equal(t, got.Description, "does sync")
+		wantErr(t, s.UpdateAccount(ctx, "nope", func(a accounts.Account) (accounts.Account, error) { return a, nil }), storage.ErrNotFound)
+	})
+	add("deleting an account deletes its keys and assignments", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
+		must(t, s.AddAssignment(ctx, rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing", CreatedAt: storage.Time(t0), CreatedBy: "test"}))
+		must(t, s.DeleteAccount(ctx, "a1"))
+		_, err := s.GetKey(ctx, "k1")
+		wantErr(t, err, storage.ErrNotFound)
+		as, err := s.ListAssignments(ctx, "a1")
+		must(t, err)
+		equal(t, len(as), 0)
+		must(t, s.DeleteOrg(ctx, "billing")) // nothing refers to it any more
+		wantErr(t, s.DeleteAccount(ctx, "a1"), storage.ErrNotFound)
+	})
+	add("concurrent account updates are not lost", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+					a.AllowedScopes = append(a.AllowedScopes, fmt.Sprint("s", i))
+					return a, nil
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		got, _ := s.GetAccount(ctx, "a1")
+		equal(t, len(got.AllowedScopes), n)
+	})
+}
+
+func keyCases() {
+	add("a key round-trips", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		k := key("k1", "a1", t0)
+		k.ExpiresAt, k.LastUsedAt = storage.Time(t0.Add(time.Hour)), storage.Time(t0.Add(time.Minute))
+		must(t, s.CreateKey(ctx, k))
+		got, err := s.GetKey(ctx, "k1")
+		must(t, err)
+		equal(t, got, k)
+		_, err = s.GetKey(ctx, "nope")
+		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("a duplicate key ID or a key of a missing account conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
+		wantErr(t, s.CreateKey(ctx, key("k1", "a1", t0)), storage.ErrConflict)
+		wantErr(t, s.CreateKey(ctx, key("k2", "nope", t0)), storage.ErrConflict)
+	})
+	add("keys list by creation time then ID, per account", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateAccount(ctx, account("a2", "billing", "other")))
+		must(t, s.CreateKey(ctx, key("kc", "a1", t0.Add(time.Second))))
+		must(t, s.CreateKey(ctx, key("kb", "a1", t0)))
+		must(t, s.CreateKey(ctx, key("ka", "a1", t0.Add(time.Second))))
+		must(t, s.CreateKey(ctx, key("kz", "a2", t0)))
+		keys, err := s.ListKeys(ctx, "a1")
+		must(t, err)
+		var ids []string
+		for _, k := range keys {
+			ids = append(ids, k.ID)
+		}
+		equal(t, ids, []string{"kb", "ka", "kc"})
+		none, err := s.ListKeys(ctx, "nobody")
+		must(t, err)
+		if none == nil || len(none) != 0 {
+			t.Fatalf("got %#v", none)
+		}
+	})
+	add("updating a key changes label, status and expiry only", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		k := key("k1", "a1", t0)
+		k.ExpiresAt = storage.Time(t0.Add(time.Hour))
+		must(t, s.CreateKey(ctx, k))
+		must(t, s.UpdateKey(ctx, "k1", func(k accounts.Key) (accounts.Key, error) {
+			k.Label, k.Active, k.ExpiresAt = "new", false, time.Time{}
+			k.SecretHash, k.AccountID, k.LastUsedAt = []byte("forged"), "a2", t0 // not updatable here
+			return k, nil
+		}))
+		got, _ := s.GetKey(ctx, "k1")
+		want := key("k1", "a1", t0)
+		want.Label, want.Active = "new", false
+		equal(t, got, want)
+		boom := errors.New("boom")
+		wantErr(t, s.UpdateKey(ctx, "k1", func(k accounts.Key) (accounts.Key, error) {
+			k.Label = "changed"
+			return k, boom
+		}), boom)
+		got, _ = s.GetKey(ctx, "k1")
+		equal(t, got.Label, "new")
+		wantErr(t, s.UpdateKey(ctx, "nope", func(k accounts.Key) (accounts.Key, error) { return k, nil }), storage.ErrNotFound)
+	})
+	add("deleting a key removes it", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
+		must(t, s.DeleteKey(ctx, "k1"))
+		_, err := s.GetKey(ctx, "k1")
+		wantErr(t, err, storage.ErrNotFound)
+		wantErr(t, s.DeleteKey(ctx, "k1"), storage.ErrNotFound)
+	})
+	add("a credential is a key with its account", func(t *testing.T, s Store) {
+		tree(t, s)
+		a := account("a1", "billing", "sync")
+		a.AllowedScopes = []string{"x"}
+		must(t, s.CreateAccount(ctx, a))
+		k := key("k1", "a1", t0)
+		k.ExpiresAt = storage.Time(t0.Add(time.Hour))
+		must(t, s.CreateKey(ctx, k))
+		got, err := s.GetCredential(ctx, "k1")
+		must(t, err)
+		equal(t, got, accounts.Credential{Key: k, Account: a})
+		_, err = s.GetCredential(ctx, "nope")
+		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("usage moves last-used times forward only and skips unknown keys", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
+		must(t, s.CreateKey(ctx, key("k2", "a1", t0)))
+		t1, t2 := storage.Time(t0.Add(time.Minute)), storage.Time(t0.Add(2*time.Minute))
+		must(t, s.RecordUsage(ctx, []accounts.Usage{
+			{KeyID: "k1", AccountID: "a1", At: t2},
+			{KeyID: "k2", AccountID: "a1", At: t1},
+			{KeyID: "gone", AccountID: "gone", At: t2},
+		}))
+		must(t, s.RecordUsage(ctx, []accounts.Usage{{KeyID: "k1", AccountID: "a1", At: t1}})) // older: ignored
+		k1, _ := s.GetKey(ctx, "k1")
+		k2, _ := s.GetKey(ctx, "k2")
+		a, _ := s.GetAccount(ctx, "a1")
+		equal(t, k1.LastUsedAt, t2)
+		equal(t, k2.LastUsedAt, t1)
+		equal(t, a.LastUsedAt, t2)
+		must(t, s.RecordUsage(ctx, nil))
+	})
+}
+
+func txCases() {
+	add("a transaction commits every write when its function succeeds", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.InTx(ctx, func(ctx context.Context) error {
+			if err := s.CreateAccount(ctx, account("a1", "billing", "sync")); err != nil {
+				return err
+			}
+			// Reads inside the transaction see its writes.
+			if _, err := s.GetAccount(ctx, "a1"); err != nil {
+				return err
+			}
+			return s.CreateKey(ctx, key("k1", "a1", t0))
+		}))
+		_, err := s.GetCredential(ctx, "k1")
+		must(t, err)
+	})
+	add("a transaction rolls back every write when its function fails", func(t *testing.T, s Store) {
+		tree(t, s)
+		boom := errors.New("boom")
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+			must(t, s.UpdateOrg(ctx, "billing", func(o rbac.Org) (rbac.Org, error) {
+				o.Name = "changed"
+				return o, nil
+			}))
+			// A nested transaction joins the outer one.
+			must(t, s.InTx(ctx, func(ctx context.Context) error {
+				return s.CreateKey(ctx, key("k1", "a1", t0))
+			}))
+			return boom
+		})
+		wantErr(t, err, boom)
+		_, err = s.GetAccount(ctx, "a1")
+		wantErr(t, err, storage.ErrNotFound)
+		_, err = s.GetKey(ctx, "k1")
+		wantErr(t, err, storage.ErrNotFound)
+		o, _ := s.GetOrg(ctx, "billing")
+		equal(t, o.Name, "Org billing")
+	})
+}
+
+func signingKeyCases() {
+	add("signing keys are added and removed as the update function says", func(t *testing.T, s Store) {
+		k1, k2, k3 := signingKey("k1", t0), signingKey("k2", t0.Add(time.Hour)), signingKey("k3", t0.Add(time.Hour))
+		must(t, s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+			equal(t, len(old), 0)
+			return []oauth.SigningKey{k3, k1, k2}, nil
+		}))
+		got, err := s.ListSigningKeys(ctx)
+		must(t, err)
+		equal(t, got, []oauth.SigningKey{k1, k2, k3}) // by activation, then ID
+		must(t, s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+			equal(t, old, []oauth.SigningKey{k1, k2, k3})
+			return old[1:], nil
+		}))
+		got, _ = s.ListSigningKeys(ctx)
+		equal(t, got, []oauth.SigningKey{k2, k3})
+	})
+	add("a failed signing key update changes nothing", func(t *testing.T, s Store) {
+		k1 := signingKey("k1", t0)
+		must(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
+			return []oauth.SigningKey{k1}, nil
+		}))
+		boom := errors.New("boom")
+		wantErr(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
+			return []oauth.SigningKey{signingKey("k2", t0)}, boom
+		}), boom)
+		got, _ := s.ListSigningKeys(ctx)
+		equal(t, got, []oauth.SigningKey{k1})
+	})
+	add("concurrent signing key updates run one after the other", func(t *testing.T, s Store) {
+		const n = 6
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+					return append(old, signingKey(fmt.Sprint("k", i), t0)), nil
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		got, _ := s.ListSigningKeys(ctx)
+		equal(t, len(got), n)
+	})
+}
