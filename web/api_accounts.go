@@ -1,0 +1,210 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
+)
+
+// Account is a service account in the management API.
+type Account struct {
+	ClientID         string     `json:"client_id"`
+	ID               string     `json:"id"`
+	Org              string     `json:"org"`
+	DisplayName      string     `json:"display_name"`
+	Description      string     `json:"description"`
+	Status           string     `json:"status"`
+	System           bool       `json:"system"`
+	AllowedScopes    []string   `json:"allowed_scopes"`
+	AllowedAudiences []string   `json:"allowed_audiences"`
+	CreatedAt        time.Time  `json:"created_at"`
+	CreatedBy        string     `json:"created_by"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	ArchivedAt       *time.Time `json:"archived_at,omitempty"`
+	// LastUsedAt is null for an account never used.
+	LastUsedAt *time.Time `json:"last_used_at"`
+	// Keys are listed when one account is shown.
+	Keys []Key `json:"keys,omitempty"`
+}
+
+func (s *Server) newAccount(a accounts.Account) Account {
+	return Account{
+		ClientID: s.Accounts.ClientIDs().Of(a), ID: a.Name, Org: a.OrgID,
+		DisplayName: a.DisplayName, Description: a.Description, Status: a.Status(), System: a.System,
+		AllowedScopes: a.AllowedScopes, AllowedAudiences: a.AllowedAudiences,
+		CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, UpdatedAt: a.UpdatedAt,
+		ArchivedAt: timePtr(a.ArchivedAt), LastUsedAt: timePtr(a.LastUsedAt),
+	}
+}
+
+// AccountList is a page of accounts.
+type AccountList struct {
+	Items []Account `json:"items"`
+	// NextPageToken, if set, fetches the next page.
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
+// Page sizes of account lists.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+func (s *Server) listAccounts(c *fiber.Ctx) error {
+	opts := accounts.ListOptions{OrgID: c.Query("org"), Status: c.Query("status"), Limit: defaultPageSize}
+	if v := c.Query("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return badRequest(fmt.Sprintf("page_size must be 1 to %d", maxPageSize))
+		}
+		opts.Limit = n
+	}
+	if tok := c.Query("page_token"); tok != "" {
+		var ok bool
+		if opts.AfterOrgID, opts.AfterName, ok = parsePageToken(tok); !ok {
+			return badRequest("malformed page_token")
+		}
+	}
+	pageSize := opts.Limit
+	opts.Limit++ // one more tells whether there is a next page
+	as, err := s.Accounts.List(c.UserContext(), opts)
+	if err != nil {
+		return err
+	}
+	var out AccountList
+	if len(as) > pageSize {
+		as = as[:pageSize]
+		last := as[pageSize-1]
+		out.NextPageToken = pageToken(last.OrgID, last.Name)
+	}
+	out.Items = make([]Account, len(as))
+	for i, a := range as {
+		out.Items[i] = s.newAccount(a)
+	}
+	return ok(c, out)
+}
+
+func pageToken(orgID, name string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(orgID + "/" + name))
+}
+
+func parsePageToken(tok string) (orgID, name string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", "", false
+	}
+	orgID, name, ok = strings.Cut(string(b), "/")
+	return orgID, name, ok && rbac.ValidID(orgID) && rbac.ValidID(name)
+}
+
+// CreateAccountRequest creates an account.
+type CreateAccountRequest struct {
+	ID               string   `json:"id"`
+	Org              string   `json:"org"`
+	DisplayName      string   `json:"display_name"`
+	Description      string   `json:"description"`
+	AllowedScopes    []string `json:"allowed_scopes"`
+	AllowedAudiences []string `json:"allowed_audiences"`
+}
+
+func (s *Server) createAccount(c *fiber.Ctx) error {
+	var in CreateAccountRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Org == "" {
+		return badRequest("org is required")
+	}
+	a, err := s.Accounts.Create(c.UserContext(), accounts.NewAccount{
+		OrgID: in.Org, Name: in.ID, DisplayName: in.DisplayName, Description: in.Description,
+		AllowedScopes: in.AllowedScopes, AllowedAudiences: in.AllowedAudiences,
+	}, principal(c))
+	if err != nil {
+		return err
+	}
+	return created(c, s.newAccount(a))
+}
+
+func (s *Server) getAccount(c *fiber.Ctx) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Accounts.Get(c.UserContext(), clientID)
+	if err != nil {
+		return err
+	}
+	keys, err := s.Accounts.ListKeys(c.UserContext(), clientID)
+	if err != nil {
+		return err
+	}
+	out := s.newAccount(a)
+	out.Keys = s.newKeys(keys, out.ClientID)
+	return ok(c, out)
+}
+
+// UpdateAccountRequest changes the fields it sets.
+type UpdateAccountRequest struct {
+	DisplayName      *string   `json:"display_name"`
+	Description      *string   `json:"description"`
+	AllowedScopes    *[]string `json:"allowed_scopes"`
+	AllowedAudiences *[]string `json:"allowed_audiences"`
+}
+
+func (s *Server) updateAccount(c *fiber.Ctx) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	var in UpdateAccountRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	a, err := s.Accounts.Update(c.UserContext(), clientID, accounts.Changes{
+		DisplayName: in.DisplayName, Description: in.Description,
+		AllowedScopes: in.AllowedScopes, AllowedAudiences: in.AllowedAudiences,
+	})
+	if err != nil {
+		return err
+	}
+	return ok(c, s.newAccount(a))
+}
+
+func (s *Server) archiveAccount(c *fiber.Ctx) error {
+	return s.changeAccount(c, s.Accounts.Archive)
+}
+
+func (s *Server) restoreAccount(c *fiber.Ctx) error {
+	return s.changeAccount(c, s.Accounts.Restore)
+}
+
+func (s *Server) changeAccount(c *fiber.Ctx, change func(ctx context.Context, clientID string) (accounts.Account, error)) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	a, err := change(c.UserContext(), clientID)
+	if err != nil {
+		return err
+	}
+	return ok(c, s.newAccount(a))
+}
+
+func (s *Server) deleteAccount(c *fiber.Ctx) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	if err := s.Accounts.Delete(c.UserContext(), clientID); err != nil {
+		return err
+	}
+	return noContent(c)
+}

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/oauth"
+)
+
+// SigningKey describes a token signing key.
+type SigningKey struct {
+	ID             string     `json:"id"`
+	Algorithm      string     `json:"algorithm"`
+	State          string     `json:"state"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ActivatesAt    time.Time  `json:"activates_at"`
+	RetiredAt      *time.Time `json:"retired_at,omitempty"`
+	PublishedUntil *time.Time `json:"published_until,omitempty"`
+}
+
+// SigningKeyList lists the signing keys, oldest first.
+type SigningKeyList struct {
+	Items []SigningKey `json:"items"`
+}
+
+func (s *Server) listSigningKeys(c *fiber.Ctx) error {
+	if err := s.OAuth.Keys().Refresh(c.UserContext()); err != nil {
+		return err
+	}
+	keys := s.OAuth.Keys().Keys()
+	out := SigningKeyList{Items: make([]SigningKey, len(keys))}
+	for i, k := range keys {
+		out.Items[i] = SigningKey{
+			ID: k.ID, Algorithm: k.Algorithm, State: k.State, CreatedAt: k.CreatedAt, ActivatesAt: k.ActivatesAt,
+			RetiredAt: timePtr(k.RetiredAt), PublishedUntil: timePtr(k.PublishedUntil),
+		}
+	}
+	return ok(c, out)
+}
+
+// RotateSigningKeysRequest adds a signing key (ES256 by default).
+type RotateSigningKeysRequest struct {
+	Algorithm string `json:"algorithm"`
+	// ActivateIn is the delay in seconds before the new key signs; by
+	// default, long enough for every cached JWKS to have been refreshed.
+	ActivateIn *int64 `json:"activate_in"`
+}
+
+// maxActivateIn is 30 days in seconds.
+const maxActivateIn = 30 * 24 * 3600
+
+func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
+	var in RotateSigningKeysRequest
+	if err := decodeOptional(c, &in); err != nil {
+		return err
+	}
+	if in.Algorithm == "" {
+		in.Algorithm = oauth.ES256
+	}
+	delay := s.DefaultActivation
+	if in.ActivateIn != nil {
+		if *in.ActivateIn < 0 || *in.ActivateIn > maxActivateIn {
+			return badRequest(fmt.Sprintf("activate_in must be 0 to %d seconds", maxActivateIn))
+		}
+		delay = time.Duration(*in.ActivateIn) * time.Second
+	}
+	if _, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay); err != nil {
+		return err
+	}
+	return s.listSigningKeys(c)
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/storage"
+)
+
+// apiError is an error of the management API, sent as
+// {"error": code, "message": message}.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(msg string) error {
+	return &apiError{status: http.StatusBadRequest, code: "invalid_argument", message: msg}
+}
+
+// ErrorBody is the body of management API errors.
+type ErrorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// OAuthErrorBody is the body of OAuth errors (RFC 6749 §5.2).
+type OAuthErrorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// errorHandler is the one place errors become responses.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var oe *oauth.Error
+	var ae *apiError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &oe):
+		return writeOAuthError(c, oe)
+	case errors.As(err, &fe):
+		if c.Path() == oauth.TokenPath {
+			// Failures fasthttp detects before routing, such as an
+			// oversized body, still get an RFC 6749 error here.
+			return writeOAuthError(c, &oauth.Error{Code: oauth.CodeInvalidRequest, Description: fe.Message, Status: fe.Code})
+		}
+		ae = &apiError{status: fe.Code, code: codeFor(fe.Code), message: strings.ToLower(fe.Message)}
+	case errors.As(err, &ae):
+	case errors.Is(err, storage.ErrNotFound):
+		ae = &apiError{http.StatusNotFound, "not_found", err.Error()}
+	case errors.Is(err, storage.ErrConflict):
+		ae = &apiError{http.StatusConflict, "conflict", err.Error()}
+	case errors.Is(err, storage.ErrInvalid):
+		ae = &apiError{http.StatusBadRequest, "invalid_argument", err.Error()}
+	case errors.Is(err, storage.ErrForbidden):
+		ae = &apiError{http.StatusForbidden, "forbidden", err.Error()}
+	default:
+		// Internal error text never reaches the client.
+		s.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		ae = &apiError{http.StatusInternalServerError, "internal", "internal error"}
+	}
+	noStore(c)
+	return c.Status(ae.status).JSON(ErrorBody{Error: ae.code, Message: ae.message})
+}
+
+func codeFor(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "payload_too_large"
+	case http.StatusUnauthorized:
+		return "unauthenticated"
+	case http.StatusForbidden:
+		return "forbidden"
+	}
+	if status >= 500 {
+		return "internal"
+	}
+	return "invalid_argument"
+}
+
+// writeOAuthError sends an RFC 6749 §5.2 error response.
+func writeOAuthError(c *fiber.Ctx, e *oauth.Error) error {
+	noStore(c)
+	switch e.Status {
+	case http.StatusUnauthorized:
+		// RFC 6749 §5.2 and RFC 7235 §3.1: a 401 carries a challenge.
+		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="iamd", charset="UTF-8"`)
+	case http.StatusMethodNotAllowed:
+		c.Set(fiber.HeaderAllow, http.MethodPost)
+	}
+	if e.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
+	return c.Status(e.Status).JSON(OAuthErrorBody{Error: e.Code, Description: e.Description})
+}
+
+// noStore marks a response as never to be cached (RFC 6749 §5.1).
+func noStore(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderPragma, "no-cache")
+}

@@ -1,0 +1,93 @@
+// Package web is iamd's HTTP server: the public OAuth endpoints (token,
+// discovery, JWKS), health checks and the management API. It is the only
+// package that imports fiber.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+)
+
+// Options configure a Server.
+type Options struct {
+	OAuth    *oauth.Server
+	Accounts *accounts.Service
+	Orgs     *rbac.Service
+	// Ready reports whether the server can serve: the database answers.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
+	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For header gives the client address.
+	TrustedProxies []string
+	// JWKSMaxAge is how long clients may cache the JWKS and metadata.
+	JWKSMaxAge time.Duration
+	// DefaultActivation is how long a rotated signing key waits before it
+	// signs: at least JWKSMaxAge plus the key refresh interval, so every
+	// verifier has seen it in the JWKS.
+	DefaultActivation time.Duration
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Limits on request sizes.
+const (
+	// bodyLimit bounds every request body.
+	bodyLimit = 1 << 20
+	// tokenBodyLimit bounds token requests, which are a few hundred bytes.
+	tokenBodyLimit = 16 << 10
+)
+
+// Server serves iamd over HTTP.
+type Server struct {
+	Options
+	app      *fiber.App
+	verifier *oauth.Verifier
+}
+
+// New returns a server with its routes.
+func New(o Options) *Server {
+	s := &Server{Options: o, verifier: o.OAuth.Verifier()}
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "iamd",
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            15 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		ReadBufferSize:          8 << 10,
+		CaseSensitive:           true,
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.errorHandler,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          o.TrustedProxies,
+		ProxyHeader:             proxyHeader(o.TrustedProxies),
+	})
+	s.routes()
+	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// App returns the fiber application, for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve serves requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits up to timeout for
+// requests in flight.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	return s.app.ShutdownWithTimeout(timeout)
+}

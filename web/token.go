@@ -1,0 +1,95 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/oauth"
+)
+
+// token is the token endpoint (RFC 6749 §3.2).
+func (s *Server) token(c *fiber.Ctx) error {
+	// The raw body: c.Body() would inflate a compressed one, whatever its
+	// size once inflated.
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return oauth.InvalidRequest("Content-Encoding is not supported on the token endpoint.")
+	}
+	body := c.Request().Body()
+	if len(body) > tokenBodyLimit {
+		return &oauth.Error{Code: oauth.CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge,
+			Description: fmt.Sprintf("The request body exceeds %d bytes.", tokenBodyLimit)}
+	}
+	resp, err := s.OAuth.Token(c.UserContext(), oauth.TokenRequest{
+		ContentType:   c.Get(fiber.HeaderContentType),
+		Body:          body,
+		Query:         string(c.Request().URI().QueryString()),
+		Authorization: c.Get(fiber.HeaderAuthorization),
+		ClientAddr:    c.IP(),
+	})
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return c.JSON(resp)
+}
+
+// tokenMethodNotAllowed answers requests other than POST to the token
+// endpoint (RFC 6749 §3.2).
+func tokenMethodNotAllowed(c *fiber.Ctx) error {
+	return &oauth.Error{Code: oauth.CodeInvalidRequest, Status: http.StatusMethodNotAllowed,
+		Description: "The token endpoint accepts only POST."}
+}
+
+// metadata serves the authorization server metadata (RFC 8414 §3).
+func (s *Server) metadata(c *fiber.Ctx) error {
+	s.cacheFor(c)
+	return c.JSON(s.OAuth.Metadata())
+}
+
+// jwks serves the published signing keys (RFC 7517 §5) with an ETag, so
+// resource servers can revalidate their copy cheaply.
+func (s *Server) jwks(c *fiber.Ctx) error {
+	body, etag := s.OAuth.Keys().JWKS()
+	s.cacheFor(c)
+	c.Set(fiber.HeaderETag, etag)
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(http.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+func (s *Server) cacheFor(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("public, max-age=%d", int(s.JWKSMaxAge.Seconds())))
+}
+
+// etagMatches implements If-None-Match (RFC 9110 §13.1.2), weak comparison.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func healthz(c *fiber.Ctx) error {
+	return c.SendString("ok\n")
+}
+
+// readyz reports whether the database answers and a key can sign.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	noStore(c)
+	if err := s.Ready(c.UserContext()); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		return c.Status(http.StatusServiceUnavailable).SendString("not ready\n")
+	}
+	if !s.OAuth.Keys().CanSign() {
+		return c.Status(http.StatusServiceUnavailable).SendString("no active signing key\n")
+	}
+	return c.SendString("ready\n")
+}
