@@ -1,0 +1,185 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/web"
+)
+
+func newAccountsCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{Use: "accounts", Short: "Manage service accounts"}
+	cmd.AddCommand(
+		newAccountsListCmd(c),
+		&cobra.Command{
+			Use: "get CLIENT_ID", Short: "Show an account and its keys", Args: args(cobra.ExactArgs(1)),
+			RunE: func(cmd *cobra.Command, a []string) error {
+				var acct web.Account
+				if err := c.call(cmd, "GET", "/accounts/"+pathEscape(a[0]), nil, &acct); err != nil {
+					return err
+				}
+				return c.printAccount(acct)
+			},
+		},
+		newAccountsCreateCmd(c),
+		newAccountsUpdateCmd(c),
+		newAccountActionCmd(c, "archive", "Archive an account: it can no longer get tokens, but keeps its keys and settings"),
+		newAccountActionCmd(c, "restore", "Restore an archived account"),
+		newDeleteCmd(c, "delete CLIENT_ID", "Delete an account and all its keys",
+			func(a []string) (string, string) { return "/accounts/" + pathEscape(a[0]), "deleting " + a[0] + " and all its keys" }),
+	)
+	return cmd
+}
+
+func newAccountsListCmd(c *cli) *cobra.Command {
+	var org, status, pageToken string
+	var pageSize int
+	var all bool
+	cmd := &cobra.Command{
+		Use: "list", Short: "List accounts", Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := web.AccountList{Items: []web.Account{}}
+			for {
+				q := url.Values{}
+				for k, v := range map[string]string{"org": org, "status": status, "page_token": pageToken} {
+					if v != "" {
+						q.Set(k, v)
+					}
+				}
+				if pageSize > 0 {
+					q.Set("page_size", strconv.Itoa(pageSize))
+				}
+				var page web.AccountList
+				if err := c.call(cmd, "GET", "/accounts?"+q.Encode(), nil, &page); err != nil {
+					return err
+				}
+				out.Items = append(out.Items, page.Items...)
+				out.NextPageToken, pageToken = page.NextPageToken, page.NextPageToken
+				if !all || pageToken == "" {
+					break
+				}
+			}
+			return c.print(out, func(w io.Writer) {
+				row(w, "CLIENT ID", "NAME", "STATUS", "LAST USED", "CREATED")
+				for _, a := range out.Items {
+					row(w, a.ClientID, a.DisplayName, a.Status, when(a.LastUsedAt, "never used"), when(&a.CreatedAt, "-"))
+				}
+				if out.NextPageToken != "" {
+					fmt.Fprintf(c.errOut, "more accounts: --page-token %s, or --all\n", out.NextPageToken)
+				}
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&org, "org", "", "only accounts of this organization")
+	f.StringVar(&status, "status", "", "only active or archived accounts")
+	f.IntVar(&pageSize, "page-size", 0, "accounts per page (default 50, at most 500)")
+	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
+	f.BoolVar(&all, "all", false, "fetch every page")
+	return cmd
+}
+
+func newAccountsCreateCmd(c *cli) *cobra.Command {
+	var in web.CreateAccountRequest
+	cmd := &cobra.Command{
+		Use:   "create ID --org ORG",
+		Short: "Create a service account (with no key)",
+		Long: `Create a service account. ID is 3 to 63 lowercase letters, digits or hyphens,
+starting with a letter; the account's client ID is ID@ORG.iam.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			in.ID = a[0]
+			if in.Org == "" {
+				return usagef("--org is required")
+			}
+			var acct web.Account
+			if err := c.call(cmd, "POST", "/accounts", in, &acct); err != nil {
+				return err
+			}
+			return c.printAccount(acct)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.Org, "org", "", "organization of the account (required)")
+	f.StringVar(&in.DisplayName, "name", "", "display name (default: the ID)")
+	f.StringVar(&in.Description, "description", "", "what the account is for")
+	f.StringSliceVar(&in.AllowedScopes, "scopes", nil, "scopes the account may request, comma-separated")
+	f.StringSliceVar(&in.AllowedAudiences, "audiences", nil, "audiences the account may request tokens for, comma-separated")
+	return cmd
+}
+
+func newAccountsUpdateCmd(c *cli) *cobra.Command {
+	var name, description string
+	var scopes, audiences []string
+	cmd := &cobra.Command{
+		Use: "update CLIENT_ID", Short: "Change an account's name, description, scopes or audiences", Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			var in web.UpdateAccountRequest
+			f := cmd.Flags()
+			if f.Changed("name") {
+				in.DisplayName = &name
+			}
+			if f.Changed("description") {
+				in.Description = &description
+			}
+			if f.Changed("scopes") {
+				in.AllowedScopes = &scopes
+			}
+			if f.Changed("audiences") {
+				in.AllowedAudiences = &audiences
+			}
+			if in == (web.UpdateAccountRequest{}) {
+				return usagef("nothing to update: give --name, --description, --scopes or --audiences")
+			}
+			var acct web.Account
+			if err := c.call(cmd, "PATCH", "/accounts/"+pathEscape(a[0]), in, &acct); err != nil {
+				return err
+			}
+			return c.printAccount(acct)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "new display name")
+	f.StringVar(&description, "description", "", "new description")
+	f.StringSliceVar(&scopes, "scopes", nil, `allowed scopes, replacing the current ones ("" for none)`)
+	f.StringSliceVar(&audiences, "audiences", nil, `allowed audiences, replacing the current ones ("" for none)`)
+	return cmd
+}
+
+func newAccountActionCmd(c *cli, action, short string) *cobra.Command {
+	return &cobra.Command{
+		Use: action + " CLIENT_ID", Short: short, Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			var acct web.Account
+			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/"+action, nil, &acct); err != nil {
+				return err
+			}
+			return c.printAccount(acct)
+		},
+	}
+}
+
+func (c *cli) printAccount(a web.Account) error {
+	return c.print(a, func(w io.Writer) {
+		row(w, "client_id", a.ClientID)
+		row(w, "name", a.DisplayName)
+		row(w, "description", orDash(a.Description))
+		row(w, "org", a.Org)
+		row(w, "status", a.Status)
+		if a.System {
+			row(w, "system", "yes (cannot be changed)")
+		}
+		row(w, "allowed scopes", list(a.AllowedScopes))
+		row(w, "allowed audiences", list(a.AllowedAudiences))
+		row(w, "created", when(&a.CreatedAt, "-")+" by "+a.CreatedBy)
+		row(w, "last used", when(a.LastUsedAt, "never used"))
+		if len(a.Keys) > 0 {
+			row(w, "")
+			keysTable(w, a.Keys)
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+)
+
+// initBy is the "created by" of what init creates.
+const initBy = "iamd init"
+
+type initFlags struct {
+	serverFlags
+	org, orgName, admin, signingAlg string
+	force                           bool
+}
+
+// initResult is what init prints, secret included, once.
+type initResult struct {
+	Org          string `json:"org"`
+	ClientID     string `json:"client_id"`
+	KeyID        string `json:"key_id"`
+	ClientSecret string `json:"client_secret"`
+	Profile      string `json:"profile"`
+	Server       string `json:"server"`
+}
+
+func newInitCmd(c *cli) *cobra.Command {
+	var f initFlags
+	cmd := &cobra.Command{
+		Use:   "init --org ORG",
+		Short: "Create the root organization, a signing key and the admin account",
+		Long: `Set up a new iamd database: the root organization, a signing key, and a
+system admin service account with one key. The admin's secret is printed
+once and saved, with the server URL, to the CLI profile (mode 0600), so the
+admin commands work right away.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.Context(), c)
+		},
+	}
+	fs := cmd.Flags()
+	f.register(fs)
+	fs.StringVar(&f.org, "org", "", "ID of the root organization (required)")
+	fs.StringVar(&f.orgName, "org-name", "", "display name of the root organization (default: its ID)")
+	fs.StringVar(&f.admin, "admin", "admin", "ID of the admin account")
+	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", oauth.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256")
+	fs.BoolVar(&f.force, "force", false, "overwrite an existing CLI profile")
+	return cmd
+}
+
+func (f *initFlags) run(ctx context.Context, c *cli) error {
+	if f.org == "" {
+		return usagef("--org is required")
+	}
+	log, err := f.logger(c.errOut)
+	if err != nil {
+		return err
+	}
+	ids, err := accounts.NewClientIDs(f.domain)
+	if err != nil {
+		return usagef("--domain: %v", err)
+	}
+	// Refuse before changing anything, rather than leave the admin's
+	// credentials nowhere.
+	path, err := c.profileFile()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err == nil && !f.force {
+		return usagef("a CLI profile already exists at %s: pass --force to replace it, or --profile to write another", path)
+	}
+	st, embedded, _, err := f.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	mk, err := f.masterKey(embedded, log)
+	if err != nil {
+		return err
+	}
+	keys := oauth.NewKeySet(st, mk, 24*time.Hour, time.Now, log)
+	if _, err := keys.Ensure(ctx, f.signingAlg); err != nil {
+		return err
+	}
+
+	orgs := rbac.NewService(st, time.Now)
+	accts := accounts.NewService(st, st, orgs, ids, nil, time.Now)
+	res := initResult{Org: f.org, Profile: path, Server: c.serverURL(profile{})}
+	err = st.InTx(ctx, func(ctx context.Context) error {
+		if _, err := orgs.CreateRoot(ctx, f.org, f.orgName, initBy); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				return fmt.Errorf("already initialized: the database has a root organization")
+			}
+			return err
+		}
+		admin, err := accts.Create(ctx, accounts.NewAccount{
+			OrgID: f.org, Name: f.admin, DisplayName: "Bootstrap admin",
+			Description:      "Created by iamd init; holds the " + rbac.AdminRole + " role.",
+			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
+		}, initBy)
+		if err != nil {
+			return err
+		}
+		if err := orgs.Assign(ctx, admin.ID, rbac.AdminRole, f.org, initBy); err != nil {
+			return err
+		}
+		res.ClientID = ids.Of(admin)
+		key, secret, err := accts.CreateKey(ctx, res.ClientID, accounts.NewKey{Label: "bootstrap"}, initBy)
+		res.KeyID, res.ClientSecret = key.ID, secret
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	saveErr := saveProfile(path, profile{Server: res.Server, ClientID: res.ClientID, ClientSecret: res.ClientSecret})
+	if err := c.print(res, func(w io.Writer) {
+		row(w, "organization", res.Org)
+		row(w, "admin client_id", res.ClientID)
+		row(w, "admin key id", res.KeyID)
+		row(w, "admin secret", res.ClientSecret)
+		row(w, "profile", res.Profile)
+	}); err != nil {
+		return err
+	}
+	if saveErr != nil {
+		return fmt.Errorf("the admin secret above was not saved: %w", saveErr)
+	}
+	fmt.Fprintf(c.errOut, "The admin secret is shown only this once; it is saved in %s (mode 0600).\n", path)
+	return nil
+}
