@@ -25,10 +25,10 @@ type KeySet struct {
 	now       func() time.Time
 	log       *slog.Logger
 
-	mu      sync.RWMutex
-	keys    []*signer // ordered by ActivatesAt
-	jwks    []byte
-	etag    string
+	mu   sync.RWMutex
+	keys []*signer // ordered by ActivatesAt
+	jwks []byte
+	etag string
 }
 
 // NewKeySet returns an empty key set; call Refresh before use. retention is
@@ -228,4 +228,10 @@ func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Durati
 func errRotationPending(k SigningKey) error {
 	return storage.Errorf(storage.ErrConflict, "signing key %s is already waiting to activate at %s; rotate again after that",
 		k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
+}
+
+// CanSign reports whether a key is active.
+func (ks *KeySet) CanSign() bool {
+	_, err := ks.signer()
+	return err == nil
 }

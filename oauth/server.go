@@ -203,7 +203,9 @@ func (jwtStrategy) ValidateAccessToken(context.Context, fosite.Requester, string
 // issuing one writes nothing to the database.
 type stateless struct{}
 
-func (stateless) CreateAccessTokenSession(context.Context, string, fosite.Requester) error { return nil }
+func (stateless) CreateAccessTokenSession(context.Context, string, fosite.Requester) error {
+	return nil
+}
 func (stateless) GetAccessTokenSession(context.Context, string, fosite.Session) (fosite.Requester, error) {
 	return nil, fosite.ErrNotFound
 }
@@ -217,4 +219,10 @@ func (stateless) GetClient(context.Context, string) (fosite.Client, error) {
 func (stateless) ClientAssertionJWTValid(context.Context, string) error { return nil }
 func (stateless) SetClientAssertionJWT(context.Context, string, time.Time) error {
 	return nil
+}
+
+// Verifier returns a verifier of this server's tokens, reading keys from
+// its key set: the management API checks its callers with it.
+func (s *Server) Verifier() *Verifier {
+	return NewVerifier(s.cfg.Issuer, s.keys.PublicKey, s.now)
 }

@@ -30,7 +30,9 @@ func newAccountsCmd(c *cli) *cobra.Command {
 		newAccountActionCmd(c, "archive", "Archive an account: it can no longer get tokens, but keeps its keys and settings"),
 		newAccountActionCmd(c, "restore", "Restore an archived account"),
 		newDeleteCmd(c, "delete CLIENT_ID", "Delete an account and all its keys",
-			func(a []string) (string, string) { return "/accounts/" + pathEscape(a[0]), "deleting " + a[0] + " and all its keys" }),
+			func(a []string) (string, string) {
+				return "/accounts/" + pathEscape(a[0]), "deleting " + a[0] + " and all its keys"
+			}),
 	)
 	return cmd
 }
