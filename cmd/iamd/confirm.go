@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // confirm asks the user to type want before an irreversible change. Without
-// a terminal it refuses unless --yes was given.
+// a terminal on standard input it refuses unless --yes was given.
 func (c *cli) confirm(yes bool, what, want string) error {
 	if yes {
 		return nil
 	}
-	f, ok := c.in.(*os.File)
-	if fi, err := os.Stdin.Stat(); !ok || f != os.Stdin || err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+	if f, ok := c.in.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 		return usagef("%s cannot be undone: pass --yes to confirm", what)
 	}
 	fmt.Fprintf(c.errOut, "%s cannot be undone. Type %s to confirm: ", what, want)
