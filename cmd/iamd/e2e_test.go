@@ -99,7 +99,7 @@ func (p *process) stop(t *testing.T) {
 	}
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=\S+ issuer=(\S+)`)
+var listening = regexp.MustCompile(`msg=listening addr=(\S+) issuer=`)
 
 // startServer starts cmdline (run by bash in dir) and returns the server's
 // URL once it logs that it is listening.
@@ -127,7 +127,7 @@ func startServer(t *testing.T, dir string, environ []string, cmdline string) (*p
 			p.stderr.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
+				url <- "http://" + m[1]
 			}
 		}
 	}()
