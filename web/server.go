@@ -54,6 +54,9 @@ type Server struct {
 
 // New returns a server with its routes.
 func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	s := &Server{Options: o, verifier: o.OAuth.Verifier()}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "iamd",
