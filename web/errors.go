@@ -40,6 +40,7 @@ type OAuthErrorBody struct {
 
 // errorHandler is the one place errors become responses.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	setSecureHeaders(c)
 	var oe *oauth.Error
 	var ae *apiError
 	var fe *fiber.Error

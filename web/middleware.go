@@ -39,17 +39,22 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		slog.String("path", c.Path()),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Duration("duration", time.Since(start)),
-		slog.String("addr", c.IP()),
+		slog.String("addr", s.clientAddr(c)),
 	)
 	return nil
 }
 
-// secureHeaders sets headers that keep browsers from misusing responses:
-// every response is JSON or plain text, never a page.
+// secureHeaders sets headers that keep browsers from misusing responses.
 func secureHeaders(c *fiber.Ctx) error {
+	setSecureHeaders(c)
+	return c.Next()
+}
+
+// setSecureHeaders is also called by the error handler, for errors raised
+// before routing: every response is JSON or plain text, never a page.
+func setSecureHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
-	return c.Next()
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,9 +25,9 @@ type Options struct {
 	// Ready reports whether the server can serve: the database answers.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
-	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
-	// whose X-Forwarded-For header gives the client address.
-	TrustedProxies []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// gives the client address (see ParseTrustedProxies).
+	TrustedProxies []netip.Prefix
 	// JWKSMaxAge is how long clients may cache the JWKS and metadata.
 	JWKSMaxAge time.Duration
 	// DefaultActivation is how long a rotated signing key waits before it
@@ -59,28 +60,18 @@ func New(o Options) *Server {
 	}
 	s := &Server{Options: o, verifier: o.OAuth.Verifier()}
 	s.app = fiber.New(fiber.Config{
-		AppName:                 "iamd",
-		BodyLimit:               bodyLimit,
-		ReadTimeout:             15 * time.Second,
-		WriteTimeout:            15 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		ReadBufferSize:          8 << 10,
-		CaseSensitive:           true,
-		DisableStartupMessage:   true,
-		ErrorHandler:            s.errorHandler,
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          o.TrustedProxies,
-		ProxyHeader:             proxyHeader(o.TrustedProxies),
+		AppName:               "iamd",
+		BodyLimit:             bodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        8 << 10,
+		CaseSensitive:         true,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
 	})
 	s.routes()
 	return s
-}
-
-func proxyHeader(trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 // App returns the fiber application, for tests.

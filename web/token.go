@@ -27,7 +27,7 @@ func (s *Server) token(c *fiber.Ctx) error {
 		Body:          body,
 		Query:         string(c.Request().URI().QueryString()),
 		Authorization: c.Get(fiber.HeaderAuthorization),
-		ClientAddr:    c.IP(),
+		ClientAddr:    s.clientAddr(c),
 	})
 	if err != nil {
 		return err
@@ -68,6 +68,9 @@ func (s *Server) cacheFor(c *fiber.Ctx) {
 
 // etagMatches implements If-None-Match (RFC 9110 §13.1.2), weak comparison.
 func etagMatches(header, etag string) bool {
+	if etag == "" {
+		return false
+	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {

@@ -86,6 +86,10 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	if err != nil {
 		return usagef("--domain: %v", err)
 	}
+	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
+	if err != nil {
+		return usagef("--trusted-proxies: %v", err)
+	}
 	st, embedded, _, err := f.open(ctx, log)
 	if err != nil {
 		return err
@@ -119,7 +123,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	}, accts, keys, time.Now, log)
 	srv := web.New(web.Options{
 		OAuth: tokens, Accounts: accts, Orgs: orgs, Ready: st.Ping, Log: log,
-		TrustedProxies: f.trustedProxies, JWKSMaxAge: jwksMaxAge,
+		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
 		DefaultActivation: jwksMaxAge + 2*keyRefresh, Now: time.Now,
 	})
 
