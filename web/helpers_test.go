@@ -1,0 +1,514 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/web"
+)
+
+// The fixture's fixed configuration.
+const (
+	issuer     = "http://iamd.test"
+	tokenTTL   = time.Hour
+	jwksMaxAge = 5 * time.Minute
+	activation = 6 * time.Minute
+	rootOrg    = "acme"
+	adminID    = "admin@acme.iam"
+	// initBy is the creator cmd/iamd/init.go records.
+	initBy = "iamd init"
+)
+
+// clock runs with real time, so that the server's timestamps keep moving
+// forward, and can be advanced to expire keys, tokens and throttles.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// creds are a client's credentials.
+type creds struct {
+	ClientID string
+	KeyID    string
+	Secret   string
+}
+
+// logBuffer collects the server log, safe for concurrent writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fixtureConfig varies a fixture; see the with* options.
+type fixtureConfig struct {
+	throttle       oauth.ThrottleConfig
+	trustedProxies []string
+	logOut         io.Writer
+	logLevel       slog.Level
+	noSigningKey   bool
+}
+
+type option func(*fixtureConfig)
+
+// withThrottle replaces oauth.DefaultThrottle.
+func withThrottle(c oauth.ThrottleConfig) option {
+	return func(f *fixtureConfig) { f.throttle = c }
+}
+
+// withTrustedProxies sets web.Options.TrustedProxies.
+func withTrustedProxies(p ...string) option {
+	return func(f *fixtureConfig) { f.trustedProxies = p }
+}
+
+// withQuietLog logs warnings and errors only, to w.
+func withQuietLog(w io.Writer) option {
+	return func(f *fixtureConfig) { f.logOut, f.logLevel = w, slog.LevelWarn }
+}
+
+// withoutSigningKey skips creating the first signing key.
+func withoutSigningKey() option {
+	return func(f *fixtureConfig) { f.noSigningKey = true }
+}
+
+// fixture is a complete iamd wired as cmd/iamd/serve.go wires it, on a
+// fresh SQLite database bootstrapped as cmd/iamd/init.go does.
+type fixture struct {
+	clock  *clock
+	db     *sqlite.DB
+	keys   *oauth.KeySet
+	orgs   *rbac.Service
+	accts  *accounts.Service
+	tokens *oauth.Server
+	srv    *web.Server
+	logs   *logBuffer
+	// admin holds the bootstrap admin's credentials.
+	admin creds
+}
+
+func newFixture(t testing.TB, opts ...option) *fixture {
+	t.Helper()
+	cfg := fixtureConfig{throttle: oauth.DefaultThrottle, logLevel: slog.LevelDebug}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx := context.Background()
+	f := &fixture{clock: &clock{}, logs: &logBuffer{}}
+	if cfg.logOut == nil {
+		cfg.logOut = f.logs
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("server log:\n%s", f.logs)
+			}
+		})
+	}
+	log := slog.New(slog.NewTextHandler(cfg.logOut, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, oauth.MasterKeySize)
+	rand.Read(raw)
+	mk, err := oauth.NewMasterKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now
+	f.db = db
+	f.keys = oauth.NewKeySet(db, mk, tokenTTL+oauth.DefaultLeeway, now, log)
+	if cfg.noSigningKey {
+		// Loaded as a server loads it, with no key to find.
+		err = f.keys.Refresh(ctx)
+	} else {
+		_, err = f.keys.Ensure(ctx, oauth.ES256)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := accounts.NewClientIDs("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.orgs = rbac.NewService(db, now)
+	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
+	f.admin = bootstrap(t, db, f.orgs, f.accts)
+	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: cfg.throttle}, f.accts, f.keys, now, log)
+	f.srv = web.New(web.Options{
+		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
+		TrustedProxies: mustParseProxies(t, cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, Now: now,
+	})
+	return f
+}
+
+// bootstrap creates the root organization and the system admin account
+// with one key, exactly as cmd/iamd/init.go does.
+func bootstrap(t testing.TB, db *sqlite.DB, orgs *rbac.Service, accts *accounts.Service) creds {
+	t.Helper()
+	var c creds
+	err := db.InTx(context.Background(), func(ctx context.Context) error {
+		if _, err := orgs.CreateRoot(ctx, rootOrg, "", initBy); err != nil {
+			return err
+		}
+		admin, err := accts.Create(ctx, accounts.NewAccount{
+			OrgID: rootOrg, Name: "admin", DisplayName: "Bootstrap admin",
+			Description:      "Created by iamd init; holds the " + rbac.AdminRole + " role.",
+			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
+		}, initBy)
+		if err != nil {
+			return err
+		}
+		if err := orgs.Assign(ctx, admin.ID, rbac.AdminRole, rootOrg, initBy); err != nil {
+			return err
+		}
+		c.ClientID = accts.ClientIDs().Of(admin)
+		key, secret, err := accts.CreateKey(ctx, c.ClientID, accounts.NewKey{Label: "bootstrap"}, initBy)
+		c.KeyID, c.Secret = key.ID, secret
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// serve serves the fixture on a loopback listener until the test ends and
+// returns its base URL.
+func (f *fixture) serve(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := f.srv.Shutdown(5 * time.Second); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// response is a response read in full.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends req through the fiber app in memory.
+func (f *fixture) do(t testing.TB, req *http.Request) *response {
+	t.Helper()
+	res, err := f.srv.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	return readResponse(t, res)
+}
+
+func readResponse(t testing.TB, res *http.Response) *response {
+	t.Helper()
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// get sends a GET with the given request headers, name then value.
+func (f *fixture) get(t testing.TB, path string, headers ...string) *response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return f.do(t, req)
+}
+
+// basicAuth is an Authorization header for client_secret_basic: both parts
+// form-urlencoded, then base64 (RFC 6749 §2.3.1).
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+// grant returns a client credentials token request form with the extra
+// parameters given as name, value pairs.
+func grant(params ...string) url.Values {
+	form := url.Values{"grant_type": {oauth.GrantClientCredentials}}
+	for i := 0; i+1 < len(params); i += 2 {
+		form.Add(params[i], params[i+1])
+	}
+	return form
+}
+
+// tokenRequest is a token request authenticating c with HTTP Basic, or not
+// at all if c is empty.
+func tokenRequest(c creds, form url.Values) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, oauth.TokenPath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if c != (creds{}) {
+		req.Header.Set("Authorization", basicAuth(c.ClientID, c.Secret))
+	}
+	return req
+}
+
+// token posts a token request for c.
+func (f *fixture) token(t testing.TB, c creds, form url.Values) *response {
+	t.Helper()
+	return f.do(t, tokenRequest(c, form))
+}
+
+// accessToken obtains an access token for c, failing the test otherwise.
+func (f *fixture) accessToken(t testing.TB, c creds, params ...string) string {
+	t.Helper()
+	return decode[oauth.TokenResponse](t, f.token(t, c, grant(params...)), http.StatusOK).AccessToken
+}
+
+// adminToken obtains a management API token for the bootstrap admin.
+func (f *fixture) adminToken(t testing.TB) string {
+	t.Helper()
+	return f.accessToken(t, f.admin, "resource", oauth.ManagementAudience)
+}
+
+// call sends a management API request with token as bearer. A string body
+// is sent as is, any other non-nil body as JSON; both as application/json.
+func (f *fixture) call(t testing.TB, method, path, token string, body any) *response {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return f.do(t, req)
+}
+
+// decode checks that r has status want and a JSON body, and decodes the
+// body into a T, refusing fields T does not have.
+func decode[T any](t testing.TB, r *response, want int) T {
+	t.Helper()
+	if r.Status != want {
+		t.Fatalf("status %d, want %d; body: %s", r.Status, want, r.Body)
+	}
+	wantJSONType(t, r)
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %T: %v; body: %s", v, err, r.Body)
+	}
+	return v
+}
+
+func wantJSONType(t testing.TB, r *response) {
+	t.Helper()
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		t.Fatalf("Content-Type %q, want application/json; body: %s", r.Header.Get("Content-Type"), r.Body)
+	}
+}
+
+func wantHeader(t testing.TB, r *response, name, want string) {
+	t.Helper()
+	if got := r.Header.Get(name); got != want {
+		t.Errorf("%s: %q, want %q", name, got, want)
+	}
+}
+
+// wantNoStore checks the cache headers RFC 6749 §5.1 requires.
+func wantNoStore(t testing.TB, r *response) {
+	t.Helper()
+	wantHeader(t, r, "Cache-Control", "no-store")
+	wantHeader(t, r, "Pragma", "no-cache")
+}
+
+// wantAPIError checks a management API error response.
+func wantAPIError(t testing.TB, r *response, status int, code string) web.ErrorBody {
+	t.Helper()
+	e := decode[web.ErrorBody](t, r, status)
+	if e.Error != code {
+		t.Errorf("error %q, want %q (message %q)", e.Error, code, e.Message)
+	}
+	if e.Message == "" {
+		t.Error("error message is empty")
+	}
+	wantNoStore(t, r)
+	return e
+}
+
+// wantOAuthError checks an RFC 6749 §5.2 error response.
+func wantOAuthError(t testing.TB, r *response, status int, code string) web.OAuthErrorBody {
+	t.Helper()
+	e := decode[web.OAuthErrorBody](t, r, status)
+	if e.Error != code {
+		t.Errorf("error %q, want %q (description %q)", e.Error, code, e.Description)
+	}
+	wantNoStore(t, r)
+	return e
+}
+
+// wantNoSecret checks that no secret appears in the response, its headers
+// included.
+func wantNoSecret(t testing.TB, r *response, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		if bytes.Contains(r.Body, []byte(s)) {
+			t.Errorf("response body contains the secret %q: %s", s, r.Body)
+		}
+		for name, vs := range r.Header {
+			for _, v := range vs {
+				if strings.Contains(v, s) {
+					t.Errorf("response header %s contains the secret %q", name, s)
+				}
+			}
+		}
+	}
+}
+
+// createOrg creates an organization under the root through the API.
+func (f *fixture) createOrg(t testing.TB, token, id string) web.Org {
+	t.Helper()
+	return decode[web.Org](t, f.call(t, http.MethodPost, "/api/v1/orgs", token, web.CreateOrgRequest{ID: id}), http.StatusCreated)
+}
+
+// createAccount creates an account through the API.
+func (f *fixture) createAccount(t testing.TB, token string, in web.CreateAccountRequest) web.Account {
+	t.Helper()
+	return decode[web.Account](t, f.call(t, http.MethodPost, "/api/v1/accounts", token, in), http.StatusCreated)
+}
+
+// createKey creates a key of clientID through the API.
+func (f *fixture) createKey(t testing.TB, token, clientID string, in web.CreateKeyRequest) web.NewKey {
+	t.Helper()
+	return decode[web.NewKey](t, f.call(t, http.MethodPost, "/api/v1/accounts/"+clientID+"/keys", token, in), http.StatusCreated)
+}
+
+// client creates an account with one key through the API and returns its
+// credentials.
+func (f *fixture) client(t testing.TB, token string, in web.CreateAccountRequest) creds {
+	t.Helper()
+	a := f.createAccount(t, token, in)
+	return credsOf(f.createKey(t, token, a.ClientID, web.CreateKeyRequest{}))
+}
+
+func credsOf(k web.NewKey) creds {
+	return creds{ClientID: k.ClientID, KeyID: k.ID, Secret: k.Secret}
+}
+
+// jwtHeader returns the protected header of a compact JWT.
+func jwtHeader(t testing.TB, token string) (h struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Typ string `json:"typ"`
+}) {
+	t.Helper()
+	first, _, _ := strings.Cut(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(first)
+	if err != nil {
+		t.Fatalf("JWT header: %v", err)
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatalf("JWT header: %v", err)
+	}
+	return h
+}
+
+// step is one request of a scenario table. Steps run in order and may
+// depend on the ones before.
+type step struct {
+	name   string
+	method string
+	path   string
+	body   any // see fixture.call
+	status int
+	// code, if set, is the expected management API error code.
+	code string
+	// check, if set, makes further assertions on the response.
+	check func(t *testing.T, r *response)
+}
+
+// runSteps runs steps as subtests with token as the caller's bearer token.
+func (f *fixture) runSteps(t *testing.T, token string, steps []step) {
+	t.Helper()
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r := f.call(t, s.method, s.path, token, s.body)
+			switch {
+			case s.code != "":
+				wantAPIError(t, r, s.status, s.code)
+			case r.Status != s.status:
+				t.Fatalf("status %d, want %d; body %s", r.Status, s.status, r.Body)
+			case s.status == http.StatusNoContent && len(r.Body) != 0:
+				t.Errorf("204 with a body: %s", r.Body)
+			}
+			if s.check != nil {
+				s.check(t, r)
+			}
+		})
+	}
+}
+
+func mustParseProxies(t testing.TB, list []string) []netip.Prefix {
+	t.Helper()
+	p, err := web.ParseTrustedProxies(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
