@@ -175,13 +175,22 @@ func (d *DB) DeleteKey(ctx context.Context, id string) error {
 	return d.execOne(ctx, `DELETE FROM account_keys WHERE id = ?`, id)
 }
 
+const credentialQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `
+	FROM account_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`
+
 // GetCredential implements accounts.Store.
 func (d *DB) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
+	var row *sql.Row
+	if tx, inTx := d.tx(ctx); inTx {
+		row = tx.QueryRowContext(ctx, credentialQuery, keyID)
+	} else if stmt := d.credential.Load(); stmt != nil {
+		row = stmt.QueryRowContext(ctx, keyID)
+	} else {
+		row = d.db.QueryRowContext(ctx, credentialQuery, keyID)
+	}
 	var c accounts.Credential
 	var created, expires, used sql.NullInt64
-	a, err := scanAccount(d.q(ctx).QueryRowContext(ctx, `SELECT `+accountColumns+`, `+keyColumns+`
-		FROM account_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`, keyID),
-		keyDest(&c.Key, &created, &expires, &used)...)
+	a, err := scanAccount(row, keyDest(&c.Key, &created, &expires, &used)...)
 	if err != nil {
 		return accounts.Credential{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -23,6 +24,10 @@ import (
 // DB is a SQLite database implementing every store interface of iamd.
 type DB struct {
 	db *sql.DB
+	// credential is GetCredential's statement, prepared once: it runs for
+	// every token request, and parsing it each time cost a fifth of the
+	// token endpoint's CPU.
+	credential atomic.Pointer[sql.Stmt]
 }
 
 // Open opens the database file at path, creating it readable by its owner
@@ -54,7 +59,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	if stmt := d.credential.Load(); stmt != nil {
+		stmt.Close()
+	}
+	return d.db.Close()
+}
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
@@ -101,6 +111,14 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	// Statements can be prepared once the schema exists.
+	if d.credential.Load() == nil {
+		stmt, err := d.db.PrepareContext(ctx, credentialQuery)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		d.credential.Store(stmt)
+	}
 	return applied, nil
 }
 
@@ -115,15 +133,21 @@ type txKey struct{ db *DB }
 
 // q returns the transaction carried by ctx, or the database.
 func (d *DB) q(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{d}).(*sql.Tx); ok {
+	if tx, ok := d.tx(ctx); ok {
 		return tx
 	}
 	return d.db
 }
 
+// tx returns the transaction carried by ctx, if any.
+func (d *DB) tx(ctx context.Context) (*sql.Tx, bool) {
+	tx, ok := ctx.Value(txKey{d}).(*sql.Tx)
+	return tx, ok
+}
+
 // InTx implements storage.Transactor.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{d}).(*sql.Tx); ok {
+	if _, ok := d.tx(ctx); ok {
 		return fn(ctx)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
