@@ -150,12 +150,7 @@ func GenerateSigningKey(alg string, mk *MasterKey, now, activatesAt time.Time) (
 	if err != nil {
 		return SigningKey{}, fmt.Errorf("generate %s key: %w", alg, err)
 	}
-	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: alg, Use: "sig"}
-	thumb, err := pub.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return SigningKey{}, err
-	}
-	pub.KeyID = base64.RawURLEncoding.EncodeToString(thumb)
+	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: alg, Use: "sig", KeyID: thumbprint(priv.Public())}
 	pubJSON, err := json.Marshal(pub)
 	if err != nil {
 		return SigningKey{}, err
@@ -191,14 +186,14 @@ func openSigningKey(k SigningKey, mk *MasterKey) (*signer, error) {
 	if err := pub.UnmarshalJSON(k.PublicJWK); err != nil {
 		return nil, fmt.Errorf("signing key %s: public key: %w", k.ID, err)
 	}
-	// The kid is the thumbprint of the public key; check that the stored
-	// public key is the private key's, so the JWKS cannot drift from it.
+	// The kid is the thumbprint of the public key: both the private key's
+	// public half and the stored JWK must hash to it, so the JWKS cannot
+	// drift from the key that signs.
 	ps, ok := priv.(crypto.Signer)
 	if !ok {
 		return nil, fmt.Errorf("signing key %s: not a signing key", k.ID)
 	}
-	thumb, err := (&jose.JSONWebKey{Key: ps.Public()}).Thumbprint(crypto.SHA256)
-	if err != nil || base64.RawURLEncoding.EncodeToString(thumb) != k.ID || pub.KeyID != k.ID || pub.Algorithm != k.Algorithm {
+	if thumbprint(ps.Public()) != k.ID || thumbprint(pub.Key) != k.ID || pub.KeyID != k.ID || pub.Algorithm != k.Algorithm {
 		return nil, fmt.Errorf("signing key %s: public key does not match private key", k.ID)
 	}
 	s, err := jose.NewSigner(
@@ -209,6 +204,16 @@ func openSigningKey(k SigningKey, mk *MasterKey) (*signer, error) {
 		return nil, fmt.Errorf("signing key %s: %w", k.ID, err)
 	}
 	return &signer{SigningKey: k, public: pub, signer: s}, nil
+}
+
+// thumbprint returns the RFC 7638 SHA-256 thumbprint of a public key,
+// base64url-encoded: the key ID. It is empty for anything else.
+func thumbprint(public any) string {
+	t, err := (&jose.JSONWebKey{Key: public}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(t)
 }
 
 // sha256Tag returns a strong ETag for b.
