@@ -213,11 +213,15 @@ func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Durati
 	var next SigningKey
 	err := ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
 		now := ks.now()
-		var err error
-		if next, err = GenerateSigningKey(alg, ks.master, now, now.Add(activateIn)); err != nil {
+		k, err := GenerateSigningKey(alg, ks.master, now, now.Add(activateIn))
+		if err != nil {
 			return nil, err
 		}
-		return rotate(keys, next, now, ks.retention)
+		if keys, err = rotate(keys, k, now, ks.retention); err != nil {
+			return nil, err
+		}
+		next = keys[len(keys)-1] // as rotate scheduled it
+		return keys, nil
 	})
 	if err != nil {
 		return SigningKey{}, err

@@ -49,5 +49,11 @@ func rotate(keys []SigningKey, next SigningKey, now time.Time, retention time.Du
 			kept = append(kept, k)
 		}
 	}
+	// Keys are ordered by activation time, to the millisecond: the new key
+	// must come strictly after the last, or a rotation within the same
+	// millisecond could sort it before the key it replaces.
+	if n := len(kept); n > 0 && !next.ActivatesAt.After(kept[n-1].ActivatesAt) {
+		next.ActivatesAt = kept[n-1].ActivatesAt.Add(time.Millisecond)
+	}
 	return append(kept, next), nil
 }
