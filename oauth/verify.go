@@ -67,7 +67,10 @@ func (v *Verifier) Verify(token, audience string) (*Claims, error) {
 	if err := tok.Claims(key.Key, &c); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	return &c, v.check(&c, audience)
+	if err := v.check(&c, audience); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 func (v *Verifier) check(c *Claims, audience string) error {
