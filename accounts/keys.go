@@ -200,10 +200,16 @@ func (s *Service) keepActiveKey(ctx context.Context, a Account, keyID string) er
 	return storage.Errorf(storage.ErrConflict, "%q is a system account and must keep an active key; create another key first", s.ids.Of(a))
 }
 
-// ErrAuthentication is wrapped by Authenticate for every refused
-// credential. The message says why, for the server log only: clients must
-// not learn which part was wrong.
-var ErrAuthentication = errors.New("client authentication failed")
+var (
+	// ErrAuthentication is wrapped by Authenticate for every refused
+	// credential. The message says why, for the server log only: clients
+	// must not learn which part was wrong.
+	ErrAuthentication = errors.New("client authentication failed")
+	// ErrNoSuchKey is wrapped too when the secret names no key of the
+	// claimed client (malformed, unknown, or another client's): such a
+	// guess fails whatever the rest of the secret.
+	ErrNoSuchKey = errors.New("no such key for this client")
+)
 
 // Authenticate checks a client ID and secret and returns the key and account
 // they belong to. It returns an error wrapping ErrAuthentication if the
@@ -212,11 +218,11 @@ var ErrAuthentication = errors.New("client authentication failed")
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Credential, error) {
 	keyID, ok := SecretKeyID(secret)
 	if !ok {
-		return Credential{}, fmt.Errorf("%w: malformed secret", ErrAuthentication)
+		return Credential{}, fmt.Errorf("%w: %w: malformed secret", ErrAuthentication, ErrNoSuchKey)
 	}
 	c, err := s.store.GetCredential(ctx, keyID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return Credential{}, fmt.Errorf("%w: unknown key %s", ErrAuthentication, keyID)
+		return Credential{}, fmt.Errorf("%w: %w: unknown key %s", ErrAuthentication, ErrNoSuchKey, keyID)
 	}
 	if err != nil {
 		return Credential{}, fmt.Errorf("load key %s: %w", keyID, err)
@@ -226,7 +232,7 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Cr
 	case c.Key.Kind != KindSecret || !secretMatches(secret, c.Key.SecretHash):
 		return Credential{}, fmt.Errorf("%w: wrong secret for key %s", ErrAuthentication, keyID)
 	case s.ids.Of(c.Account) != clientID:
-		return Credential{}, fmt.Errorf("%w: key %s belongs to %s", ErrAuthentication, keyID, s.ids.Of(c.Account))
+		return Credential{}, fmt.Errorf("%w: %w: key %s belongs to %s", ErrAuthentication, ErrNoSuchKey, keyID, s.ids.Of(c.Account))
 	case c.Key.Status(now) != StatusActive:
 		return Credential{}, fmt.Errorf("%w: key %s is %s", ErrAuthentication, keyID, c.Key.Status(now))
 	case !c.Account.ArchivedAt.IsZero():

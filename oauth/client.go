@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -40,6 +41,7 @@ type clientAddrKey struct{}
 // secret with one indexed lookup, and throttles failures.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
+	addr = throttleKey(addr)
 	now := s.now()
 	id, secret, err := credentials(r.Header.Get("Authorization"), form)
 	if err == nil {
@@ -48,12 +50,13 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		}
 	}
 	if err != nil {
-		// Not even well-formed: count it against the address only, so
-		// made-up client IDs cannot fill the per-client table.
-		if wait := s.throttle.Wait("", addr, now); wait > 0 {
-			return nil, throttled(wait)
+		var e *Error
+		if errors.As(err, &e) && e.Code == CodeInvalidClient {
+			if wait := s.throttle.Wait("", addr, now); wait > 0 {
+				return nil, throttled(wait)
+			}
+			s.throttle.Fail("", addr, now)
 		}
-		s.throttle.Fail("", addr, now)
 		return nil, err
 	}
 	if wait := s.throttle.Wait(id, addr, now); wait > 0 {
@@ -61,7 +64,14 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	}
 	cred, err := s.accounts.Authenticate(ctx, id, secret)
 	if errors.Is(err, accounts.ErrAuthentication) {
-		s.throttle.Fail(id, addr, now)
+		// Only a secret naming a real key of this client could ever be
+		// right: other failures count against the address alone, so
+		// made-up client IDs never fill the per-client table.
+		if errors.Is(err, accounts.ErrNoSuchKey) {
+			s.throttle.Fail("", addr, now)
+		} else {
+			s.throttle.Fail(id, addr, now)
+		}
 		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
 		return nil, errBadCredentials
 	}
@@ -72,17 +82,32 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	return &client{id: id, cred: cred, audiences: aud}, nil
 }
 
+// throttleKey buckets IPv6 clients by /64, the block one host or site
+// usually owns whole; IPv4 addresses stay as they are.
+func throttleKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return addr
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 // errBadCredentials is the one answer for every refused credential, so a
 // client cannot tell an unknown account from a wrong or disabled key.
 var errBadCredentials = InvalidClient("Client authentication failed.")
 
 func throttled(wait time.Duration) *Error {
-	secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
+	secs := int(math.Ceil(wait.Seconds()))
+	unit := "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
 	return &Error{
 		Code:        CodeInvalidClient,
-		Description: fmt.Sprintf("Too many failed client authentications; retry in %d seconds.", int(secs/time.Second)),
+		Description: fmt.Sprintf("Too many failed client authentications; retry in %d %s.", secs, unit),
 		Status:      http.StatusTooManyRequests,
-		RetryAfter:  secs,
+		RetryAfter:  time.Duration(secs) * time.Second,
 	}
 }
 

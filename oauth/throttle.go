@@ -65,6 +65,7 @@ type limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	swept   time.Time
 }
 
 type bucket struct {
@@ -105,12 +106,16 @@ func (l *limiter) take(key string, now time.Time) {
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
-		// Sweep now and then so memory follows the attack, not its peak.
-		if n := len(l.buckets); n >= maxBuckets || n%1024 == 1023 {
+		// Sweep now and then so memory follows the attack, not its peak;
+		// when full, at most once a second, so a flood of new keys does
+		// not hold the lock that every request takes.
+		n := len(l.buckets)
+		if n%1024 == 1023 || (n >= maxBuckets && now.Sub(l.swept) >= time.Second) {
 			l.sweep(now)
-			if len(l.buckets) >= maxBuckets {
-				return
-			}
+			l.swept = now
+		}
+		if len(l.buckets) >= maxBuckets {
+			return
 		}
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
