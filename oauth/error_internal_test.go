@@ -1,0 +1,114 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ory/fosite"
+)
+
+func TestToError(t *testing.T) {
+	ours := invalidTarget("The audience 'x' is not allowed for this client.")
+	cases := []struct {
+		name     string
+		err      error
+		want     Error
+		internal bool
+	}{
+		{"our own error passes unchanged", ours, *ours, false},
+		{"our own error is found when wrapped", fmt.Errorf("handler: %w", ours), *ours, false},
+		{"a fosite hint becomes the description",
+			fosite.ErrInvalidScope.WithHint("The OAuth 2.0 Client is not allowed to request scope 'delete'."),
+			Error{Code: "invalid_scope", Description: "The OAuth 2.0 Client is not allowed to request scope 'delete'.", Status: 400}, false},
+		{"a fosite error wrapped with a stack is found",
+			fmt.Errorf("fosite: %w", fosite.ErrInvalidRequest.WithHint("Request parameter 'grant_type' is missing")),
+			Error{Code: "invalid_request", Description: "Request parameter 'grant_type' is missing", Status: 400}, false},
+		{"fosite's catch-all invalid_request hint is replaced by its description",
+			fosite.ErrInvalidRequest,
+			Error{Code: "invalid_request", Description: fosite.ErrInvalidRequest.DescriptionField, Status: 400}, false},
+		{"fosite's catch-all unauthorized_client hint is replaced by its description",
+			fmt.Errorf("fosite: %w", fosite.ErrUnauthorizedClient),
+			Error{Code: "unauthorized_client", Description: fosite.ErrUnauthorizedClient.DescriptionField, Status: 400}, false},
+		{"a fosite error without hint keeps its description",
+			fosite.ErrInvalidScope,
+			Error{Code: "invalid_scope", Description: fosite.ErrInvalidScope.DescriptionField, Status: 400}, false},
+		{"a fosite hint with quotes and control characters is sanitized",
+			fosite.ErrInvalidScope.WithHint("scope \"a\\b\"\r\n\x00 évil"),
+			Error{Code: "invalid_scope", Description: "scope 'a?b'??? ?vil", Status: 400}, false},
+		{"fosite's debug details are not sent",
+			fosite.ErrInvalidRequest.WithHint("Bad form.").WithDebug("SELECT * FROM secrets"),
+			Error{Code: "invalid_request", Description: "Bad form.", Status: 400}, false},
+		{"a fosite server error is internal", fosite.ErrServerError.WithHint("database is locked"), *errServer, true},
+		{"a fosite temporarily unavailable error is internal", fosite.ErrTemporarilyUnavailable, *errServer, true},
+		{"a plain error is internal", errors.New("sqlite: database is locked"), *errServer, true},
+		{"a wrapped plain error is internal", fmt.Errorf("sign: %w", ErrNoSigningKey), *errServer, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, internal := toError(tc.err)
+			if got == nil || *got != tc.want || internal != tc.internal {
+				t.Errorf("toError = %+v, internal %v; want %+v, internal %v", got, internal, tc.want, tc.internal)
+			}
+		})
+	}
+	t.Run("the server error says nothing of the cause", func(t *testing.T) {
+		e, _ := toError(errors.New("disk full at /var/lib/iamd"))
+		if e.Code != CodeServerError || e.Status != http.StatusInternalServerError || e.Description != "The server could not issue a token; try again later." {
+			t.Errorf("server error %+v", e)
+		}
+	})
+}
+
+func TestDescription(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"plain ASCII is kept", "Scope 'read' is not allowed!", "Scope 'read' is not allowed!"},
+		{"the full allowed range is kept", " !#$%&'()*+,-./0123456789:;<=>?@[]^_`{|}~", " !#$%&'()*+,-./0123456789:;<=>?@[]^_`{|}~"},
+		{"double quotes become single quotes", `say "hi"`, "say 'hi'"},
+		{"backslashes are replaced", `a\b`, "a?b"},
+		{"control characters are replaced", "a\x00b\tc\nd\re\x1f", "a?b?c?d?e?"},
+		{"DEL is replaced", "a\x7fb", "a?b"},
+		{"each non-ASCII character becomes one replacement", "naïve 日本", "na?ve ??"},
+		{"invalid UTF-8 is replaced", "a\xffb", "a?b"},
+		{"empty stays empty", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := description(tc.in)
+			if got != tc.want {
+				t.Errorf("description(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			for _, r := range got {
+				if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+					t.Errorf("output %q holds %q", got, r)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorConstructors(t *testing.T) {
+	cases := []struct {
+		name string
+		err  *Error
+		want Error
+	}{
+		{"InvalidRequest is a 400", InvalidRequest("d"), Error{Code: "invalid_request", Description: "d", Status: 400}},
+		{"InvalidClient is a 401", InvalidClient("d"), Error{Code: "invalid_client", Description: "d", Status: 401}},
+		{"invalidTarget is a 400", invalidTarget("d"), Error{Code: "invalid_target", Description: "d", Status: 400}},
+		{"throttled is a 429 with whole seconds rounded up", throttled(1500 * time.Millisecond), Error{Code: "invalid_client", Description: "Too many failed client authentications; retry in 2 seconds.", Status: 429, RetryAfter: 2 * time.Second}},
+		{"throttled by a nanosecond still asks for a second", throttled(time.Nanosecond), Error{Code: "invalid_client", Description: "Too many failed client authentications; retry in 1 second.", Status: 429, RetryAfter: time.Second}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if *tc.err != tc.want {
+				t.Errorf("%+v, want %+v", *tc.err, tc.want)
+			}
+			if got, want := tc.err.Error(), tc.want.Code+": "+tc.want.Description; got != want {
+				t.Errorf("Error() = %q, want %q", got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,493 @@
+package oauth_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage/sqlite"
+)
+
+const (
+	testIssuer = "https://iamd.test"
+	testTTL    = time.Hour
+	formType   = "application/x-www-form-urlencoded"
+	// retention is what iamd serve uses: the token lifetime plus leeway.
+	retention = testTTL + time.Minute
+)
+
+// generous never throttles in tests that are not about throttling.
+var generous = oauth.ThrottleConfig{ClientBurst: 1000, ClientEvery: time.Second, AddrBurst: 1000, AddrEvery: time.Second}
+
+// clock is a controllable, race-safe clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// env is a complete iamd core over a fresh SQLite database.
+type env struct {
+	tb    testing.TB
+	ctx   context.Context
+	clock *clock
+	db    *sqlite.DB
+	store *countingStore
+	mk    *oauth.MasterKey
+	keys  *oauth.KeySet
+	orgs  *rbac.Service
+	ids   accounts.ClientIDs
+	usage *accounts.UsageRecorder
+	accts *accounts.Service
+	log   *slog.Logger
+}
+
+// newEnv opens a migrated database with the root organization "acme" and,
+// unless alg is empty, an active signing key for alg.
+func newEnv(tb testing.TB, alg string) *env {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "iamd.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	e := &env{tb: tb, ctx: ctx, clock: newClock(), db: db, log: discard()}
+	e.store = &countingStore{DB: db, calls: map[string]int{}}
+	e.mk = newMasterKey(tb)
+	e.keys = oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
+	if alg != "" {
+		if created, err := e.keys.Ensure(ctx, alg); err != nil || !created {
+			tb.Fatalf("Ensure(%s) = %v, %v; want a new key", alg, created, err)
+		}
+	}
+	e.orgs = rbac.NewService(e.store, e.clock.Now)
+	if _, err := e.orgs.CreateRoot(ctx, "acme", "", "test"); err != nil {
+		tb.Fatal(err)
+	}
+	if e.ids, err = accounts.NewClientIDs(""); err != nil {
+		tb.Fatal(err)
+	}
+	e.usage = accounts.NewUsageRecorder(e.store, e.log)
+	e.accts = accounts.NewService(e.store, e.store, e.orgs, e.ids, e.usage, e.clock.Now)
+	return e
+}
+
+func newMasterKey(tb testing.TB) *oauth.MasterKey {
+	tb.Helper()
+	raw := make([]byte, oauth.MasterKeySize)
+	rand.Read(raw)
+	mk, err := oauth.NewMasterKey(raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return mk
+}
+
+// account creates an account in acme with one key and returns its client
+// ID, the key and the key's secret.
+func (e *env) account(name string, scopes, audiences []string) (clientID string, key accounts.Key, secret string) {
+	e.tb.Helper()
+	a, err := e.accts.Create(e.ctx, accounts.NewAccount{OrgID: "acme", Name: name, AllowedScopes: scopes, AllowedAudiences: audiences}, "test")
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	clientID = e.ids.Of(a)
+	key, secret = e.key(clientID, time.Time{})
+	return clientID, key, secret
+}
+
+// key adds a key to the account, expiring at expires unless zero.
+func (e *env) key(clientID string, expires time.Time) (accounts.Key, string) {
+	e.tb.Helper()
+	k, secret, err := e.accts.CreateKey(e.ctx, clientID, accounts.NewKey{Label: "ci", ExpiresAt: expires}, "test")
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return k, secret
+}
+
+// server returns a token server; cfg's zero Issuer and TokenTTL become the
+// test defaults.
+func (e *env) server(cfg oauth.Config) *oauth.Server {
+	if cfg.Issuer == "" {
+		cfg.Issuer = testIssuer
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = testTTL
+	}
+	return oauth.NewServer(cfg, e.accts, e.keys, e.clock.Now, e.log)
+}
+
+// jwks returns the key set's JWKS as go-jose parses it.
+func (e *env) jwks() jose.JSONWebKeySet {
+	e.tb.Helper()
+	body, _ := e.keys.JWKS()
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(body, &set); err != nil {
+		e.tb.Fatalf("JWKS %s: %v", body, err)
+	}
+	return set
+}
+
+func (e *env) jwksKIDs() []string {
+	var kids []string
+	for _, k := range e.jwks().Keys {
+		kids = append(kids, k.KeyID)
+	}
+	slices.Sort(kids)
+	return kids
+}
+
+// token issues a token with Basic authentication and the given body
+// parameters, failing the test on error.
+func (e *env) token(srv *oauth.Server, clientID, secret string, params ...string) (*oauth.TokenResponse, string) {
+	e.tb.Helper()
+	resp, err := srv.Token(e.ctx, oauth.TokenRequest{
+		ContentType: formType, Body: form(append([]string{"grant_type", "client_credentials"}, params...)...),
+		Authorization: basic(clientID, secret), ClientAddr: "192.0.2.1",
+	})
+	if err != nil {
+		e.tb.Fatalf("Token: %v", err)
+	}
+	return resp, resp.AccessToken
+}
+
+// form encodes key-value pairs in order, keeping duplicates.
+func form(kv ...string) []byte {
+	var b strings.Builder
+	for i := 0; i+1 < len(kv); i += 2 {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv[i]) + "=" + url.QueryEscape(kv[i+1]))
+	}
+	return []byte(b.String())
+}
+
+// basic returns a client_secret_basic Authorization header, both parts
+// form-urlencoded as RFC 6749 §2.3.1 requires.
+func basic(id, secret string) string {
+	return basicRaw(url.QueryEscape(id) + ":" + url.QueryEscape(secret))
+}
+
+func basicRaw(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
+
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// forgeSecret returns a well-formed secret (right shape and checksum) for
+// keyID that is not the key's real secret.
+func forgeSecret(tb testing.TB, keyID string) string {
+	tb.Helper()
+	random := make([]byte, 32)
+	rand.Read(random)
+	s := accounts.SecretPrefix + keyID + "_" + b32.EncodeToString(random)
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE([]byte(s)))
+	s += b32.EncodeToString(sum[:])
+	if got, ok := accounts.SecretKeyID(s); !ok || got != keyID {
+		tb.Fatalf("forged secret %q is not well-formed", s)
+	}
+	return s
+}
+
+func randomKeyID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return b32.EncodeToString(b)
+}
+
+// minted is an access token as go-jose sees it, verified against the JWKS.
+type minted struct {
+	header jose.Header
+	typ    string
+	key    jose.JSONWebKey
+	raw    map[string]any
+	claims jwt.Claims
+}
+
+// inspect verifies token with go-jose against the published JWKS (not with
+// oauth.Verifier) and returns its header and claims.
+func (e *env) inspect(token string) minted {
+	e.tb.Helper()
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+	if err != nil {
+		e.tb.Fatalf("parse token: %v", err)
+	}
+	if len(tok.Headers) != 1 {
+		e.tb.Fatalf("token has %d signatures", len(tok.Headers))
+	}
+	var m minted
+	m.header = tok.Headers[0]
+	m.typ, _ = m.header.ExtraHeaders[jose.HeaderType].(string)
+	set := e.jwks()
+	found := set.Key(m.header.KeyID)
+	if len(found) != 1 {
+		e.tb.Fatalf("kid %q matches %d keys of the JWKS", m.header.KeyID, len(found))
+	}
+	m.key = found[0]
+	if err := tok.Claims(m.key.Key, &m.raw, &m.claims); err != nil {
+		e.tb.Fatalf("token signature does not verify with the JWKS key %s: %v", m.header.KeyID, err)
+	}
+	if err := m.claims.ValidateWithLeeway(jwt.Expected{Issuer: testIssuer, Time: e.clock.Now()}, 0); err != nil {
+		e.tb.Fatalf("go-jose validation: %v", err)
+	}
+	return m
+}
+
+// wantError checks that err is an *oauth.Error with code and status whose
+// description is fit to send and reveals none of the secrets.
+func wantError(tb testing.TB, err error, code string, status int, secrets ...string) *oauth.Error {
+	tb.Helper()
+	var oe *oauth.Error
+	if !errors.As(err, &oe) {
+		tb.Fatalf("error %v (%T), want *oauth.Error %s", err, err, code)
+	}
+	if oe.Code != code || oe.Status != status {
+		tb.Fatalf("error %s %d (%q), want %s %d", oe.Code, oe.Status, oe.Description, code, status)
+	}
+	if oe.Description == "" {
+		tb.Errorf("%s error without description", code)
+	}
+	for _, r := range oe.Description {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			tb.Errorf("description %q holds %q, not allowed by RFC 6749 §5.2", oe.Description, r)
+		}
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(oe.Description+oe.Error(), s) {
+			tb.Errorf("error %q reveals a secret", oe.Error())
+		}
+	}
+	return oe
+}
+
+// countingStore is the SQLite store counting calls to every method of
+// accounts.Store, rbac.Store and oauth.KeyStore. GetCredential fails with
+// failCredential while it is set.
+type countingStore struct {
+	*sqlite.DB
+	mu             sync.Mutex
+	calls          map[string]int
+	failCredential error
+}
+
+var writeMethods = []string{
+	"CreateAccount", "UpdateAccount", "DeleteAccount",
+	"CreateKey", "UpdateKey", "DeleteKey", "RecordUsage",
+	"CreateOrg", "UpdateOrg", "DeleteOrg", "AddAssignment",
+	"UpdateSigningKeys",
+}
+
+func (s *countingStore) count(m string) {
+	s.mu.Lock()
+	s.calls[m]++
+	s.mu.Unlock()
+}
+
+// reset clears the counts.
+func (s *countingStore) reset() {
+	s.mu.Lock()
+	clear(s.calls)
+	s.mu.Unlock()
+}
+
+// snapshot returns the counts since the last reset.
+func (s *countingStore) snapshot() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.calls)
+}
+
+func (s *countingStore) writes() int {
+	n := 0
+	for m, c := range s.snapshot() {
+		if slices.Contains(writeMethods, m) {
+			n += c
+		}
+	}
+	return n
+}
+
+func (s *countingStore) setFailCredential(err error) {
+	s.mu.Lock()
+	s.failCredential = err
+	s.mu.Unlock()
+}
+
+// accounts.Store
+
+func (s *countingStore) CreateAccount(ctx context.Context, a accounts.Account) error {
+	s.count("CreateAccount")
+	return s.DB.CreateAccount(ctx, a)
+}
+func (s *countingStore) GetAccount(ctx context.Context, id string) (accounts.Account, error) {
+	s.count("GetAccount")
+	return s.DB.GetAccount(ctx, id)
+}
+func (s *countingStore) GetAccountByName(ctx context.Context, orgID, name string) (accounts.Account, error) {
+	s.count("GetAccountByName")
+	return s.DB.GetAccountByName(ctx, orgID, name)
+}
+func (s *countingStore) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]accounts.Account, error) {
+	s.count("ListAccounts")
+	return s.DB.ListAccounts(ctx, opts)
+}
+func (s *countingStore) UpdateAccount(ctx context.Context, id string, fn func(accounts.Account) (accounts.Account, error)) error {
+	s.count("UpdateAccount")
+	return s.DB.UpdateAccount(ctx, id, fn)
+}
+func (s *countingStore) DeleteAccount(ctx context.Context, id string) error {
+	s.count("DeleteAccount")
+	return s.DB.DeleteAccount(ctx, id)
+}
+func (s *countingStore) CreateKey(ctx context.Context, k accounts.Key) error {
+	s.count("CreateKey")
+	return s.DB.CreateKey(ctx, k)
+}
+func (s *countingStore) GetKey(ctx context.Context, id string) (accounts.Key, error) {
+	s.count("GetKey")
+	return s.DB.GetKey(ctx, id)
+}
+func (s *countingStore) ListKeys(ctx context.Context, accountID string) ([]accounts.Key, error) {
+	s.count("ListKeys")
+	return s.DB.ListKeys(ctx, accountID)
+}
+func (s *countingStore) UpdateKey(ctx context.Context, id string, fn func(accounts.Key) (accounts.Key, error)) error {
+	s.count("UpdateKey")
+	return s.DB.UpdateKey(ctx, id, fn)
+}
+func (s *countingStore) DeleteKey(ctx context.Context, id string) error {
+	s.count("DeleteKey")
+	return s.DB.DeleteKey(ctx, id)
+}
+func (s *countingStore) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
+	s.count("GetCredential")
+	s.mu.Lock()
+	fail := s.failCredential
+	s.mu.Unlock()
+	if fail != nil {
+		return accounts.Credential{}, fail
+	}
+	return s.DB.GetCredential(ctx, keyID)
+}
+func (s *countingStore) RecordUsage(ctx context.Context, uses []accounts.Usage) error {
+	s.count("RecordUsage")
+	return s.DB.RecordUsage(ctx, uses)
+}
+
+// rbac.Store
+
+func (s *countingStore) CreateOrg(ctx context.Context, o rbac.Org) error {
+	s.count("CreateOrg")
+	return s.DB.CreateOrg(ctx, o)
+}
+func (s *countingStore) GetOrg(ctx context.Context, id string) (rbac.Org, error) {
+	s.count("GetOrg")
+	return s.DB.GetOrg(ctx, id)
+}
+func (s *countingStore) ListOrgs(ctx context.Context) ([]rbac.Org, error) {
+	s.count("ListOrgs")
+	return s.DB.ListOrgs(ctx)
+}
+func (s *countingStore) UpdateOrg(ctx context.Context, id string, fn func(rbac.Org) (rbac.Org, error)) error {
+	s.count("UpdateOrg")
+	return s.DB.UpdateOrg(ctx, id, fn)
+}
+func (s *countingStore) DeleteOrg(ctx context.Context, id string) error {
+	s.count("DeleteOrg")
+	return s.DB.DeleteOrg(ctx, id)
+}
+func (s *countingStore) AddAssignment(ctx context.Context, a rbac.Assignment) error {
+	s.count("AddAssignment")
+	return s.DB.AddAssignment(ctx, a)
+}
+func (s *countingStore) ListAssignments(ctx context.Context, subjectID string) ([]rbac.Assignment, error) {
+	s.count("ListAssignments")
+	return s.DB.ListAssignments(ctx, subjectID)
+}
+
+// oauth.KeyStore
+
+func (s *countingStore) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+	s.count("ListSigningKeys")
+	return s.DB.ListSigningKeys(ctx)
+}
+func (s *countingStore) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+	s.count("UpdateSigningKeys")
+	return s.DB.UpdateSigningKeys(ctx, fn)
+}
+
+var (
+	_ accounts.Store = (*countingStore)(nil)
+	_ rbac.Store     = (*countingStore)(nil)
+	_ oauth.KeyStore = (*countingStore)(nil)
+)
+
+// logBuffer is a race-safe log sink.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
