@@ -65,20 +65,27 @@ func newSecret(keyID string) (secret string, hash []byte) {
 // SecretKeyID returns the key ID embedded in secret. It reports false if
 // secret does not have the shape of an iamd secret or its checksum is wrong.
 func SecretKeyID(secret string) (string, bool) {
-	if len(secret) != secretLen || !strings.HasPrefix(secret, SecretPrefix) ||
-		secret[len(SecretPrefix)+keyIDLen] != '_' {
+	if len(secret) != secretLen || !strings.HasPrefix(secret, SecretPrefix) {
 		return "", false
+	}
+	// Check the alphabet before decoding: Go's base32 decoder skips
+	// newlines, which would let them through into key IDs and logs.
+	for i := len(SecretPrefix); i < secretLen; i++ {
+		c := secret[i]
+		if i == len(SecretPrefix)+keyIDLen {
+			if c != '_' {
+				return "", false
+			}
+		} else if (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return "", false
+		}
 	}
 	sum, err := b32.DecodeString(secret[checksummedAt:])
 	if err != nil || len(sum) != 4 ||
 		binary.BigEndian.Uint32(sum) != crc32.ChecksumIEEE([]byte(secret[:checksummedAt])) {
 		return "", false
 	}
-	keyID := secret[len(SecretPrefix) : len(SecretPrefix)+keyIDLen]
-	if _, err := b32.DecodeString(keyID); err != nil {
-		return "", false
-	}
-	return keyID, true
+	return secret[len(SecretPrefix) : len(SecretPrefix)+keyIDLen], true
 }
 
 // HashSecret returns the hash stored for secret. A fast hash is right here:
