@@ -38,7 +38,8 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 		return Key{}, "", err
 	}
 	now := storage.Time(s.now())
-	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
+	// Compare what will be stored: a sub-millisecond expiry rounds to now.
+	if exp := storage.Time(in.ExpiresAt); !exp.IsZero() && !exp.After(now) {
 		return Key{}, "", storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
@@ -103,7 +104,8 @@ func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (
 			}
 		}
 		return s.store.UpdateKey(ctx, keyID, func(stored Key) (Key, error) {
-			if active && stored.Status(s.now()) == StatusExpired {
+			// Status says inactive before expired: test the expiry itself.
+			if active && !stored.ExpiresAt.IsZero() && !s.now().Before(stored.ExpiresAt) {
 				return stored, storage.Errorf(storage.ErrConflict, "key %q has expired and cannot be activated; create a new key", keyID)
 			}
 			stored.Active = active
