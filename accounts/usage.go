@@ -50,6 +50,9 @@ func (r *UsageRecorder) Record(keyID, accountID string, t time.Time) {
 // Flush writes the pending times in one batch. On failure they stay pending
 // for the next flush.
 func (r *UsageRecorder) Flush(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	if len(r.keys) == 0 {
 		r.mu.Unlock()
@@ -80,6 +83,10 @@ func (r *UsageRecorder) Flush(ctx context.Context) error {
 
 // Run flushes every interval until ctx is done, then flushes once more.
 func (r *UsageRecorder) Run(ctx context.Context, interval time.Duration) {
+	if r == nil {
+		<-ctx.Done()
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
