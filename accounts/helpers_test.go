@@ -1,0 +1,199 @@
+package accounts_test
+
+import (
+	"context"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/storage/sqlite"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// start is on a millisecond boundary so that expiry arithmetic in the tests
+// is exact; TestCreateAccount checks rounding from a finer clock separately.
+var start = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// hookStore is the real SQLite store with a hook run just before
+// RecordUsage writes, to interleave work with a flush deterministically.
+type hookStore struct {
+	*sqlite.DB
+	beforeRecord func()
+}
+
+func (h *hookStore) RecordUsage(ctx context.Context, uses []accounts.Usage) error {
+	if h.beforeRecord != nil {
+		h.beforeRecord()
+	}
+	return h.DB.RecordUsage(ctx, uses)
+}
+
+type env struct {
+	ctx   context.Context
+	dir   string
+	db    *sqlite.DB
+	store *hookStore
+	clock *fakeClock
+	orgs  *rbac.Service
+	ids   accounts.ClientIDs
+	usage *accounts.UsageRecorder
+	svc   *accounts.Service
+}
+
+// newEnv opens a fresh database with the root organization "acme" and the
+// organization "eng" under it.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: start}
+	ids, err := accounts.NewClientIDs("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &hookStore{DB: db}
+	orgs := rbac.NewService(db, clock.Now)
+	usage := accounts.NewUsageRecorder(store, slog.New(slog.DiscardHandler))
+	e := &env{
+		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: ids, usage: usage,
+		svc: accounts.NewService(db, db, orgs, ids, usage, clock.Now),
+	}
+	if _, err := orgs.CreateRoot(ctx, "acme", "Acme", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orgs.CreateOrg(ctx, "eng", "Engineering", "", "test"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) create(t *testing.T, in accounts.NewAccount) accounts.Account {
+	t.Helper()
+	a, err := e.svc.Create(e.ctx, in, "test")
+	if err != nil {
+		t.Fatalf("Create(%+v): %v", in, err)
+	}
+	return a
+}
+
+// account creates a plain account name@eng.iam and returns its client ID.
+func (e *env) account(t *testing.T, name string) string {
+	t.Helper()
+	a := e.create(t, accounts.NewAccount{OrgID: "eng", Name: name})
+	return e.ids.Of(a)
+}
+
+func (e *env) key(t *testing.T, clientID string, in accounts.NewKey) (accounts.Key, string) {
+	t.Helper()
+	k, secret, err := e.svc.CreateKey(e.ctx, clientID, in, "test")
+	if err != nil {
+		t.Fatalf("CreateKey(%s): %v", clientID, err)
+	}
+	return k, secret
+}
+
+// authOK asserts that the credentials authenticate as keyID.
+func (e *env) authOK(t *testing.T, clientID, secret, keyID string) accounts.Credential {
+	t.Helper()
+	c, err := e.svc.Authenticate(e.ctx, clientID, secret)
+	if err != nil {
+		t.Fatalf("Authenticate(%s) = %v, want success", clientID, err)
+	}
+	if c.Key.ID != keyID {
+		t.Fatalf("Authenticate(%s) used key %s, want %s", clientID, c.Key.ID, keyID)
+	}
+	return c
+}
+
+// authRefused asserts that the credentials are refused as an authentication
+// failure.
+func (e *env) authRefused(t *testing.T, clientID, secret string) {
+	t.Helper()
+	c, err := e.svc.Authenticate(e.ctx, clientID, secret)
+	if !errors.Is(err, accounts.ErrAuthentication) {
+		t.Fatalf("Authenticate(%q, %q) = %+v, %v; want an error wrapping ErrAuthentication", clientID, secret, c, err)
+	}
+	if c.Key.ID != "" || c.Account.ID != "" {
+		t.Fatalf("refused Authenticate returned a credential: %+v", c)
+	}
+}
+
+func (e *env) keyIDs(t *testing.T, clientID string) []string {
+	t.Helper()
+	keys, err := e.svc.ListKeys(e.ctx, clientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, k := range keys {
+		ids = append(ids, k.ID)
+	}
+	return ids
+}
+
+func wantErr(t *testing.T, err, kind error) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("got error %v, want one wrapping %v", err, kind)
+	}
+}
+
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// forge builds a secret for keyID around random with a correct checksum, as
+// someone who knows the format but not the secret could.
+func forge(keyID, random string) string {
+	s := accounts.SecretPrefix + keyID + "_" + random
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE([]byte(s)))
+	return s + b32.EncodeToString(sum[:])
+}
+
+// sameTime compares instants; want is rounded as the store keeps times.
+func sameTime(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(storage.Time(want)) {
+		t.Errorf("%s = %v, want %v", what, got, storage.Time(want))
+	}
+}
