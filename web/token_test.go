@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/web"
 )
@@ -295,7 +300,9 @@ func TestTokenEndpointAcceptsOnlyPost(t *testing.T) {
 func TestTokenEndpointThrottlesFailedAuthentication(t *testing.T) {
 	f, sync := tokenFixture(t)
 	other := f.client(t, f.adminToken(t), web.CreateAccountRequest{ID: "other", Org: "billing"})
-	wrong := creds{ClientID: sync.ClientID, Secret: other.Secret}
+	// A guess at the secret of the client's own key: only such guesses
+	// could succeed, so only they count against the client.
+	wrong := creds{ClientID: sync.ClientID, Secret: guessSecret(t, sync.Secret)}
 	burst := oauth.DefaultThrottle.ClientBurst
 
 	t.Run("the first failures per client id are answered invalid_client", func(t *testing.T) {
@@ -503,4 +510,24 @@ func TestTokenEndpointThrottlesPerAddressBehindTrustedProxies(t *testing.T) {
 		// A proxy appends the address it sees to what the client sent.
 		wantOAuthError(t, attempt(t, conn1, "192.0.2.1, "+attacker), http.StatusTooManyRequests, oauth.CodeInvalidClient)
 	})
+}
+
+// guessSecret returns a well-formed, wrong secret for the key of secret.
+func guessSecret(t *testing.T, secret string) string {
+	t.Helper()
+	keyID, ok := accounts.SecretKeyID(secret)
+	if !ok {
+		t.Fatalf("%q is not a secret", secret)
+	}
+	enc := base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+	random := make([]byte, 32)
+	rand.Read(random)
+	s := accounts.SecretPrefix + keyID + "_" + enc.EncodeToString(random)
+	sum := make([]byte, 4)
+	binary.BigEndian.PutUint32(sum, crc32.ChecksumIEEE([]byte(s)))
+	s += enc.EncodeToString(sum)
+	if got, ok := accounts.SecretKeyID(s); !ok || got != keyID {
+		t.Fatalf("guessed secret %q is not well-formed", s)
+	}
+	return s
 }
