@@ -105,6 +105,21 @@ func (f *serverFlags) open(ctx context.Context, log *slog.Logger) (st store, emb
 	return st, embedded, applied, nil
 }
 
+// openKeyed opens the database and loads the master key that protects its
+// signing keys.
+func (f *serverFlags) openKeyed(ctx context.Context, log *slog.Logger) (store, *oauth.MasterKey, error) {
+	st, embedded, _, err := f.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	mk, err := f.masterKey(embedded, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, mk, nil
+}
+
 // masterKey loads the master key from IAMD_MASTER_KEY or --master-key-file.
 // With neither, on the embedded database only, it uses (creating it if
 // needed) a key file in the data directory, and says loudly that this is

@@ -80,15 +80,11 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 	if _, err := os.Stat(path); err == nil && !f.force {
 		return usagef("a CLI profile already exists at %s: pass --force to replace it, or --profile to write another", path)
 	}
-	st, embedded, _, err := f.open(ctx, log)
+	st, mk, err := f.openKeyed(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	mk, err := f.masterKey(embedded, log)
-	if err != nil {
-		return err
-	}
 	keys := oauth.NewKeySet(st, mk, 24*time.Hour, time.Now, log)
 	if _, err := keys.Ensure(ctx, f.signingAlg); err != nil {
 		return err

@@ -90,15 +90,11 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	if err != nil {
 		return usagef("--trusted-proxies: %v", err)
 	}
-	st, embedded, _, err := f.open(ctx, log)
+	st, mk, err := f.openKeyed(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	mk, err := f.masterKey(embedded, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
