@@ -161,7 +161,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 			f.e.clock.Advance(365 * 24 * time.Hour)
 		}},
 		{"refuses a key retired by rotation without grace", "is inactive", func(t *testing.T, f *fixture) {
-			if _, _, _, err := f.e.svc.RotateKey(f.e.ctx, f.k.ID, accounts.Rotation{}, "test"); err != nil {
+			if _, err := f.e.svc.RotateKey(f.e.ctx, f.k.ID, accounts.Rotation{}, "test"); err != nil {
 				t.Fatal(err)
 			}
 		}},

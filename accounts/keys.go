@@ -148,22 +148,34 @@ type Rotation struct {
 	Grace time.Duration
 }
 
+// Rotated is the outcome of a key rotation.
+type Rotated struct {
+	Account Account
+	// New is the new key and Secret its secret, shown this once.
+	New    Key
+	Secret string
+	// Old is the rotated key as it is now.
+	Old Key
+}
+
 // RotateKey creates a new key for the account of keyID and retires keyID:
 // deactivated now, or set to expire after the grace period (earlier if it
 // was already due to). Both happen in one transaction.
-func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by string) (newKey Key, secret string, old Key, err error) {
+func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by string) (Rotated, error) {
 	if r.Grace < 0 {
-		return Key{}, "", Key{}, storage.Errorf(storage.ErrInvalid, "grace period must not be negative")
+		return Rotated{}, storage.Errorf(storage.ErrInvalid, "grace period must not be negative")
 	}
-	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+	var out Rotated
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		k, a, err := s.GetKey(ctx, keyID)
 		if err != nil {
 			return err
 		}
+		out.Account = a
 		if r.Label == "" {
 			r.Label = k.Label
 		}
-		if newKey, secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, by); err != nil {
+		if out.New, out.Secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, by); err != nil {
 			return err
 		}
 		return s.store.UpdateKey(ctx, keyID, func(k Key) (Key, error) {
@@ -172,15 +184,15 @@ func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by st
 			} else if until := storage.Time(s.now().Add(r.Grace)); k.ExpiresAt.IsZero() || until.Before(k.ExpiresAt) {
 				k.ExpiresAt = until
 			}
-			old = k
+			out.Old = k
 			return k, nil
 		})
 	})
 	if err != nil {
-		return Key{}, "", Key{}, err
+		return Rotated{}, err
 	}
-	s.usage.overlayKey(&old)
-	return newKey, secret, old, nil
+	s.usage.overlayKey(&out.Old)
+	return out, nil
 }
 
 // keepActiveKey refuses to take away the last active key of a system

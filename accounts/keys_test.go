@@ -348,7 +348,8 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{Label: "ci"})
 		e.clock.Advance(time.Minute)
-		nk, secret, retired, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{}, "bob")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{}, "bob")
+		nk, secret, retired := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -369,7 +370,8 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
 		rotatedAt := e.clock.Advance(10 * time.Minute)
-		nk, secret, retired, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		nk, secret, retired := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +397,8 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(30 * time.Minute)})
-		_, _, retired, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		retired := rot.Old
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +410,8 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(48 * time.Hour)})
-		_, _, retired, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		retired := rot.Old
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -420,7 +424,8 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, _ := e.key(t, client, accounts.NewKey{Label: "old"})
 		exp := start.Add(24 * time.Hour)
-		nk, secret, _, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Label: "new", ExpiresAt: exp}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Label: "new", ExpiresAt: exp}, "test")
+		nk, secret := rot.New, rot.Secret
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -435,7 +440,8 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
-		_, secret, _, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: -time.Second}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: -time.Second}, "test")
+		secret := rot.Secret
 		wantErr(t, err, storage.ErrInvalid)
 		if secret != "" {
 			t.Error("refused rotation returned a secret")
@@ -449,7 +455,7 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
-		_, _, _, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{ExpiresAt: start.Add(-time.Hour)}, "test")
+		_, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{ExpiresAt: start.Add(-time.Hour)}, "test")
 		wantErr(t, err, storage.ErrInvalid)
 		if ids := e.keyIDs(t, client); !slices.Equal(ids, []string{old.ID}) {
 			t.Errorf("keys %v, want only the old key", ids)
@@ -465,7 +471,8 @@ func TestRotateKey(t *testing.T) {
 		}
 		before := e.keyIDs(t, client)
 		for _, grace := range []time.Duration{0, time.Hour} {
-			nk, secret, _, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			nk, secret := rot.New, rot.Secret
 			wantErr(t, err, storage.ErrConflict)
 			if nk.ID != "" || secret != "" {
 				t.Errorf("grace %v: refused rotation returned key %q and a secret", grace, nk.ID)
@@ -493,7 +500,8 @@ func TestRotateKey(t *testing.T) {
 		// key was written.
 		svc := accounts.NewService(&failingKeyUpdates{DB: e.db, err: boom}, e.db, e.orgs, e.ids, e.usage, e.clock.Now)
 		for _, grace := range []time.Duration{0, time.Hour} {
-			nk, secret, _, err := svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			rot, err := svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			nk, secret := rot.New, rot.Secret
 			if !errors.Is(err, boom) {
 				t.Fatalf("grace %v: RotateKey = %v, want the store's error", grace, err)
 			}
@@ -508,7 +516,7 @@ func TestRotateKey(t *testing.T) {
 	})
 	t.Run("reports an unknown key as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, _, _, err := e.svc.RotateKey(e.ctx, "aaaaaaaaaaaaaaaa", accounts.Rotation{}, "test")
+		_, err := e.svc.RotateKey(e.ctx, "aaaaaaaaaaaaaaaa", accounts.Rotation{}, "test")
 		wantErr(t, err, storage.ErrNotFound)
 	})
 }

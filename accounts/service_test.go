@@ -621,7 +621,8 @@ func TestSystemAccounts(t *testing.T) {
 	})
 	t.Run("can rotate its key", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		nk, newSecret, old, err := e.svc.RotateKey(e.ctx, k.ID, accounts.Rotation{}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, k.ID, accounts.Rotation{}, "test")
+		nk, newSecret, old := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -165,19 +165,15 @@ func (s *Server) rotateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k, secret, old, err := s.Accounts.RotateKey(c.UserContext(), id, accounts.Rotation{
+	r, err := s.Accounts.RotateKey(c.UserContext(), id, accounts.Rotation{
 		Label: in.Label, ExpiresAt: exp, Grace: time.Duration(in.GracePeriod) * time.Second,
 	}, principal(c))
 	if err != nil {
 		return err
 	}
-	_, a, err := s.Accounts.GetKey(c.UserContext(), k.ID)
-	if err != nil {
-		return err
-	}
-	clientID := s.Accounts.ClientIDs().Of(a)
+	clientID := s.Accounts.ClientIDs().Of(r.Account)
 	return created(c, KeyRotation{
-		Key:    NewKey{Key: s.newKey(k, clientID), Secret: secret},
-		OldKey: s.newKey(old, clientID),
+		Key:    NewKey{Key: s.newKey(r.New, clientID), Secret: r.Secret},
+		OldKey: s.newKey(r.Old, clientID),
 	})
 }
