@@ -147,7 +147,11 @@ func parseForm(r TokenRequest) (url.Values, error) {
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, InvalidRequest("The request body must be application/x-www-form-urlencoded (RFC 6749 section 3.2).")
 	}
-	if q, err := url.ParseQuery(r.Query); err != nil || q.Has("client_secret") {
+	q, err := url.ParseQuery(r.Query)
+	if err != nil {
+		return nil, InvalidRequest("The query string is not valid form encoding.")
+	}
+	if q.Has("client_secret") {
 		return nil, InvalidRequest("Client credentials must not be sent in the request URI (RFC 6749 section 2.3.1).")
 	}
 	form, err := url.ParseQuery(string(r.Body))

@@ -348,6 +348,7 @@ func TestTokenRefusals(t *testing.T) {
 		{name: "a posted client_id differing from the Basic user is refused", auth: ok, body: grant("client_id", otherID), code: oauth.CodeInvalidRequest, status: badRequest, mention: "client_id"},
 		{name: "a client_secret in the query string is refused", body: grant("client_id", id), query: "client_secret=" + secret, code: oauth.CodeInvalidRequest, status: badRequest, mention: "request URI"},
 		{name: "a client_secret in the query string is refused alongside Basic", auth: ok, body: grant(), query: "client_secret=" + secret, code: oauth.CodeInvalidRequest, status: badRequest, mention: "request URI"},
+		{name: "a malformed query string is refused as such", auth: ok, body: grant(), query: "a=%zz", code: oauth.CodeInvalidRequest, status: badRequest, mention: "query string"},
 
 		// Grant type.
 		{name: "a request without grant_type is refused", auth: ok, body: form("scope", "read"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "grant_type"},
