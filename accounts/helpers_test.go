@@ -146,6 +146,13 @@ func (e *env) authOK(t *testing.T, clientID, secret, keyID string) accounts.Cred
 	return c
 }
 
+// use authenticates as keyID and records the use, as the token endpoint
+// does once it has issued a token.
+func (e *env) use(t *testing.T, clientID, secret, keyID string) {
+	t.Helper()
+	e.svc.Used(e.authOK(t, clientID, secret, keyID))
+}
+
 // authRefused asserts that the credentials are refused as an authentication
 // failure.
 func (e *env) authRefused(t *testing.T, clientID, secret string) {

@@ -252,6 +252,11 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Cr
 	case !c.Account.ArchivedAt.IsZero():
 		return Credential{}, fmt.Errorf("%w: account is archived", ErrAuthentication)
 	}
-	s.usage.Record(c.Key.ID, c.Account.ID, now)
 	return c, nil
+}
+
+// Used records that the credential obtained a token. The time is kept in
+// memory and written with the next batch: issuing a token writes nothing.
+func (s *Service) Used(c Credential) {
+	s.usage.Record(c.Key.ID, c.Account.ID, s.now())
 }

@@ -100,18 +100,26 @@ func (f *usageFixture) flush(t *testing.T) {
 }
 
 func TestUsageRecorder(t *testing.T) {
+	t.Run("authenticating alone records no use: a request may still be refused", func(t *testing.T) {
+		f := newUsageFixture(t)
+		f.clock.Advance(time.Minute)
+		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.wantSeen(t, time.Time{})
+		f.flush(t)
+		f.wantStored(t, time.Time{})
+	})
 	t.Run("shows a use through the service before it is flushed", func(t *testing.T) {
 		f := newUsageFixture(t)
 		f.wantSeen(t, time.Time{})
 		at := f.clock.Advance(time.Minute + 1234567*time.Nanosecond)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.wantSeen(t, at)
 		f.wantStored(t, time.Time{})
 	})
 	t.Run("writes the use to the store on flush", func(t *testing.T) {
 		f := newUsageFixture(t)
 		at := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.flush(t)
 		f.wantStored(t, at)
 		f.wantSeen(t, at)
@@ -121,7 +129,7 @@ func TestUsageRecorder(t *testing.T) {
 		var last time.Time
 		for range 5 {
 			last = f.clock.Advance(time.Second)
-			f.authOK(t, f.client, f.secret, f.firstKey.ID)
+			f.use(t, f.client, f.secret, f.firstKey.ID)
 		}
 		f.flush(t)
 		f.wantStored(t, last)
@@ -130,9 +138,9 @@ func TestUsageRecorder(t *testing.T) {
 		f := newUsageFixture(t)
 		k2, s2 := f.key(t, f.client, accounts.NewKey{})
 		t2 := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, s2, k2.ID)
+		f.use(t, f.client, s2, k2.ID)
 		t1 := f.clock.Advance(-30 * time.Second) // an earlier use of the first key arrives later
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		k, a := f.seen(t)
 		sameTime(t, "first key LastUsedAt", k, t1)
 		sameTime(t, "account LastUsedAt", a, t2)
@@ -153,7 +161,7 @@ func TestUsageRecorder(t *testing.T) {
 			t.Errorf("Flush with nothing pending = %v, want nil", err)
 		}
 		at := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.flush(t)
 		if err := f.usage.Flush(cancelled); err != nil {
 			t.Errorf("Flush after everything was written = %v, want nil", err)
@@ -163,7 +171,7 @@ func TestUsageRecorder(t *testing.T) {
 	t.Run("keeps pending uses when a flush fails", func(t *testing.T) {
 		f := newUsageFixture(t)
 		at := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		cancelled, cancel := context.WithCancel(f.ctx)
 		cancel()
 		if err := f.usage.Flush(cancelled); err == nil {
@@ -177,12 +185,12 @@ func TestUsageRecorder(t *testing.T) {
 	t.Run("keeps a newer use recorded during a flush", func(t *testing.T) {
 		f := newUsageFixture(t)
 		first := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		var second time.Time
 		f.store.beforeRecord = func() {
 			f.store.beforeRecord = nil
 			second = f.clock.Advance(time.Minute)
-			f.authOK(t, f.client, f.secret, f.firstKey.ID)
+			f.use(t, f.client, f.secret, f.firstKey.ID)
 		}
 		f.flush(t)
 		if second.IsZero() {
@@ -197,12 +205,12 @@ func TestUsageRecorder(t *testing.T) {
 		f := newUsageFixture(t)
 		k2, s2 := f.key(t, f.client, accounts.NewKey{})
 		first := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		var second time.Time
 		f.store.beforeRecord = func() {
 			f.store.beforeRecord = nil
 			second = f.clock.Advance(time.Minute)
-			f.authOK(t, f.client, s2, k2.ID)
+			f.use(t, f.client, s2, k2.ID)
 		}
 		f.flush(t)
 		_, sa := f.stored(t)
@@ -218,10 +226,10 @@ func TestUsageRecorder(t *testing.T) {
 	t.Run("keeps a newer use recorded after a flush", func(t *testing.T) {
 		f := newUsageFixture(t)
 		first := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.flush(t)
 		second := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.wantStored(t, first)
 		f.wantSeen(t, second)
 		f.flush(t)
@@ -230,9 +238,9 @@ func TestUsageRecorder(t *testing.T) {
 	t.Run("never moves last use backward before a flush", func(t *testing.T) {
 		f := newUsageFixture(t)
 		late := f.clock.Advance(time.Hour)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.clock.Set(start.Add(time.Minute))
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.wantSeen(t, late)
 		f.flush(t)
 		f.wantStored(t, late)
@@ -240,10 +248,10 @@ func TestUsageRecorder(t *testing.T) {
 	t.Run("never moves last use backward across flushes", func(t *testing.T) {
 		f := newUsageFixture(t)
 		late := f.clock.Advance(time.Hour)
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.flush(t)
 		f.clock.Set(start.Add(time.Minute))
-		f.authOK(t, f.client, f.secret, f.firstKey.ID)
+		f.use(t, f.client, f.secret, f.firstKey.ID)
 		f.wantSeen(t, late)
 		f.flush(t)
 		f.wantStored(t, late)
@@ -262,7 +270,7 @@ func TestUsageRecorder(t *testing.T) {
 		f := newUsageFixture(t)
 		k2, s2 := f.key(t, f.client, accounts.NewKey{})
 		at := f.clock.Advance(time.Minute)
-		f.authOK(t, f.client, s2, k2.ID)
+		f.use(t, f.client, s2, k2.ID)
 		if err := f.svc.DeleteKey(f.ctx, k2.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -277,9 +285,11 @@ func TestUsageRecorder(t *testing.T) {
 		f := newUsageFixture(t)
 		svc := accounts.NewService(f.db, f.db, f.orgs, f.ids, nil, f.clock.Now)
 		f.clock.Advance(time.Minute)
-		if _, err := svc.Authenticate(f.ctx, f.client, f.secret); err != nil {
+		c, err := svc.Authenticate(f.ctx, f.client, f.secret)
+		if err != nil {
 			t.Fatal(err)
 		}
+		svc.Used(c)
 		if a, _ := svc.Get(f.ctx, f.client); !a.LastUsedAt.IsZero() {
 			t.Errorf("LastUsedAt %v without a recorder", a.LastUsedAt)
 		}
@@ -324,10 +334,12 @@ func TestUsageRecorderUnderConcurrency(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for range 40 {
-				if _, err := svc.Authenticate(f.ctx, f.client, f.secret); err != nil {
+				c, err := svc.Authenticate(f.ctx, f.client, f.secret)
+				if err != nil {
 					t.Errorf("Authenticate: %v", err)
 					return
 				}
+				svc.Used(c)
 			}
 		})
 	}
@@ -336,8 +348,10 @@ func TestUsageRecorderUnderConcurrency(t *testing.T) {
 	<-flusherDone
 	f.flush(t)
 	want := time.UnixMilli(latest.Load())
-	if tick.Load() != 160 {
-		t.Fatalf("clock read %d times, want once per authentication (160)", tick.Load())
+	// Twice per use: Authenticate checks expiry, Used stamps the use. The
+	// last reading is always a Used one, so it is the latest use.
+	if tick.Load() != 320 {
+		t.Fatalf("clock read %d times, want twice per use (320)", tick.Load())
 	}
 	f.wantStored(t, want)
 	f.wantSeen(t, want)
@@ -347,7 +361,7 @@ func TestUsageRecorderUnderConcurrency(t *testing.T) {
 func TestRunFlushesOnStop(t *testing.T) {
 	f := newUsageFixture(t)
 	at := f.clock.Advance(time.Minute)
-	f.authOK(t, f.client, f.secret, f.firstKey.ID)
+	f.use(t, f.client, f.secret, f.firstKey.ID)
 	ctx, cancel := context.WithCancel(f.ctx)
 	done := make(chan struct{})
 	go func() {

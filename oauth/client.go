@@ -39,10 +39,21 @@ type clientAddrKey struct{}
 // authenticateClient is fosite's ClientAuthenticationStrategy: it supports
 // client_secret_basic and client_secret_post (RFC 6749 §2.3.1), checks the
 // secret with one indexed lookup, and throttles failures.
+//
+// The address's bucket is checked first: it bounds the work any one source
+// can cause. The client's bucket is not: anyone who knows a key ID (they
+// are listed and logged) could otherwise lock a client out, and a correct
+// secret must never be refused for someone else's failures. With 256-bit
+// secrets there is nothing to gain by refusing one. A client that keeps
+// failing is told to back off instead: past its burst, its failures are
+// answered 429 with Retry-After.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
 	addr = throttleKey(addr)
 	now := s.now()
+	if wait := s.throttle.Wait("", addr, now); wait > 0 {
+		return nil, throttled(wait)
+	}
 	id, secret, err := credentials(r.Header.Get("Authorization"), form)
 	if err == nil {
 		if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
@@ -50,29 +61,26 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		}
 	}
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Code == CodeInvalidClient {
-			if wait := s.throttle.Wait("", addr, now); wait > 0 {
-				return nil, throttled(wait)
-			}
+		if e, ok := err.(*Error); ok && e.Code == CodeInvalidClient {
 			s.throttle.Fail("", addr, now)
 		}
 		return nil, err
-	}
-	if wait := s.throttle.Wait(id, addr, now); wait > 0 {
-		return nil, throttled(wait)
 	}
 	cred, err := s.accounts.Authenticate(ctx, id, secret)
 	if errors.Is(err, accounts.ErrAuthentication) {
 		// Only a secret naming a real key of this client could ever be
 		// right: other failures count against the address alone, so
 		// made-up client IDs never fill the per-client table.
+		client := id
 		if errors.Is(err, accounts.ErrNoSuchKey) {
-			s.throttle.Fail("", addr, now)
-		} else {
-			s.throttle.Fail(id, addr, now)
+			client = ""
 		}
 		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
+		s.throttle.Fail("", addr, now)
+		if wait := s.throttle.Wait(client, "", now); wait > 0 {
+			return nil, throttled(wait)
+		}
+		s.throttle.Fail(client, "", now)
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -230,23 +238,4 @@ func (grantRequested) PopulateTokenEndpointResponse(context.Context, fosite.Acce
 func (grantRequested) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
 func (grantRequested) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
 	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
-}
-
-// unsupportedGrant answers unsupported_grant_type for every other grant,
-// where fosite alone would answer a bare invalid_request.
-type unsupportedGrant struct{}
-
-func (unsupportedGrant) HandleTokenEndpointRequest(context.Context, fosite.AccessRequester) error {
-	return &Error{
-		Code:        CodeUnsupportedGrantType,
-		Description: "Only the client_credentials grant type is supported.",
-		Status:      http.StatusBadRequest,
-	}
-}
-func (unsupportedGrant) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
-	return fosite.ErrUnknownRequest
-}
-func (unsupportedGrant) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return true }
-func (unsupportedGrant) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
-	return !ar.GetGrantTypes().ExactOne(GrantClientCredentials)
 }

@@ -76,7 +76,6 @@ func NewServer(cfg Config, accts *accounts.Service, keys *KeySet, now func() tim
 		resourceIndicators{},
 		&oauth2.ClientCredentialsGrantHandler{HandleHelper: helper, Config: fc},
 		grantRequested{s},
-		unsupportedGrant{},
 	}
 	s.provider = fosite.NewOAuth2Provider(stateless{}, fc)
 	return s
@@ -118,6 +117,12 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 	if err != nil {
 		return nil, err
 	}
+	// fosite authenticates the client before it looks for a handler of the
+	// grant: refuse other grants first, without touching credentials.
+	if gt := form.Get("grant_type"); gt != "" && gt != GrantClientCredentials {
+		return nil, &Error{Code: CodeUnsupportedGrantType, Status: http.StatusBadRequest,
+			Description: "Only the client_credentials grant type is supported."}
+	}
 	hr := &http.Request{
 		Method: http.MethodPost, URL: &url.URL{Path: TokenPath},
 		Header: http.Header{}, Form: form, PostForm: form,
@@ -133,6 +138,9 @@ func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, err
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
 		return nil, s.fail(err)
+	}
+	if c, ok := ar.GetClient().(*client); ok {
+		s.accounts.Used(c.cred)
 	}
 	return &TokenResponse{
 		AccessToken: resp.GetAccessToken(),

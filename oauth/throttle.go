@@ -6,13 +6,15 @@ import (
 	"time"
 )
 
-// Throttle limits failed client authentications per client ID and per source
-// address (RFC 6749 §2.3.1). Only failures count: each takes a token from the
-// client's and the address's buckets, which refill at a steady rate. A client
-// that authenticates correctly never touches a bucket and is never slowed
-// down; once a bucket is empty, further attempts for that client or from
-// that address are refused, without looking at the credentials, until it
-// refills.
+// Throttle limits failed client authentications per source address and
+// per client ID (RFC 6749 §2.3.1), with token buckets that only failures
+// drain and that refill at a steady rate. A client that authenticates
+// correctly never touches a bucket.
+//
+// The server checks the address's bucket before the credentials, so an
+// emptied one refuses every attempt from that address until it refills;
+// the client's bucket decides only how its failures are answered (see
+// Server.authenticateClient).
 //
 // Buckets live in memory, per instance.
 type Throttle struct {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 )
 
@@ -59,24 +60,41 @@ func (te *throttleEnv) throttled(t *testing.T, err error) time.Duration {
 	return oe.RetryAfter
 }
 
+// addrs hands out a fresh address per call, so that only client buckets
+// drain.
+type addrs int
+
+func (a *addrs) next() string {
+	*a++
+	return fmt.Sprintf("203.0.113.%d", int(*a))
+}
+
 func TestThrottleThroughTokenEndpoint(t *testing.T) {
-	t.Run("after a client's burst of failures even its correct secret from another address is refused", func(t *testing.T) {
+	t.Run("past a client's burst its failures are answered 429, yet its correct secret still works", func(t *testing.T) {
 		te := newThrottleEnv(t)
-		for i := range tight.ClientBurst {
-			te.refused(t, te.try(basic(te.id, te.wrong), fmt.Sprintf("203.0.113.%d", i)))
+		var a addrs
+		for range tight.ClientBurst {
+			te.refused(t, te.try(basic(te.id, te.wrong), a.next()))
 		}
-		wait := te.throttled(t, te.try(basic(te.id, te.secret), "203.0.113.200"))
-		if wait != tight.ClientEvery {
+		if wait := te.throttled(t, te.try(basic(te.id, te.wrong), a.next())); wait != tight.ClientEvery {
 			t.Errorf("RetryAfter %v, want %v", wait, tight.ClientEvery)
 		}
-		// client_secret_post is throttled by the same client ID.
-		_, err := te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: "203.0.113.201",
-			Body: form("grant_type", "client_credentials", "client_id", te.id, "client_secret", te.secret)})
-		te.throttled(t, err)
-		// Another client from a fresh address is unaffected.
-		if err := te.try(basic(te.otherID, te.otherSecret), "203.0.113.202"); err != nil {
-			t.Errorf("another client: %v", err)
+		// Someone else's failures never refuse a correct secret, by either
+		// authentication method.
+		if err := te.try(basic(te.id, te.secret), a.next()); err != nil {
+			t.Errorf("correct secret while the client is throttled: %v", err)
 		}
+		_, err := te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: a.next(),
+			Body: form("grant_type", "client_credentials", "client_id", te.id, "client_secret", te.secret)})
+		if err != nil {
+			t.Errorf("correct secret by client_secret_post while throttled: %v", err)
+		}
+		// client_secret_post failures count for the same client ID.
+		_, err = te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: a.next(),
+			Body: form("grant_type", "client_credentials", "client_id", te.id, "client_secret", te.wrong)})
+		te.throttled(t, err)
+		// Another client's failures are answered as usual.
+		te.refused(t, te.try(basic(te.otherID, forgeSecret(t, mustKeyID(t, te.otherSecret))), a.next()))
 	})
 
 	t.Run("after an address's burst of failures any client from it is refused", func(t *testing.T) {
@@ -118,45 +136,65 @@ func TestThrottleThroughTokenEndpoint(t *testing.T) {
 		for range tight.ClientBurst {
 			te.refused(t, te.try(basic(te.id, te.wrong), addr))
 		}
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
+		te.throttled(t, te.try(basic(te.id, te.wrong), addr))
 	})
 
-	t.Run("the budget refills with time", func(t *testing.T) {
+	t.Run("the client's budget refills with time", func(t *testing.T) {
 		te := newThrottleEnv(t)
-		const addr = "192.0.2.60"
+		var a addrs
 		for range tight.ClientBurst {
-			te.refused(t, te.try(basic(te.id, te.wrong), addr))
+			te.refused(t, te.try(basic(te.id, te.wrong), a.next()))
 		}
 		te.clock.Advance(tight.ClientEvery - 1500*time.Millisecond)
-		if wait := te.throttled(t, te.try(basic(te.id, te.secret), addr)); wait != 2*time.Second {
+		if wait := te.throttled(t, te.try(basic(te.id, te.wrong), a.next())); wait != 2*time.Second {
 			t.Errorf("1.5 s before refill RetryAfter is %v, want it rounded up to 2s", wait)
 		}
+		// Answering 429 did not take a token: the wait was honest.
 		te.clock.Advance(1500 * time.Millisecond)
-		if err := te.try(basic(te.id, te.secret), addr); err != nil {
-			t.Fatalf("after refilling one token: %v", err)
-		}
-		// One token refilled: one failure allowed, then refused again.
-		te.refused(t, te.try(basic(te.id, te.wrong), addr))
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
+		te.refused(t, te.try(basic(te.id, te.wrong), a.next()))
+		te.throttled(t, te.try(basic(te.id, te.wrong), a.next()))
 		// A long wait refills the full burst but no more.
 		te.clock.Advance(time.Hour)
 		for range tight.ClientBurst {
-			te.refused(t, te.try(basic(te.id, te.wrong), addr))
+			te.refused(t, te.try(basic(te.id, te.wrong), a.next()))
 		}
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
+		te.throttled(t, te.try(basic(te.id, te.wrong), a.next()))
 	})
 
-	t.Run("a throttled request is refused before its credentials are looked up", func(t *testing.T) {
+	t.Run("an address's budget refills with time", func(t *testing.T) {
 		te := newThrottleEnv(t)
-		for range tight.ClientBurst {
-			te.refused(t, te.try(basic(te.id, te.wrong), "192.0.2.70"))
+		const addr = "192.0.2.60"
+		for i := range tight.AddrBurst {
+			te.refused(t, te.try(basic(fmt.Sprintf("ghost-%d@acme.iam", i), te.wrong), addr))
+		}
+		te.throttled(t, te.try(basic(te.id, te.secret), addr))
+		te.clock.Advance(tight.AddrEvery)
+		if err := te.try(basic(te.id, te.secret), addr); err != nil {
+			t.Fatalf("after the address refilled one token: %v", err)
+		}
+	})
+
+	t.Run("a throttled address is refused before its credentials are looked up", func(t *testing.T) {
+		te := newThrottleEnv(t)
+		const addr = "192.0.2.70"
+		for i := range tight.AddrBurst {
+			te.refused(t, te.try(basic(fmt.Sprintf("ghost-%d@acme.iam", i), te.wrong), addr))
 		}
 		te.store.reset()
-		te.throttled(t, te.try(basic(te.id, te.secret), "192.0.2.71"))
+		te.throttled(t, te.try(basic(te.id, te.secret), addr))
 		if n := te.store.snapshot()["GetCredential"]; n != 0 {
 			t.Errorf("a throttled request looked up credentials %d times", n)
 		}
 	})
+}
+
+func mustKeyID(t *testing.T, secret string) string {
+	t.Helper()
+	id, ok := accounts.SecretKeyID(secret)
+	if !ok {
+		t.Fatalf("%q is not a secret", secret)
+	}
+	return id
 }
 
 // TestThrottleCountsPerClientOnlyGuessesThatCouldSucceed: a secret naming
@@ -171,13 +209,16 @@ func TestThrottleCountsPerClientOnlyGuessesThatCouldSucceed(t *testing.T) {
 		{"another client's key", func(te *throttleEnv) string { return te.otherSecret }},
 		{"malformed secrets", func(te *throttleEnv) string { return "iamd_not-a-secret" }},
 	} {
-		t.Run("failures with "+c.name+" do not lock the client out", func(t *testing.T) {
+		t.Run("failures with "+c.name+" do not count against the client", func(t *testing.T) {
 			te := newThrottleEnv(t)
 			for i := range 3 * tight.ClientBurst {
 				te.refused(t, te.try(basic(te.id, c.guess(te)), fmt.Sprintf("198.51.100.%d", i)))
 			}
-			if err := te.try(basic(te.id, te.secret), "198.51.100.200"); err != nil {
-				t.Fatalf("the client was locked out by guesses that could not succeed: %v", err)
+			// The client's bucket is still full: its own failures are
+			// answered plainly, and its secret works.
+			te.refused(t, te.try(basic(te.id, te.wrong), "198.51.100.200"))
+			if err := te.try(basic(te.id, te.secret), "198.51.100.201"); err != nil {
+				t.Fatalf("correct secret: %v", err)
 			}
 		})
 		t.Run("failures with "+c.name+" still count against the address", func(t *testing.T) {
@@ -207,5 +248,54 @@ func TestThrottleBucketsIPv6AddressesBySlash64(t *testing.T) {
 	}
 	if err := te.try(basic(te.id, te.secret), "192.0.2.2"); err != nil {
 		t.Fatalf("a neighbouring IPv4 address was throttled: %v", err)
+	}
+}
+
+func TestOnlyIssuedTokensTouchCredentialsAndUsage(t *testing.T) {
+	t.Run("an unsupported grant is refused without looking at the credentials", func(t *testing.T) {
+		te := newThrottleEnv(t)
+		te.store.reset()
+		for range 2 * tight.AddrBurst {
+			_, err := te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: "192.0.2.80",
+				Authorization: basic(te.id, te.wrong), Body: form("grant_type", "password", "username", "u", "password", "p")})
+			wantError(t, err, oauth.CodeUnsupportedGrantType, http.StatusBadRequest, te.wrong)
+		}
+		if n := te.store.snapshot()["GetCredential"]; n != 0 {
+			t.Errorf("unsupported grants looked up credentials %d times", n)
+		}
+		// Nothing was counted against the client or the address.
+		te.refused(t, te.try(basic(te.id, te.wrong), "192.0.2.80"))
+		if err := te.try(basic(te.id, te.secret), "192.0.2.80"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, c := range []struct{ name, param, value, code string }{
+		{"a scope the account lacks", "scope", "admin", oauth.CodeInvalidScope},
+		{"an audience the account lacks", "audience", "https://elsewhere.test", oauth.CodeInvalidTarget},
+	} {
+		t.Run("a request refused for "+c.name+" does not mark the key used", func(t *testing.T) {
+			te := newThrottleEnv(t)
+			_, err := te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: "192.0.2.90",
+				Authorization: basic(te.id, te.secret), Body: form("grant_type", "client_credentials", c.param, c.value)})
+			wantError(t, err, c.code, http.StatusBadRequest, te.secret)
+			if err := te.usage.Flush(te.ctx); err != nil {
+				t.Fatal(err)
+			}
+			k, err := te.db.GetKey(te.ctx, mustKeyID(t, te.secret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !k.LastUsedAt.IsZero() {
+				t.Fatalf("the key shows as used at %v", k.LastUsedAt)
+			}
+			// A token it does get marks it.
+			if err := te.try(basic(te.id, te.secret), "192.0.2.90"); err != nil {
+				t.Fatal(err)
+			}
+			te.usage.Flush(te.ctx)
+			if k, _ := te.db.GetKey(te.ctx, k.ID); k.LastUsedAt.IsZero() {
+				t.Fatal("an issued token did not mark the key used")
+			}
+		})
 	}
 }

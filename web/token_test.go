@@ -324,18 +324,18 @@ func TestTokenEndpointThrottlesFailedAuthentication(t *testing.T) {
 		}
 		wantNoSecret(t, r, sync.Secret, other.Secret)
 	}
-	t.Run("the next failure is throttled with Retry-After", func(t *testing.T) {
+	t.Run("the next failure is answered 429 with Retry-After", func(t *testing.T) {
 		wantThrottled(t, f.token(t, wrong, grant()))
 	})
-	t.Run("the right secret is throttled too while the client waits", func(t *testing.T) {
-		wantThrottled(t, f.token(t, sync, grant()))
+	t.Run("the right secret is never refused for failures", func(t *testing.T) {
+		decode[oauth.TokenResponse](t, f.token(t, sync, grant()), http.StatusOK)
 	})
 	t.Run("another client is not throttled", func(t *testing.T) {
 		decode[oauth.TokenResponse](t, f.token(t, other, grant()), http.StatusOK)
 	})
-	t.Run("the client may try again once Retry-After has passed", func(t *testing.T) {
+	t.Run("once Retry-After has passed a failure is answered plainly again", func(t *testing.T) {
 		f.clock.Advance(oauth.DefaultThrottle.ClientEvery)
-		decode[oauth.TokenResponse](t, f.token(t, sync, grant()), http.StatusOK)
+		wantOAuthError(t, f.token(t, wrong, grant()), http.StatusUnauthorized, oauth.CodeInvalidClient)
 	})
 }
 
