@@ -133,6 +133,11 @@ type Store interface {
 	UpdateAccount(ctx context.Context, id string, fn func(Account) (Account, error)) error
 	// DeleteAccount removes the account, its keys and its assignments.
 	DeleteAccount(ctx context.Context, id string) error
+	// LockAccount, in a transaction, makes other transactions that lock
+	// the same account wait until this one ends, so that rules spanning its
+	// keys (at most MaxKeys, a system account keeps an active key) hold
+	// under concurrency. ErrNotFound if there is no such account.
+	LockAccount(ctx context.Context, id string) error
 
 	// CreateKey stores a new key; ErrConflict if the ID is taken or the
 	// account does not exist.

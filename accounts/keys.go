@@ -42,6 +42,9 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 	if exp := storage.Time(in.ExpiresAt); !exp.IsZero() && !exp.After(now) {
 		return Key{}, "", storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
 	}
+	if err := s.store.LockAccount(ctx, a.ID); err != nil {
+		return Key{}, "", fmt.Errorf("account %q: %w", s.ids.Of(a), err)
+	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {
 		return Key{}, "", err
@@ -196,10 +199,15 @@ func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by st
 }
 
 // keepActiveKey refuses to take away the last active key of a system
-// account: without it the bootstrap admin would be locked out for good.
+// account: without it the bootstrap admin would be locked out for good. It
+// locks the account, so two transactions cannot each take away one of its
+// last two keys.
 func (s *Service) keepActiveKey(ctx context.Context, a Account, keyID string) error {
 	if !a.System {
 		return nil
+	}
+	if err := s.store.LockAccount(ctx, a.ID); err != nil {
+		return err
 	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {

@@ -93,6 +93,12 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 	})
 }
 
+// LockAccount implements accounts.Store with a row lock.
+func (d *DB) LockAccount(ctx context.Context, id string) error {
+	var one int
+	return mapErr(d.q(ctx).QueryRow(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&one))
+}
+
 // DeleteAccount implements accounts.Store; keys and assignments go with it
 // (ON DELETE CASCADE).
 func (d *DB) DeleteAccount(ctx context.Context, id string) error {

@@ -99,6 +99,14 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 	})
 }
 
+// LockAccount implements accounts.Store. Write transactions take SQLite's
+// single write lock when they begin (_txlock=immediate), so a transaction
+// already excludes every other: checking the account exists is enough.
+func (d *DB) LockAccount(ctx context.Context, id string) error {
+	var one int
+	return mapErr(d.q(ctx).QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, id).Scan(&one))
+}
+
 // DeleteAccount implements accounts.Store; keys and assignments go with it
 // (ON DELETE CASCADE).
 func (d *DB) DeleteAccount(ctx context.Context, id string) error {

@@ -374,6 +374,40 @@ func accountCases() {
 		must(t, s.DeleteOrg(ctx, "billing")) // nothing refers to it any more
 		wantErr(t, s.DeleteAccount(ctx, "a1"), storage.ErrNotFound)
 	})
+	add("locking an account makes transactions on it take turns", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		wantErr(t, s.InTx(ctx, func(ctx context.Context) error { return s.LockAccount(ctx, "nope") }), storage.ErrNotFound)
+		// Each transaction names its key after the keys it sees: without
+		// the lock, two would see the same keys and collide.
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.InTx(ctx, func(ctx context.Context) error {
+					if err := s.LockAccount(ctx, "a1"); err != nil {
+						return err
+					}
+					keys, err := s.ListKeys(ctx, "a1")
+					if err != nil {
+						return err
+					}
+					time.Sleep(time.Millisecond) // widen the window a missing lock would leave
+					return s.CreateKey(ctx, key(fmt.Sprint("k", len(keys)), "a1", t0))
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		keys, _ := s.ListKeys(ctx, "a1")
+		equal(t, len(keys), n)
+	})
 	add("concurrent account updates are not lost", func(t *testing.T, s Store) {
 		tree(t, s)
 		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
