@@ -203,9 +203,10 @@ func (ks *KeySet) Ensure(ctx context.Context, alg string) (created bool, err err
 	return created, ks.Refresh(ctx)
 }
 
-// Rotate adds a key for alg that starts signing after activateIn and drops
-// keys whose publication has ended. It returns storage.ErrConflict while an
-// earlier rotation is still waiting to activate.
+// Rotate adds a key for alg, or for the current key's algorithm if alg is
+// empty, that starts signing after activateIn, and drops keys whose
+// publication has ended. It returns storage.ErrConflict while an earlier
+// rotation is still waiting to activate.
 func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Duration) (SigningKey, error) {
 	if activateIn < 0 {
 		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "activation delay must not be negative")
@@ -213,6 +214,13 @@ func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Durati
 	var next SigningKey
 	err := ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
 		now := ks.now()
+		alg := alg
+		if i := current(keys, now); alg == "" && i >= 0 {
+			// Resource servers may accept only the algorithm in use.
+			alg = keys[i].Algorithm
+		} else if alg == "" {
+			alg = ES256
+		}
 		k, err := GenerateSigningKey(alg, ks.master, now, now.Add(activateIn))
 		if err != nil {
 			return nil, err

@@ -529,3 +529,25 @@ func TestRotateWithoutDelayInTheSameMillisecondSigns(t *testing.T) {
 		}
 	}
 }
+
+func TestRotateWithoutAlgorithmKeepsTheCurrentOne(t *testing.T) {
+	for _, alg := range []string{oauth.RS256, oauth.EdDSA, oauth.ES256} {
+		t.Run(alg+" stays "+alg, func(t *testing.T) {
+			e := newEnv(t, alg)
+			k, err := e.keys.Rotate(e.ctx, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Algorithm != alg {
+				t.Fatalf("rotation without an algorithm chose %s, want the current %s", k.Algorithm, alg)
+			}
+		})
+	}
+	t.Run("an explicit algorithm wins", func(t *testing.T) {
+		e := newEnv(t, oauth.RS256)
+		k, err := e.keys.Rotate(e.ctx, oauth.EdDSA, 0)
+		if err != nil || k.Algorithm != oauth.EdDSA {
+			t.Fatalf("got %+v, %v", k, err)
+		}
+	})
+}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/iamd/iamd/oauth"
 )
 
 // SigningKey describes a token signing key.
@@ -40,7 +38,8 @@ func (s *Server) listSigningKeys(c *fiber.Ctx) error {
 	return ok(c, out)
 }
 
-// RotateSigningKeysRequest adds a signing key (ES256 by default).
+// RotateSigningKeysRequest adds a signing key, by default of the current
+// key's algorithm.
 type RotateSigningKeysRequest struct {
 	Algorithm string `json:"algorithm"`
 	// ActivateIn is the delay in seconds before the new key signs; by
@@ -55,9 +54,6 @@ func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
 	var in RotateSigningKeysRequest
 	if err := decodeOptional(c, &in); err != nil {
 		return err
-	}
-	if in.Algorithm == "" {
-		in.Algorithm = oauth.ES256
 	}
 	delay := s.DefaultActivation
 	if in.ActivateIn != nil {

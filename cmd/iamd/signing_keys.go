@@ -54,7 +54,7 @@ signed has expired.`,
 			return c.printSigningKeys(out)
 		},
 	}
-	cmd.Flags().StringVar(&in.Algorithm, "alg", "ES256", "algorithm of the new key: ES256, EdDSA or RS256")
+	cmd.Flags().StringVar(&in.Algorithm, "alg", "", "algorithm of the new key: ES256, EdDSA or RS256 (default: the current key's)")
 	cmd.Flags().StringVar(&activateIn, "activate-in", "", "delay before the new key signs, e.g. 10m (default: the server's)")
 	return cmd
 }
