@@ -92,6 +92,15 @@ func TestCLIReportsErrorsWithExitCodes(t *testing.T) {
 	}
 }
 
+func TestHelpDoesNotShowTheDatabasePassword(t *testing.T) {
+	for _, cmd := range []string{"serve", "init", "migrate"} {
+		out, _, code := iamd(t, env(t, "IAMD_DATABASE_URL=postgres://iamd:hunter2pw@db.example.test/iamd"), cmd, "--help")
+		if code != 0 || strings.Contains(out, "hunter2pw") || !strings.Contains(out, "IAMD_DATABASE_URL") {
+			t.Errorf("iamd %s --help (exit %d):\n%s", cmd, code, out)
+		}
+	}
+}
+
 func adminKeyID(t *testing.T, in *instance) string {
 	t.Helper()
 	return strings.TrimSpace(mustIamd(t, in.env, "keys", "list", "admin@acme.iam", "-o", "value=id"))

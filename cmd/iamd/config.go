@@ -42,7 +42,8 @@ type serverFlags struct {
 }
 
 func (f *serverFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.db, "db", os.Getenv("IAMD_DATABASE_URL"), "database: postgres://... or sqlite:PATH (default: sqlite in --data-dir) [IAMD_DATABASE_URL]")
+	// Not a flag default: --help would print it, password included.
+	fs.StringVar(&f.db, "db", "", "database: postgres://... or sqlite:PATH (default: IAMD_DATABASE_URL, else SQLite in --data-dir)")
 	fs.StringVar(&f.dataDir, "data-dir", envOr("IAMD_DATA_DIR", "iamd-data"), "directory of the embedded database and the development master key [IAMD_DATA_DIR]")
 	fs.StringVar(&f.masterKeyFile, "master-key-file", os.Getenv("IAMD_MASTER_KEY_FILE"), "file holding the base64 master key that encrypts signing keys [IAMD_MASTER_KEY_FILE]; or set IAMD_MASTER_KEY")
 	fs.StringVar(&f.domain, "domain", os.Getenv("IAMD_DOMAIN"), "domain suffix of client IDs: <account>@<org>.iam.<domain> [IAMD_DOMAIN]")
@@ -76,6 +77,9 @@ func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
 // embedded reports the SQLite default, for which iamd may generate a
 // development master key.
 func (f *serverFlags) open(ctx context.Context, log *slog.Logger) (st store, embedded bool, applied []string, err error) {
+	if f.db == "" {
+		f.db = os.Getenv("IAMD_DATABASE_URL")
+	}
 	switch {
 	case strings.HasPrefix(f.db, "postgres://") || strings.HasPrefix(f.db, "postgresql://"):
 		st, err = postgres.Open(ctx, f.db)
