@@ -12,7 +12,7 @@ import (
 )
 
 func newAccountsCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "accounts", Short: "Manage service accounts"}
+	cmd := group(&cobra.Command{Use: "accounts", Short: "Manage service accounts"})
 	cmd.AddCommand(
 		newAccountsListCmd(c),
 		&cobra.Command{

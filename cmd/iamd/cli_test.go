@@ -57,6 +57,8 @@ func TestCLIReportsErrorsWithExitCodes(t *testing.T) {
 		says string
 	}{
 		{"an unknown flag is a usage error", []string{"orgs", "list", "--nope"}, exitUsage, "unknown flag"},
+		{"an unknown command is a usage error", []string{"bogus"}, exitUsage, `unknown command "bogus"`},
+		{"an unknown subcommand is a usage error", []string{"keys", "bogus"}, exitUsage, `unknown command "bogus" for "iamd keys"`},
 		{"an unknown output format is a usage error", []string{"orgs", "list", "-o", "yaml"}, exitUsage, "unknown output format"},
 		{"a missing argument is a usage error", []string{"accounts", "get"}, exitUsage, "accepts 1 arg"},
 		{"an account ID the server rejects is bad input", []string{"accounts", "create", "Bad_ID", "--org", "acme"}, exitUsage, `account id "Bad_ID"`},

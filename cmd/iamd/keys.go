@@ -13,7 +13,7 @@ import (
 )
 
 func newKeysCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "Manage the keys of service accounts"}
+	cmd := group(&cobra.Command{Use: "keys", Short: "Manage the keys of service accounts"})
 	cmd.AddCommand(
 		&cobra.Command{
 			Use: "list CLIENT_ID", Short: "List an account's keys", Args: args(cobra.ExactArgs(1)),

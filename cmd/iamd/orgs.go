@@ -9,7 +9,7 @@ import (
 )
 
 func newOrgsCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "orgs", Short: "Manage organizations"}
+	cmd := group(&cobra.Command{Use: "orgs", Short: "Manage organizations"})
 	cmd.AddCommand(
 		&cobra.Command{
 			Use: "list", Short: "List organizations", Args: args(cobra.NoArgs),

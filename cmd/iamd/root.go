@@ -18,7 +18,7 @@ type cli struct {
 
 func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 	c := &cli{in: in, out: out, errOut: errOut}
-	root := &cobra.Command{
+	root := group(&cobra.Command{
 		Use:   "iamd",
 		Short: "OAuth 2.0 authorization server for service accounts",
 		Long: `iamd issues signed JWT access tokens to service accounts through the OAuth 2.0
@@ -32,7 +32,7 @@ the admin whose credentials iamd init saved in the CLI profile.`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return checkOutput(c.output)
 		},
-	}
+	})
 	root.SetIn(in)
 	root.SetOut(out)
 	root.SetErr(errOut)
@@ -54,6 +54,14 @@ the admin whose credentials iamd init saved in the CLI profile.`,
 		newVerifyCmd(c),
 	)
 	return root
+}
+
+// group makes cmd a command group: alone it prints its help; followed by
+// anything but one of its commands, it is a usage error.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = args(cobra.NoArgs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
 }
 
 // args wraps cobra's positional argument checks as usage errors.

@@ -10,7 +10,7 @@ import (
 )
 
 func newSigningKeysCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "signing-keys", Short: "Manage the keys that sign access tokens"}
+	cmd := group(&cobra.Command{Use: "signing-keys", Short: "Manage the keys that sign access tokens"})
 	cmd.AddCommand(
 		&cobra.Command{
 			Use: "list", Short: "List signing keys", Args: args(cobra.NoArgs),
