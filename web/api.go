@@ -83,6 +83,11 @@ func expiry(at *time.Time, in *int64, now time.Time) (time.Time, error) {
 	case at != nil && in != nil:
 		return time.Time{}, badRequest("give expires_at or expires_in, not both")
 	case at != nil:
+		// The zero time means "never" inside iamd; as input it is a
+		// mistake, not a way to ask for that.
+		if at.IsZero() || !at.After(now) {
+			return time.Time{}, badRequest("expires_at must be in the future")
+		}
 		return *at, nil
 	case in != nil:
 		if *in <= 0 || *in > maxExpiresIn {
