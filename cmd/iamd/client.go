@@ -66,8 +66,10 @@ func saveProfile(path string, p profile) error {
 		return fmt.Errorf("save profile: %w", err)
 	}
 	b, _ := json.MarshalIndent(p, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	// A fresh temporary file, not a predictable name whose permissions an
+	// existing file would keep.
+	tmp, err := writeTemp(filepath.Dir(path), append(b, '\n'))
+	if err != nil {
 		return fmt.Errorf("save profile: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -147,17 +147,51 @@ func (f *serverFlags) masterKey(embedded bool, log *slog.Logger) (*oauth.MasterK
 			"to 32 random bytes in base64, e.g. from: head -c 32 /dev/urandom | base64")
 	}
 	path := filepath.Join(f.dataDir, "master.key")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte(oauth.GenerateMasterKey()+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("create development master key: %w", err)
-		}
+	if err := createOnce(path, []byte(oauth.GenerateMasterKey()+"\n")); err != nil {
+		return nil, fmt.Errorf("create development master key: %w", err)
 	}
 	log.Warn("DEVELOPMENT MASTER KEY: signing keys are encrypted with a key generated into " + path +
 		", next to the database; anyone who can read both can sign tokens. In production set IAMD_MASTER_KEY or --master-key-file and keep it apart from the database.")
 	return readMasterKey(path, log)
+}
+
+// createOnce writes data to path, mode 0600, unless path exists. The file
+// appears whole or not at all, and of two processes racing (serve and init
+// started together) exactly one creates it.
+func createOnce(path string, data []byte) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := writeTemp(filepath.Dir(path), data)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
+}
+
+// writeTemp writes data to a new file, mode 0600, in dir and returns its
+// name.
+func writeTemp(dir string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, ".iamd-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 func readMasterKey(path string, log *slog.Logger) (*oauth.MasterKey, error) {
