@@ -41,7 +41,7 @@ func TestManagementAPIAuthentication(t *testing.T) {
 		{"a normal account's token for its default audience is invalid here", "Bearer " + f.accessToken(t, ops), http.StatusUnauthorized, "unauthenticated", invalidTokenChallenge},
 		{"the admin's token for the default audience is invalid here", "Bearer " + f.accessToken(t, f.admin), http.StatusUnauthorized, "unauthenticated", invalidTokenChallenge},
 		{"a token of another iamd instance is invalid", "Bearer " + stranger.adminToken(t), http.StatusUnauthorized, "unauthenticated", invalidTokenChallenge},
-		{"a management token of an account without the admin role is forbidden", "Bearer " + f.accessToken(t, ops, "resource", oauth.ManagementAudience), http.StatusForbidden, "forbidden", ""},
+		{"a management token of an account without the admin role is forbidden", "Bearer " + f.accessToken(t, ops, "resource", oauth.ManagementAudience), http.StatusForbidden, "forbidden", `Bearer realm="iamd", error="insufficient_scope"`},
 		{"the admin's management token is accepted", "Bearer " + admin, http.StatusOK, "", ""},
 		{"the Bearer scheme is case-insensitive", "bearer " + admin, http.StatusOK, "", ""},
 	}

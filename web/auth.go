@@ -40,6 +40,8 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return err
 	}
 	if !admin {
+		// RFC 6750 §3.1: the token is valid but grants too little.
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iamd", error="insufficient_scope"`)
 		return &apiError{http.StatusForbidden, "forbidden", "the management API requires the " + rbac.AdminRole + " role"}
 	}
 	c.Locals(principalKey, claims.Subject)
