@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,37 +52,40 @@ func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 // migrationLock serializes iamd instances migrating the same database.
 const migrationLock = 0x1a3d_0001
 
-// Migrate applies the migrations not yet applied and returns their names.
-// It refuses a database migrated by a newer iamd.
+// Migrate applies the migrations not yet applied, each in a transaction of
+// its own, and returns their names. Instances migrating at once take turns
+// through an advisory lock. It refuses a database migrated by a newer iamd.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	ms, err := migrations.For("postgres")
 	if err != nil {
 		return nil, err
 	}
 	var applied []string
-	err = d.InTx(ctx, func(ctx context.Context) error {
-		q := d.q(ctx)
-		if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
-			return err
-		}
-		if _, err := q.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			name text PRIMARY KEY, applied_at timestamptz NOT NULL)`); err != nil {
-			return err
-		}
-		rows, err := q.Query(ctx, `SELECT name FROM schema_migrations`)
-		if err != nil {
-			return err
-		}
-		done, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return err
-		}
-		if err := migrations.CheckKnown(ms, done); err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if slices.Contains(done, m.Name) {
-				continue
+	for i := -1; i < len(ms); i++ {
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			q := d.q(ctx)
+			if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+				return err
+			}
+			if i < 0 { // first: the bookkeeping table, and a look at it
+				if _, err := q.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+					name text PRIMARY KEY, applied_at timestamptz NOT NULL)`); err != nil {
+					return err
+				}
+				rows, err := q.Query(ctx, `SELECT name FROM schema_migrations`)
+				if err != nil {
+					return err
+				}
+				done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				if err != nil {
+					return err
+				}
+				return migrations.CheckKnown(ms, done)
+			}
+			m := ms[i]
+			var n int
+			if err := q.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE name = $1`, m.Name).Scan(&n); err != nil || n > 0 {
+				return err
 			}
 			if _, err := q.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("apply %s: %w", m.Name, err)
@@ -92,11 +94,11 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 				return err
 			}
 			applied = append(applied, m.Name)
+			return nil
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return applied, nil
 }

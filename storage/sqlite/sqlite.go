@@ -69,8 +69,9 @@ func (d *DB) Close() error {
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
-// Migrate applies the migrations not yet applied and returns their names.
-// It refuses a database migrated by a newer iamd.
+// Migrate applies the migrations not yet applied, each in a transaction of
+// its own, and returns their names. It refuses a database migrated by a
+// newer iamd.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	ms, err := migrations.For("sqlite")
 	if err != nil {
@@ -80,42 +81,48 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	rows, err := d.db.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	done, err := scanStrings(rows)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := migrations.CheckKnown(ms, done); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
 	var applied []string
-	err = d.InTx(ctx, func(ctx context.Context) error {
-		rows, err := d.q(ctx).QueryContext(ctx, `SELECT name FROM schema_migrations`)
-		if err != nil {
-			return err
+	for _, m := range ms {
+		if slices.Contains(done, m.Name) {
+			continue
 		}
-		done, err := scanStrings(rows)
-		if err != nil {
-			return err
-		}
-		if err := migrations.CheckKnown(ms, done); err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if slices.Contains(done, m.Name) {
-				continue
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			// Another process may have applied it since: the write lock
+			// is held from here on.
+			var n int
+			if err := d.q(ctx).QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, m.Name).Scan(&n); err != nil || n > 0 {
+				return err
 			}
 			if _, err := d.q(ctx).ExecContext(ctx, m.SQL); err != nil {
-				return fmt.Errorf("apply %s: %w", m.Name, err)
+				return err
 			}
 			if _, err := d.q(ctx).ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
 				m.Name, time.Now().UnixMilli()); err != nil {
 				return err
 			}
 			applied = append(applied, m.Name)
+			return nil
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	// Statements can be prepared once the schema exists.
 	if d.credential.Load() == nil {
 		stmt, err := d.db.PrepareContext(ctx, credentialQuery)
 		if err != nil {
-			return nil, fmt.Errorf("prepare: %w", err)
+			return applied, fmt.Errorf("prepare: %w", err)
 		}
 		d.credential.Store(stmt)
 	}
