@@ -49,8 +49,8 @@ const (
 // Server serves iamd over HTTP.
 type Server struct {
 	Options
-	app      *fiber.App
-	verifier *oauth.Verifier
+	app    *fiber.App
+	admins *oauth.Admins
 }
 
 // New returns a server with its routes.
@@ -58,7 +58,7 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{Options: o, verifier: o.OAuth.Verifier()}
+	s := &Server{Options: o, admins: o.OAuth.Admins(o.Orgs)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "iamd",
 		BodyLimit:             bodyLimit,
