@@ -66,18 +66,25 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 
 // ListKeys returns the account's keys, oldest first.
 func (s *Service) ListKeys(ctx context.Context, clientID string) ([]Key, error) {
+	_, keys, err := s.GetWithKeys(ctx, clientID)
+	return keys, err
+}
+
+// GetWithKeys returns the account with that client ID and its keys, oldest
+// first.
+func (s *Service) GetWithKeys(ctx context.Context, clientID string) (Account, []Key, error) {
 	a, err := s.Get(ctx, clientID)
 	if err != nil {
-		return nil, err
+		return Account{}, nil, err
 	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {
-		return nil, err
+		return Account{}, nil, err
 	}
 	for i := range keys {
 		s.usage.overlayKey(&keys[i])
 	}
-	return keys, nil
+	return a, keys, nil
 }
 
 // GetKey returns the key with that ID and its account.

@@ -81,9 +81,6 @@ func NewServer(cfg Config, accts *accounts.Service, keys *KeySet, now func() tim
 	return s
 }
 
-// Issuer returns the issuer identifier.
-func (s *Server) Issuer() string { return s.cfg.Issuer }
-
 // Keys returns the signing key set.
 func (s *Server) Keys() *KeySet { return s.keys }
 
@@ -182,9 +179,6 @@ func (s *Server) fail(err error) error {
 	}
 	return e
 }
-
-// TokenTTL returns the lifetime of access tokens.
-func (s *Server) TokenTTL() time.Duration { return s.cfg.TokenTTL }
 
 // jwtStrategy mints access tokens as JWTs (RFC 9068) with go-jose v4.
 type jwtStrategy struct{ s *Server }

@@ -138,11 +138,7 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Accounts.Get(c.UserContext(), clientID)
-	if err != nil {
-		return err
-	}
-	keys, err := s.Accounts.ListKeys(c.UserContext(), clientID)
+	a, keys, err := s.Accounts.GetWithKeys(c.UserContext(), clientID)
 	if err != nil {
 		return err
 	}

@@ -23,10 +23,16 @@ type SigningKeyList struct {
 	Items []SigningKey `json:"items"`
 }
 
+// listSigningKeys reloads the keys first: another instance may have
+// rotated them.
 func (s *Server) listSigningKeys(c *fiber.Ctx) error {
 	if err := s.OAuth.Keys().Refresh(c.UserContext()); err != nil {
 		return err
 	}
+	return s.sendSigningKeys(c)
+}
+
+func (s *Server) sendSigningKeys(c *fiber.Ctx) error {
 	keys := s.OAuth.Keys().Keys()
 	out := SigningKeyList{Items: make([]SigningKey, len(keys))}
 	for i, k := range keys {
@@ -65,5 +71,5 @@ func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
 	if _, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay); err != nil {
 		return err
 	}
-	return s.listSigningKeys(c)
+	return s.sendSigningKeys(c) // Rotate reloaded the keys
 }

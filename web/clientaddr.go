@@ -29,6 +29,18 @@ func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+const addrKey = "iamd.addr"
+
+// addr returns the client's address, worked out once per request.
+func (s *Server) addr(c *fiber.Ctx) string {
+	if a, ok := c.Locals(addrKey).(string); ok {
+		return a
+	}
+	a := s.clientAddr(c)
+	c.Locals(addrKey, a)
+	return a
+}
+
 // clientAddr returns the client's address as a string of its own (fiber's
 // strings point into buffers reused by the next request, and the throttle
 // keeps this one). It is the peer's address, unless the peer is a trusted

@@ -39,7 +39,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		slog.String("path", c.Path()),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Duration("duration", time.Since(start)),
-		slog.String("addr", s.clientAddr(c)),
+		slog.String("addr", s.addr(c)),
 	)
 	return nil
 }

@@ -27,7 +27,7 @@ func (s *Server) token(c *fiber.Ctx) error {
 		Body:          body,
 		Query:         string(c.Request().URI().QueryString()),
 		Authorization: c.Get(fiber.HeaderAuthorization),
-		ClientAddr:    s.clientAddr(c),
+		ClientAddr:    s.addr(c),
 	})
 	if err != nil {
 		return err
