@@ -65,21 +65,9 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	case accounts.StatusArchived:
 		where = append(where, `a.archived_at IS NOT NULL`)
 	}
-	rows, err := d.q(ctx).QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []accounts.Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) },
+		`SELECT `+accountColumns+` FROM accounts a WHERE `+strings.Join(where, " AND ")+
+			` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)...)
 }
 
 // UpdateAccount implements accounts.Store.
@@ -146,21 +134,8 @@ func (d *DB) GetKey(ctx context.Context, id string) (accounts.Key, error) {
 
 // ListKeys implements accounts.Store.
 func (d *DB) ListKeys(ctx context.Context, accountID string) ([]accounts.Key, error) {
-	rows, err := d.q(ctx).QueryContext(ctx, `SELECT `+keyColumns+` FROM account_keys k
+	return collect(ctx, d.q(ctx), scanKey, `SELECT `+keyColumns+` FROM account_keys k
 		WHERE k.account_id = ? ORDER BY k.created_at, k.id`, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []accounts.Key{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
 }
 
 // UpdateKey implements accounts.Store.

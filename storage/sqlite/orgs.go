@@ -37,20 +37,7 @@ func (d *DB) GetOrg(ctx context.Context, id string) (rbac.Org, error) {
 
 // ListOrgs implements rbac.Store.
 func (d *DB) ListOrgs(ctx context.Context) ([]rbac.Org, error) {
-	rows, err := d.q(ctx).QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []rbac.Org{}
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return collect(ctx, d.q(ctx), scanOrg, `SELECT `+orgColumns+` FROM orgs ORDER BY id`)
 }
 
 // UpdateOrg implements rbac.Store.
@@ -81,21 +68,12 @@ func (d *DB) AddAssignment(ctx context.Context, a rbac.Assignment) error {
 
 // ListAssignments implements rbac.Store.
 func (d *DB) ListAssignments(ctx context.Context, subjectID string) ([]rbac.Assignment, error) {
-	rows, err := d.q(ctx).QueryContext(ctx, `SELECT subject_id, role_id, org_id, created_at, created_by
-		FROM assignments WHERE subject_id = ? ORDER BY role_id, org_id`, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []rbac.Assignment{}
-	for rows.Next() {
+	return collect(ctx, d.q(ctx), func(s scanner) (rbac.Assignment, error) {
 		var a rbac.Assignment
 		var created sql.NullInt64
-		if err := rows.Scan(&a.SubjectID, &a.RoleID, &a.OrgID, &created, &a.CreatedBy); err != nil {
-			return nil, err
-		}
+		err := s.Scan(&a.SubjectID, &a.RoleID, &a.OrgID, &created, &a.CreatedBy)
 		a.CreatedAt = fromMS(created)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	}, `SELECT subject_id, role_id, org_id, created_at, created_by
+		FROM assignments WHERE subject_id = ? ORDER BY role_id, org_id`, subjectID)
 }

@@ -9,24 +9,15 @@ import (
 
 // ListSigningKeys implements oauth.KeyStore.
 func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
-	rows, err := d.q(ctx).QueryContext(ctx, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
-		FROM signing_keys ORDER BY activates_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []oauth.SigningKey{}
-	for rows.Next() {
+	return collect(ctx, d.q(ctx), func(s scanner) (oauth.SigningKey, error) {
 		var k oauth.SigningKey
 		var pub string
 		var created, activates sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &created, &activates); err != nil {
-			return nil, err
-		}
+		err := s.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &created, &activates)
 		k.PublicJWK, k.CreatedAt, k.ActivatesAt = []byte(pub), fromMS(created), fromMS(activates)
-		out = append(out, k)
-	}
-	return out, rows.Err()
+		return k, err
+	}, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
+		FROM signing_keys ORDER BY activates_at, id`)
 }
 
 // UpdateSigningKeys implements oauth.KeyStore. The transaction starts with

@@ -81,11 +81,7 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT name FROM schema_migrations`)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	done, err := scanStrings(rows)
+	done, err := collect(ctx, d.db, scanString, `SELECT name FROM schema_migrations`)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -236,17 +232,28 @@ func fromList(s string) ([]string, error) {
 	return out, nil
 }
 
-func scanStrings(rows *sql.Rows) ([]string, error) {
+// collect runs a query and scans every row with scan; never nil.
+func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var out []string
+	out := []T{}
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }
 
 type scanner interface{ Scan(dest ...any) error }

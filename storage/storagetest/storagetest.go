@@ -72,6 +72,25 @@ func equal[T any](t *testing.T, got, want T) {
 	}
 }
 
+// concurrently runs fn(0) … fn(n-1) at once and fails on any error.
+func concurrently(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- fn(i)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+}
+
 func org(id, parent string) rbac.Org {
 	return rbac.Org{ID: id, Name: "Org " + id, ParentID: parent, CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0)}
 }
@@ -381,30 +400,19 @@ func accountCases() {
 		// Each transaction names its key after the keys it sees: without
 		// the lock, two would see the same keys and collide.
 		const n = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- s.InTx(ctx, func(ctx context.Context) error {
-					if err := s.LockAccount(ctx, "a1"); err != nil {
-						return err
-					}
-					keys, err := s.ListKeys(ctx, "a1")
-					if err != nil {
-						return err
-					}
-					time.Sleep(time.Millisecond) // widen the window a missing lock would leave
-					return s.CreateKey(ctx, key(fmt.Sprint("k", len(keys)), "a1", t0))
-				})
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			must(t, err)
-		}
+		concurrently(t, n, func(int) error {
+			return s.InTx(ctx, func(ctx context.Context) error {
+				if err := s.LockAccount(ctx, "a1"); err != nil {
+					return err
+				}
+				keys, err := s.ListKeys(ctx, "a1")
+				if err != nil {
+					return err
+				}
+				time.Sleep(time.Millisecond) // widen the window a missing lock would leave
+				return s.CreateKey(ctx, key(fmt.Sprint("k", len(keys)), "a1", t0))
+			})
+		})
 		keys, _ := s.ListKeys(ctx, "a1")
 		equal(t, len(keys), n)
 	})
@@ -412,23 +420,12 @@ func accountCases() {
 		tree(t, s)
 		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
 		const n = 8
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
-					a.AllowedScopes = append(a.AllowedScopes, fmt.Sprint("s", i))
-					return a, nil
-				})
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			must(t, err)
-		}
+		concurrently(t, n, func(i int) error {
+			return s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+				a.AllowedScopes = append(a.AllowedScopes, fmt.Sprint("s", i))
+				return a, nil
+			})
+		})
 		got, _ := s.GetAccount(ctx, "a1")
 		equal(t, len(got.AllowedScopes), n)
 	})
@@ -616,22 +613,11 @@ func signingKeyCases() {
 	})
 	add("concurrent signing key updates run one after the other", func(t *testing.T, s Store) {
 		const n = 6
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
-					return append(old, signingKey(fmt.Sprint("k", i), t0)), nil
-				})
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			must(t, err)
-		}
+		concurrently(t, n, func(i int) error {
+			return s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+				return append(old, signingKey(fmt.Sprint("k", i), t0)), nil
+			})
+		})
 		got, _ := s.ListSigningKeys(ctx)
 		equal(t, len(got), n)
 	})
