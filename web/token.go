@@ -12,9 +12,7 @@ import (
 
 // token is the token endpoint (RFC 6749 §3.2).
 func (s *Server) token(c *fiber.Ctx) error {
-	// The raw body: c.Body() would inflate a compressed one, whatever its
-	// size once inflated.
-	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+	if encoded(c) {
 		return oauth.InvalidRequest("Content-Encoding is not supported on the token endpoint.")
 	}
 	body := c.Request().Body()
