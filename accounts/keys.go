@@ -53,7 +53,7 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 		return Key{}, "", storage.Errorf(storage.ErrConflict, "account %q already has %d keys, the most allowed; delete one first", s.ids.Of(a), MaxKeys)
 	}
 	k := Key{
-		ID: newKeyID(), AccountID: a.ID, Kind: KindSecret, Label: in.Label, Active: true,
+		ID: newID(), AccountID: a.ID, Kind: KindSecret, Label: in.Label, Active: true,
 		CreatedAt: now, CreatedBy: by, ExpiresAt: storage.Time(in.ExpiresAt),
 	}
 	secret, hash := newSecret(k.ID)

@@ -35,18 +35,10 @@ const (
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// newKeyID returns a random key ID.
-func newKeyID() string {
-	return randomString(keyIDBytes)
-}
-
-// newID returns a random internal ID.
+// newID returns a random ID, for keys and accounts alike: 80 bits, 16
+// base32 characters.
 func newID() string {
-	return randomString(keyIDBytes)
-}
-
-func randomString(n int) string {
-	b := make([]byte, n)
+	b := make([]byte, keyIDBytes)
 	rand.Read(b) // never returns an error; crashes the program if it would
 	return b32.EncodeToString(b)
 }

@@ -15,7 +15,7 @@ var (
 
 func TestNewSecret(t *testing.T) {
 	t.Run("matches the documented format and embeds the key id", func(t *testing.T) {
-		keyID := newKeyID()
+		keyID := newID()
 		secret, _ := newSecret(keyID)
 		if !secretFormat.MatchString(secret) {
 			t.Fatalf("secret %q does not match %s", secret, secretFormat)
@@ -25,7 +25,7 @@ func TestNewSecret(t *testing.T) {
 		}
 	})
 	t.Run("returns the SHA-256 of the secret as its hash", func(t *testing.T) {
-		secret, hash := newSecret(newKeyID())
+		secret, hash := newSecret(newID())
 		want := sha256.Sum256([]byte(secret))
 		if !bytes.Equal(hash, want[:]) {
 			t.Errorf("hash %x, want SHA-256 %x", hash, want)
@@ -38,7 +38,7 @@ func TestNewSecret(t *testing.T) {
 		}
 	})
 	t.Run("makes 1000 distinct secrets for one key id", func(t *testing.T) {
-		keyID := newKeyID()
+		keyID := newID()
 		seen := make(map[string]bool, 1000)
 		hashes := make(map[string]bool, 1000)
 		for range 1000 {
@@ -59,7 +59,7 @@ func TestNewSecret(t *testing.T) {
 	t.Run("makes 1000 distinct key ids", func(t *testing.T) {
 		seen := make(map[string]bool, 1000)
 		for range 1000 {
-			id := newKeyID()
+			id := newID()
 			if !keyIDFormat.MatchString(id) {
 				t.Fatalf("key id %q does not match %s", id, keyIDFormat)
 			}
@@ -74,7 +74,7 @@ func TestNewSecret(t *testing.T) {
 func TestSecretKeyID(t *testing.T) {
 	t.Run("round-trips the key id of 1000 new secrets", func(t *testing.T) {
 		for range 1000 {
-			keyID := newKeyID()
+			keyID := newID()
 			secret, _ := newSecret(keyID)
 			got, ok := SecretKeyID(secret)
 			if !ok || got != keyID {
@@ -83,7 +83,7 @@ func TestSecretKeyID(t *testing.T) {
 		}
 	})
 
-	valid, _ := newSecret(newKeyID())
+	valid, _ := newSecret(newID())
 	rejected := []struct {
 		name, secret string
 	}{
@@ -118,7 +118,7 @@ func TestSecretKeyID(t *testing.T) {
 const replacements = "abcdefghijklmnopqrstuvwxyz234567ABZ01890_-. \n\x00\xff"
 
 func TestSecretKeyIDNeverAcceptsAChangedSecretWithTheSameHash(t *testing.T) {
-	keyID := newKeyID()
+	keyID := newID()
 	secret, hash := newSecret(keyID)
 	accepted := 0
 	for i := range len(secret) {

@@ -72,6 +72,14 @@ func equal[T any](t *testing.T, got, want T) {
 	}
 }
 
+// wantEmpty checks a list is empty but not nil: it encodes as [], not null.
+func wantEmpty[T any](t *testing.T, list []T) {
+	t.Helper()
+	if list == nil || len(list) != 0 {
+		t.Fatalf("got %#v, want an empty list", list)
+	}
+}
+
 // concurrently runs fn(0) … fn(n-1) at once and fails on any error.
 func concurrently(t *testing.T, n int, fn func(i int) error) {
 	t.Helper()
@@ -181,9 +189,7 @@ func orgCases() {
 	add("an empty store lists no organizations, not nil", func(t *testing.T, s Store) {
 		orgs, err := s.ListOrgs(ctx)
 		must(t, err)
-		if orgs == nil || len(orgs) != 0 {
-			t.Fatalf("got %#v", orgs)
-		}
+		wantEmpty(t, orgs)
 	})
 	add("updating an organization changes its name and update time only", func(t *testing.T, s Store) {
 		tree(t, s)
@@ -250,9 +256,7 @@ func orgCases() {
 		equal(t, got, want)
 		none, err := s.ListAssignments(ctx, "nobody")
 		must(t, err)
-		if none == nil || len(none) != 0 {
-			t.Fatalf("got %#v", none)
-		}
+		wantEmpty(t, none)
 	})
 	add("a duplicate or dangling assignment conflicts", func(t *testing.T, s Store) {
 		tree(t, s)
@@ -468,9 +472,7 @@ func keyCases() {
 		equal(t, ids, []string{"kb", "ka", "kc"})
 		none, err := s.ListKeys(ctx, "nobody")
 		must(t, err)
-		if none == nil || len(none) != 0 {
-			t.Fatalf("got %#v", none)
-		}
+		wantEmpty(t, none)
 	})
 	add("updating a key changes label, status and expiry only", func(t *testing.T, s Store) {
 		tree(t, s)
