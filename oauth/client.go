@@ -37,23 +37,15 @@ func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
 type clientAddrKey struct{}
 
 // authenticateClient is fosite's ClientAuthenticationStrategy: it supports
-// client_secret_basic and client_secret_post (RFC 6749 §2.3.1), checks the
-// secret with one indexed lookup, and throttles failures.
-//
-// The address's bucket is checked first: it bounds the work any one source
-// can cause. The client's bucket is not: anyone who knows a key ID (they
-// are listed and logged) could otherwise lock a client out, and a correct
-// secret must never be refused for someone else's failures. With 256-bit
-// secrets there is nothing to gain by refusing one. A client that keeps
-// failing is told to back off instead: past its burst, its failures are
-// answered 429 with Retry-After.
+// client_secret_basic and client_secret_post (RFC 6749 §2.3.1) and checks
+// the secret with one indexed lookup. Throttling never refuses a correct
+// secret (see Throttle): malformed credentials and secrets failing their
+// checksum are refused without a lookup, an address past its burst of
+// failures gets one lookup at a time, and failures past a burst are answered
+// 429 with Retry-After.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
 	addr = throttleKey(addr)
-	now := s.now()
-	if wait := s.throttle.Wait("", addr, now); wait > 0 {
-		return nil, throttled(wait)
-	}
 	id, secret, err := credentials(r.Header.Get("Authorization"), form)
 	if err == nil {
 		if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
@@ -62,12 +54,19 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	}
 	if err != nil {
 		if e, ok := err.(*Error); ok && e.Code == CodeInvalidClient {
-			s.throttle.Fail("", addr, now)
+			return nil, s.failed("", addr, e)
 		}
 		return nil, err
 	}
+	release, err := s.throttle.Enter(ctx, addr, s.now())
+	if err != nil {
+		s.log.Warn("client authentication given up", "client_id", id, "addr", addr, "reason", err.Error())
+		return nil, errBusy
+	}
 	cred, err := s.accounts.Authenticate(ctx, id, secret)
+	release()
 	if errors.Is(err, accounts.ErrAuthentication) {
+		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
 		// Only a secret naming a real key of this client could ever be
 		// right: other failures count against the address alone, so
 		// made-up client IDs never fill the per-client table.
@@ -75,19 +74,32 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		if errors.Is(err, accounts.ErrNoSuchKey) {
 			client = ""
 		}
-		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
-		s.throttle.Fail("", addr, now)
-		if wait := s.throttle.Wait(client, "", now); wait > 0 {
-			return nil, throttled(wait)
-		}
-		s.throttle.Fail(client, "", now)
-		return nil, errBadCredentials
+		return nil, s.failed(client, addr, errBadCredentials)
 	}
 	if err != nil {
 		return nil, err
 	}
 	aud := append(slices.Clip(cred.Account.AllowedAudiences), s.cfg.DefaultAudience)
 	return &client{id: id, cred: cred, audiences: aud}, nil
+}
+
+// failed records a failed authentication by clientID (empty if it names no
+// real key of a client) from addr and returns the answer: e, or 429 once
+// either bucket is past its burst.
+//
+// The address is charged for every failure, so an address that keeps
+// failing stays held to one lookup at a time. The client is charged only
+// for failures answered plainly: a client that waits as Retry-After says is
+// answered plainly again.
+func (s *Server) failed(clientID, addr string, e *Error) *Error {
+	now := s.now()
+	wait := s.throttle.Wait(clientID, addr, now)
+	s.throttle.Fail("", addr, now)
+	if wait > 0 {
+		return throttled(wait)
+	}
+	s.throttle.Fail(clientID, "", now)
+	return e
 }
 
 // throttleKey buckets IPv6 clients by /64, the block one host or site
@@ -104,6 +116,10 @@ func throttleKey(addr string) string {
 // errBadCredentials is the one answer for every refused credential, so a
 // client cannot tell an unknown account from a wrong or disabled key.
 var errBadCredentials = InvalidClient("Client authentication failed.")
+
+// errBusy answers a request given up by Throttle.Enter.
+var errBusy = &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: time.Second,
+	Description: "Too many requests from this address are waiting; retry in 1 second."}
 
 func throttled(wait time.Duration) *Error {
 	secs := int(math.Ceil(wait.Seconds()))

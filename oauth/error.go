@@ -32,6 +32,10 @@ const (
 	CodeInvalidTarget        = "invalid_target"
 	CodeUnsupportedGrantType = "unsupported_grant_type"
 	CodeServerError          = "server_error"
+	// CodeTemporarilyUnavailable is defined for the authorization endpoint
+	// (RFC 6749 §4.1.2.1); iamd uses it on the token endpoint too, with 503
+	// and Retry-After, for failures that retrying later will cure.
+	CodeTemporarilyUnavailable = "temporarily_unavailable"
 )
 
 // InvalidRequest returns an invalid_request error.

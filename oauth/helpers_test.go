@@ -318,6 +318,10 @@ type countingStore struct {
 	mu             sync.Mutex
 	calls          map[string]int
 	failCredential error
+	// credentialDelay slows GetCredential down; inFlight and maxInFlight
+	// count the lookups under way and the most seen at once.
+	credentialDelay       time.Duration
+	inFlight, maxInFlight int
 }
 
 var writeMethods = []string{
@@ -355,6 +359,20 @@ func (s *countingStore) writes() int {
 		}
 	}
 	return n
+}
+
+// slowCredentials makes every lookup take d and resets maxInFlight.
+func (s *countingStore) slowCredentials(d time.Duration) {
+	s.mu.Lock()
+	s.credentialDelay, s.maxInFlight = d, 0
+	s.mu.Unlock()
+}
+
+// lookupsAtOnce returns the most lookups seen under way at once.
+func (s *countingStore) lookupsAtOnce() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 func (s *countingStore) setFailCredential(err error) {
@@ -412,8 +430,16 @@ func (s *countingStore) DeleteKey(ctx context.Context, id string) error {
 func (s *countingStore) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
 	s.count("GetCredential")
 	s.mu.Lock()
-	fail := s.failCredential
+	fail, delay := s.failCredential, s.credentialDelay
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+	time.Sleep(delay)
 	if fail != nil {
 		return accounts.Credential{}, fail
 	}

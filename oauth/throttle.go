@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"context"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -9,12 +11,16 @@ import (
 // Throttle limits failed client authentications per source address and
 // per client ID (RFC 6749 §2.3.1), with token buckets that only failures
 // drain and that refill at a steady rate. A client that authenticates
-// correctly never touches a bucket.
+// correctly never touches a bucket, and is never refused because of
+// failures, its own or anyone else's: with 256-bit secrets there is nothing
+// to gain by refusing one, and refusing would let an attacker lock out every
+// client behind the same NAT or proxy.
 //
-// The server checks the address's bucket before the credentials, so an
-// emptied one refuses every attempt from that address until it refills;
-// the client's bucket decides only how its failures are answered (see
-// Server.authenticateClient).
+// What the throttle does instead: a failure past a bucket's burst is
+// answered 429 with Retry-After, telling a misconfigured client to back off;
+// and an address past its burst is held to one credential lookup at a time
+// (see Enter), which bounds the database work it can cause however many
+// connections it opens, while its correct requests still get through.
 //
 // Buckets live in memory, per instance.
 type Throttle struct {
@@ -55,6 +61,42 @@ func (t *Throttle) Wait(clientID, addr string, now time.Time) time.Duration {
 	return max(t.clients.wait(clientID, now), t.addrs.wait(addr, now))
 }
 
+// Enter waits for addr's turn to look up credentials and returns the
+// function that ends it. An address within its burst needs no turn; one past
+// it gets one lookup at a time, its requests queued in order of arrival. A
+// request that waited maxLaneWait, or whose ctx ended, is given up with
+// ErrBusy and never looked up.
+func (t *Throttle) Enter(ctx context.Context, addr string, now time.Time) (release func(), err error) {
+	lane := t.addrs.lane(addr, now)
+	if lane == nil {
+		return func() {}, nil
+	}
+	select {
+	case lane <- struct{}{}:
+		return func() { <-lane }, nil
+	default:
+	}
+	timer := time.NewTimer(maxLaneWait)
+	defer timer.Stop()
+	select {
+	case lane <- struct{}{}:
+		return func() { <-lane }, nil
+	case <-timer.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ErrBusy
+	}
+}
+
+// ErrBusy is returned by Throttle.Enter when an address's requests queue up
+// faster than they are looked up.
+var ErrBusy = errors.New("too many requests queued from one address")
+
+// maxLaneWait bounds how long a request waits for its address's turn. A
+// lookup takes well under a millisecond, so only an address with thousands
+// of requests in flight comes near it.
+const maxLaneWait = 2 * time.Second
+
 // Fail records a failed authentication.
 func (t *Throttle) Fail(clientID, addr string, now time.Time) {
 	t.clients.take(clientID, now)
@@ -73,6 +115,9 @@ type limiter struct {
 type bucket struct {
 	tokens float64
 	at     time.Time
+	// lane holds one token while a lookup from this address is under way;
+	// made when the bucket first runs out.
+	lane chan struct{}
 }
 
 func newLimiter(burst int, every time.Duration) *limiter {
@@ -98,6 +143,23 @@ func (l *limiter) wait(key string, now time.Time) time.Duration {
 		return time.Duration((1 - lvl) * float64(l.every))
 	}
 	return 0
+}
+
+// lane returns the lane of key if its bucket has run out, else nil.
+func (l *limiter) lane(key string, now time.Time) chan struct{} {
+	if key == "" {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok || l.level(b, now) >= 1 {
+		return nil
+	}
+	if b.lane == nil {
+		b.lane = make(chan struct{}, 1)
+	}
+	return b.lane
 }
 
 func (l *limiter) take(key string, now time.Time) {

@@ -1,9 +1,11 @@
 package oauth_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +62,16 @@ func (te *throttleEnv) throttled(t *testing.T, err error) time.Duration {
 	return oe.RetryAfter
 }
 
+// addressThrottled checks that addr is past its burst: a failure from it
+// is answered 429, while a correct secret from it still gets a token.
+func (te *throttleEnv) addressThrottled(t *testing.T, addr string) {
+	t.Helper()
+	if err := te.try(basic(te.id, te.secret), addr); err != nil {
+		t.Errorf("correct secret from a throttled address: %v", err)
+	}
+	te.throttled(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), addr))
+}
+
 // addrs hands out a fresh address per call, so that only client buckets
 // drain.
 type addrs int
@@ -97,18 +109,27 @@ func TestThrottleThroughTokenEndpoint(t *testing.T) {
 		te.refused(t, te.try(basic(te.otherID, forgeSecret(t, mustKeyID(t, te.otherSecret))), a.next()))
 	})
 
-	t.Run("after an address's burst of failures any client from it is refused", func(t *testing.T) {
+	t.Run("past an address's burst its failures are answered 429, yet correct secrets from it still work", func(t *testing.T) {
 		te := newThrottleEnv(t)
 		const addr = "198.51.100.1"
 		// Distinct client IDs, so that only the address bucket drains.
 		for i := range tight.AddrBurst {
 			te.refused(t, te.try(basic(fmt.Sprintf("ghost-%d@acme.iam", i), te.wrong), addr))
 		}
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
-		te.throttled(t, te.try(basic(te.otherID, te.otherSecret), addr))
-		if err := te.try(basic(te.id, te.secret), "198.51.100.2"); err != nil {
-			t.Errorf("the same client from another address: %v", err)
+		te.throttled(t, te.try(basic("ghost@acme.iam", te.wrong), addr))
+		for _, c := range [][2]string{{te.id, te.secret}, {te.otherID, te.otherSecret}} {
+			if err := te.try(basic(c[0], c[1]), addr); err != nil {
+				t.Errorf("%s from the throttled address: %v", c[0], err)
+			}
 		}
+		// Nor is a correct client_secret_post refused.
+		_, err := te.srv.Token(te.ctx, oauth.TokenRequest{ContentType: formType, ClientAddr: addr,
+			Body: form("grant_type", "client_credentials", "client_id", te.id, "client_secret", te.secret)})
+		if err != nil {
+			t.Errorf("client_secret_post from the throttled address: %v", err)
+		}
+		// Another address's failures are answered plainly.
+		te.refused(t, te.try(basic(te.id, te.wrong), "198.51.100.2"))
 	})
 
 	t.Run("malformed credentials drain the address budget only", func(t *testing.T) {
@@ -117,12 +138,11 @@ func TestThrottleThroughTokenEndpoint(t *testing.T) {
 		for range tight.AddrBurst {
 			te.refused(t, te.try(basicRaw("no-colon"), addr))
 		}
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
-		// Once blocked, malformed attempts are throttled as well.
+		te.addressThrottled(t, addr)
+		// Once past the burst, malformed attempts are throttled as well.
 		te.throttled(t, te.try(basicRaw(":"), addr))
-		if err := te.try(basic(te.id, te.secret), "198.51.100.4"); err != nil {
-			t.Errorf("from another address: %v", err)
-		}
+		// The client's own budget is untouched.
+		te.refused(t, te.try(basic(te.id, te.wrong), "198.51.100.4"))
 	})
 
 	t.Run("successful authentications never consume the budget", func(t *testing.T) {
@@ -167,24 +187,37 @@ func TestThrottleThroughTokenEndpoint(t *testing.T) {
 		for i := range tight.AddrBurst {
 			te.refused(t, te.try(basic(fmt.Sprintf("ghost-%d@acme.iam", i), te.wrong), addr))
 		}
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
-		te.clock.Advance(tight.AddrEvery)
-		if err := te.try(basic(te.id, te.secret), addr); err != nil {
-			t.Fatalf("after the address refilled one token: %v", err)
-		}
+		te.addressThrottled(t, addr)
+		// addressThrottled charged one more failure: two intervals refill
+		// the one token the next failure needs to be answered plainly.
+		te.clock.Advance(2 * tight.AddrEvery)
+		te.refused(t, te.try(basic("ghost@acme.iam", te.wrong), addr))
+		te.throttled(t, te.try(basic("ghost@acme.iam", te.wrong), addr))
 	})
 
-	t.Run("a throttled address is refused before its credentials are looked up", func(t *testing.T) {
+	t.Run("secrets failing their checksum are refused without a lookup, throttled or not", func(t *testing.T) {
 		te := newThrottleEnv(t)
 		const addr = "192.0.2.70"
-		for i := range tight.AddrBurst {
-			te.refused(t, te.try(basic(fmt.Sprintf("ghost-%d@acme.iam", i), te.wrong), addr))
-		}
 		te.store.reset()
-		te.throttled(t, te.try(basic(te.id, te.secret), addr))
-		if n := te.store.snapshot()["GetCredential"]; n != 0 {
-			t.Errorf("a throttled request looked up credentials %d times", n)
+		// One character of the random part changed: the checksum fails.
+		i := len(te.secret) - 20
+		flipped := byte('a')
+		if te.secret[i] == 'a' {
+			flipped = 'b'
 		}
+		bad := te.secret[:i] + string(flipped) + te.secret[i+1:]
+		if _, ok := accounts.SecretKeyID(bad); ok {
+			t.Fatalf("%q passes its checksum", bad)
+		}
+		for range 2 * tight.AddrBurst {
+			if err := te.try(basic(te.id, bad), addr); err == nil {
+				t.Fatal("a secret with a wrong checksum was accepted")
+			}
+		}
+		if n := te.store.snapshot()["GetCredential"]; n != 0 {
+			t.Errorf("secrets with a wrong checksum caused %d lookups", n)
+		}
+		te.addressThrottled(t, addr)
 	})
 }
 
@@ -226,7 +259,7 @@ func TestThrottleCountsPerClientOnlyGuessesThatCouldSucceed(t *testing.T) {
 			for range tight.AddrBurst {
 				te.refused(t, te.try(basic(te.id, c.guess(te)), "198.51.100.7"))
 			}
-			te.throttled(t, te.try(basic(te.id, te.secret), "198.51.100.7"))
+			te.addressThrottled(t, "198.51.100.7")
 		})
 	}
 }
@@ -237,18 +270,14 @@ func TestThrottleBucketsIPv6AddressesBySlash64(t *testing.T) {
 		te.refused(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), fmt.Sprintf("2001:db8:1:2::%x", i+1)))
 	}
 	// Another address of the same /64 is the same host or site.
-	te.throttled(t, te.try(basic(te.id, te.secret), "2001:db8:1:2:ffff:ffff:ffff:ffff"))
+	te.addressThrottled(t, "2001:db8:1:2:ffff:ffff:ffff:ffff")
 	// Another /64 is not.
-	if err := te.try(basic(te.id, te.secret), "2001:db8:1:3::1"); err != nil {
-		t.Fatalf("a different /64 was throttled: %v", err)
-	}
+	te.refused(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), "2001:db8:1:3::1"))
 	// IPv4 addresses are not grouped.
 	for range tight.AddrBurst {
 		te.refused(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), "192.0.2.1"))
 	}
-	if err := te.try(basic(te.id, te.secret), "192.0.2.2"); err != nil {
-		t.Fatalf("a neighbouring IPv4 address was throttled: %v", err)
-	}
+	te.refused(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), "192.0.2.2"))
 }
 
 func TestOnlyIssuedTokensTouchCredentialsAndUsage(t *testing.T) {
@@ -298,4 +327,63 @@ func TestOnlyIssuedTokensTouchCredentialsAndUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestThrottleHoldsAnAddressPastItsBurstToOneLookupAtATime(t *testing.T) {
+	te := newThrottleEnv(t)
+	const attacker, neighbour = "198.51.100.66", "198.51.100.67"
+	for range tight.AddrBurst {
+		te.refused(t, te.try(basic(te.id, forgeSecret(t, randomKeyID())), attacker))
+	}
+	// concurrently sends n correct requests from addr and returns the most
+	// lookups seen under way at once.
+	concurrently := func(t *testing.T, addr string, n int) int {
+		t.Helper()
+		te.store.slowCredentials(20 * time.Millisecond)
+		defer te.store.slowCredentials(0)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if err := te.try(basic(te.id, te.secret), addr); err != nil {
+					t.Errorf("correct secret from %s: %v", addr, err)
+				}
+			})
+		}
+		wg.Wait()
+		return te.store.lookupsAtOnce()
+	}
+	t.Run("an address within its burst is looked up in parallel", func(t *testing.T) {
+		if n := concurrently(t, neighbour, 8); n < 2 {
+			t.Fatalf("at most %d lookup at once; the test cannot tell a lane from none", n)
+		}
+	})
+	t.Run("an address past its burst gets every correct request through, one lookup at a time", func(t *testing.T) {
+		if n := concurrently(t, attacker, 8); n != 1 {
+			t.Errorf("%d lookups at once from a throttled address, want 1", n)
+		}
+	})
+	t.Run("a request that cannot get its turn in time is given up with 503 and Retry-After, unlooked up", func(t *testing.T) {
+		te.store.slowCredentials(300 * time.Millisecond)
+		defer te.store.slowCredentials(0)
+		held := make(chan error, 1)
+		go func() { held <- te.try(basic(te.id, te.secret), attacker) }()
+		for te.store.lookupsAtOnce() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		te.store.reset()
+		ctx, cancel := context.WithTimeout(te.ctx, 20*time.Millisecond)
+		defer cancel()
+		_, err := te.srv.Token(ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials"),
+			Authorization: basic(te.id, te.secret), ClientAddr: attacker})
+		oe := wantError(t, err, oauth.CodeTemporarilyUnavailable, http.StatusServiceUnavailable, te.secret)
+		if oe.RetryAfter != time.Second {
+			t.Errorf("RetryAfter %v, want 1s", oe.RetryAfter)
+		}
+		if n := te.store.snapshot()["GetCredential"]; n != 0 {
+			t.Errorf("the request given up was looked up %d times", n)
+		}
+		if err := <-held; err != nil {
+			t.Errorf("the request holding the turn: %v", err)
+		}
+	})
 }

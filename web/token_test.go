@@ -339,23 +339,41 @@ func TestTokenEndpointThrottlesFailedAuthentication(t *testing.T) {
 	})
 }
 
+// TestTokenEndpointThrottlesFailuresPerAddress attacks over real
+// connections from one address, as clients behind one NAT share it: the
+// attacker's failures are answered 429, the neighbours' correct secrets are
+// never refused.
 func TestTokenEndpointThrottlesFailuresPerAddress(t *testing.T) {
 	f, sync := tokenFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 100, ClientEvery: time.Second, AddrBurst: 3, AddrEvery: time.Minute}))
-	malformed := func() *http.Request {
-		r := tokenRequest(creds{}, grant())
-		r.Header.Set("Authorization", "Basic !!!")
-		return r
+	base := f.serve(t)
+	post := func(t *testing.T, authorization string) *response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant().Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", authorization)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readResponse(t, res)
 	}
 	t.Run("malformed credentials count against the address", func(t *testing.T) {
 		for range 3 {
-			wantOAuthError(t, f.do(t, malformed()), http.StatusUnauthorized, oauth.CodeInvalidClient)
+			wantOAuthError(t, post(t, "Basic !!!"), http.StatusUnauthorized, oauth.CodeInvalidClient)
 		}
 	})
-	t.Run("a valid client from a throttled address is throttled", func(t *testing.T) {
-		r := f.token(t, sync, grant())
+	t.Run("past the address's burst its failures are answered 429 with Retry-After", func(t *testing.T) {
+		r := post(t, "Basic !!!")
 		wantOAuthError(t, r, http.StatusTooManyRequests, oauth.CodeInvalidClient)
 		if r.Header.Get("Retry-After") == "" {
 			t.Error("no Retry-After")
+		}
+		wantOAuthError(t, post(t, basicAuth(sync.ClientID, guessSecret(t, sync.Secret))), http.StatusTooManyRequests, oauth.CodeInvalidClient)
+	})
+	t.Run("a correct secret from the throttled address still gets its token", func(t *testing.T) {
+		for range 5 {
+			decode[oauth.TokenResponse](t, post(t, basicAuth(sync.ClientID, sync.Secret)), http.StatusOK)
+			wantOAuthError(t, post(t, "Basic !!!"), http.StatusTooManyRequests, oauth.CodeInvalidClient)
 		}
 	})
 }
@@ -466,7 +484,7 @@ func TestTokenEndpointOverLoopback(t *testing.T) {
 // as a reverse proxy does: from a trusted address, over a few keep-alive
 // connections, with the client address in X-Forwarded-For.
 func TestTokenEndpointThrottlesPerAddressBehindTrustedProxies(t *testing.T) {
-	f, _ := tokenFixture(t,
+	f, sync := tokenFixture(t,
 		withTrustedProxies("127.0.0.1"),
 		withThrottle(oauth.ThrottleConfig{ClientBurst: 100, ClientEvery: time.Second, AddrBurst: 3, AddrEvery: time.Hour}))
 	base := f.serve(t)
@@ -505,6 +523,17 @@ func TestTokenEndpointThrottlesPerAddressBehindTrustedProxies(t *testing.T) {
 	})
 	t.Run("the throttled address stays throttled after the first connection served another address", func(t *testing.T) {
 		wantOAuthError(t, attempt(t, conn2, attacker), http.StatusTooManyRequests, oauth.CodeInvalidClient)
+	})
+	t.Run("a correct client at the throttled address still gets its token", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant().Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", basicAuth(sync.ClientID, sync.Secret))
+		req.Header.Set("X-Forwarded-For", attacker)
+		res, err := conn1.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decode[oauth.TokenResponse](t, readResponse(t, res), http.StatusOK)
 	})
 	t.Run("the throttled address cannot escape by prepending an address of its choice", func(t *testing.T) {
 		// A proxy appends the address it sees to what the client sent.
