@@ -183,6 +183,9 @@ func credentials(authorization string, form url.Values) (id, secret string, err 
 // must be allowed for the account, else invalid_target (RFC 8707 §2).
 func matchAudience(allowed, requested []string) error {
 	for _, a := range requested {
+		if !accounts.ValidAudience(a) {
+			return invalidTarget(fmt.Sprintf("The audience '%s' is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", description(a)))
+		}
 		if !slices.Contains(allowed, a) {
 			return invalidTarget(fmt.Sprintf("The audience or resource '%s' is not allowed for this client.", description(a)))
 		}
@@ -202,8 +205,7 @@ func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosit
 	aud := ar.GetRequestedAudience()
 	for _, r := range resources {
 		// RFC 8707 §2: an absolute URI without a fragment.
-		u, err := url.Parse(r)
-		if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") {
+		if u, err := url.Parse(r); err != nil || !u.IsAbs() || !accounts.ValidAudience(r) {
 			return invalidTarget(fmt.Sprintf("The resource '%s' is not an absolute URI without a fragment.", description(r)))
 		}
 		if !slices.Contains(aud, r) {

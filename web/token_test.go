@@ -560,3 +560,61 @@ func guessSecret(t *testing.T, secret string) string {
 	}
 	return s
 }
+
+// TestOneAudienceRule: the management API and both token parameters apply
+// the same rule to audiences, so nothing the API stores is refused by the
+// token endpoint or the other way round.
+func TestOneAudienceRule(t *testing.T) {
+	f := newFixture(t)
+	base := f.serve(t)
+	tok := f.adminToken(t)
+	f.createOrg(t, tok, "billing")
+	t.Run("the API refuses audiences that are not absolute, fragment-free URIs or plain names", func(t *testing.T) {
+		for _, aud := range []string{"https://api.example.com#frag", "https://api.example.com#", "urn:x:y#z", "billing#api", "https://api.example.com/%zz"} {
+			r := f.call(t, http.MethodPost, "/api/v1/accounts", tok, web.CreateAccountRequest{ID: "bad", Org: "billing", AllowedAudiences: []string{aud}})
+			wantAPIError(t, r, http.StatusBadRequest, "invalid_argument")
+		}
+	})
+	good := []string{"https://api.example.com", "urn:example:billing", "billing-api"}
+	c := f.client(t, tok, web.CreateAccountRequest{ID: "sync", Org: "billing", AllowedAudiences: good})
+	post := func(t *testing.T, params ...string) *response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant(params...).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", basicAuth(c.ClientID, c.Secret))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readResponse(t, res)
+	}
+	t.Run("every audience the API accepted is granted through the audience parameter", func(t *testing.T) {
+		for _, aud := range good {
+			decode[oauth.TokenResponse](t, post(t, "audience", aud), http.StatusOK)
+		}
+	})
+	t.Run("URI audiences are granted through the resource parameter as well", func(t *testing.T) {
+		decode[oauth.TokenResponse](t, post(t, "resource", "https://api.example.com"), http.StatusOK)
+		decode[oauth.TokenResponse](t, post(t, "resource", "urn:example:billing"), http.StatusOK)
+	})
+	t.Run("an audience with a fragment stored by an older release is refused by both parameters", func(t *testing.T) {
+		const frag = "https://old.example.com#frag"
+		acct, err := f.accts.Get(t.Context(), c.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.db.UpdateAccount(t.Context(), acct.ID, func(a accounts.Account) (accounts.Account, error) {
+			a.AllowedAudiences = append(a.AllowedAudiences, frag)
+			return a, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, param := range []string{"audience", "resource"} {
+			e := wantOAuthError(t, post(t, param, frag), http.StatusBadRequest, oauth.CodeInvalidTarget)
+			if !strings.Contains(e.Description, "fragment") {
+				t.Errorf("%s: error_description %q does not say why", param, e.Description)
+			}
+		}
+	})
+}

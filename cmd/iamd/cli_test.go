@@ -74,6 +74,7 @@ func TestCLIReportsErrorsWithExitCodes(t *testing.T) {
 		{"an unreachable server is reported", []string{"--server", "http://127.0.0.1:1", "orgs", "list"}, exitError, "cannot reach"},
 		{"init refuses to overwrite the profile", []string{"init", "--org", "other"}, exitUsage, "already exists"},
 		{"init on an initialized database says so", []string{"init", "--org", "other", "--force"}, exitError, "already initialized"},
+		{"serve refuses a default audience with a fragment", []string{"serve", "--addr", "127.0.0.1:0", "--default-audience", "https://api.example.com#x"}, exitUsage, "--default-audience"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, errOut, code := iamd(t, in.env, c.args...)

@@ -86,6 +86,9 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	if err != nil {
 		return usagef("--domain: %v", err)
 	}
+	if f.defaultAudience != "" && !accounts.ValidAudience(f.defaultAudience) {
+		return usagef("--default-audience: want visible ASCII without spaces or '#'; a URI must be absolute, without a fragment (RFC 8707 section 2); got %q", f.defaultAudience)
+	}
 	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
 	if err != nil {
 		return usagef("--trusted-proxies: %v", err)
