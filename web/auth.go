@@ -16,7 +16,13 @@ const principalKey = "iamd.principal"
 // authenticate admits management API requests whose bearer token belongs to
 // an admin (see oauth.Admins).
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	scheme, token, _ := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	header, err := authorization(c)
+	if err != nil {
+		// RFC 6750 §3.1: a repeated parameter is invalid_request.
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iamd", error="invalid_request"`)
+		return badRequest("the request has more than one Authorization header")
+	}
+	scheme, token, _ := strings.Cut(header, " ")
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return unauthenticated(c, "", "this API requires a bearer access token")
 	}

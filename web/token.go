@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -20,11 +21,15 @@ func (s *Server) token(c *fiber.Ctx) error {
 		return &oauth.Error{Code: oauth.CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge,
 			Description: fmt.Sprintf("The request body exceeds %d bytes.", tokenBodyLimit)}
 	}
+	auth, err := authorization(c)
+	if err != nil {
+		return oauth.InvalidRequest("The request has more than one Authorization header.")
+	}
 	resp, err := s.OAuth.Token(c.UserContext(), oauth.TokenRequest{
 		ContentType:   c.Get(fiber.HeaderContentType),
 		Body:          body,
 		Query:         string(c.Request().URI().QueryString()),
-		Authorization: c.Get(fiber.HeaderAuthorization),
+		Authorization: auth,
 		ClientAddr:    s.addr(c),
 	})
 	if err != nil {
@@ -32,6 +37,19 @@ func (s *Server) token(c *fiber.Ctx) error {
 	}
 	noStore(c)
 	return c.JSON(resp)
+}
+
+// errTwoAuthorizations is returned by authorization.
+var errTwoAuthorizations = errors.New("more than one Authorization header")
+
+// authorization returns the request's Authorization header. A request with
+// two is refused: a proxy in front may read the other one than iamd does,
+// and the two would disagree about who the client is.
+func authorization(c *fiber.Ctx) (string, error) {
+	if len(c.Request().Header.PeekAll(fiber.HeaderAuthorization)) > 1 {
+		return "", errTwoAuthorizations
+	}
+	return c.Get(fiber.HeaderAuthorization), nil
 }
 
 // tokenMethodNotAllowed answers requests other than POST to the token

@@ -561,6 +561,57 @@ func guessSecret(t *testing.T, secret string) string {
 	return s
 }
 
+// TestTwoAuthorizationHeadersAreRefused: a proxy may read the first or the
+// last of two Authorization headers, so iamd takes neither.
+func TestTwoAuthorizationHeadersAreRefused(t *testing.T) {
+	f, sync := tokenFixture(t)
+	base := f.serve(t)
+	addr := strings.TrimPrefix(base, "http://")
+	tok := f.adminToken(t)
+	other := f.client(t, tok, web.CreateAccountRequest{ID: "other", Org: "billing"})
+	body := grant().Encode()
+	tokenReq := func(auth ...string) string {
+		var h strings.Builder
+		for _, a := range auth {
+			h.WriteString("Authorization: " + a + "\r\n")
+		}
+		return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n%sContent-Length: %d\r\n\r\n%s",
+			oauth.TokenPath, addr, h.String(), len(body), body)
+	}
+	apiReq := func(auth ...string) string {
+		var h strings.Builder
+		for _, a := range auth {
+			h.WriteString("Authorization: " + a + "\r\n")
+		}
+		return fmt.Sprintf("GET /api/v1/orgs HTTP/1.1\r\nHost: %s\r\n%s\r\n", addr, h.String())
+	}
+	t.Run("one Basic header gets a token", func(t *testing.T) {
+		decode[oauth.TokenResponse](t, rawExchange(t, addr, tokenReq(basicAuth(sync.ClientID, sync.Secret))), http.StatusOK)
+	})
+	t.Run("two Basic headers of two clients are invalid_request", func(t *testing.T) {
+		r := rawExchange(t, addr, tokenReq(basicAuth(sync.ClientID, sync.Secret), basicAuth(other.ClientID, other.Secret)))
+		e := wantOAuthError(t, r, http.StatusBadRequest, oauth.CodeInvalidRequest)
+		if !strings.Contains(e.Description, "Authorization") {
+			t.Errorf("error_description %q does not name the header", e.Description)
+		}
+		wantNoSecret(t, r, sync.Secret, other.Secret)
+	})
+	t.Run("the same Basic header twice is invalid_request too", func(t *testing.T) {
+		wantOAuthError(t, rawExchange(t, addr, tokenReq(basicAuth(sync.ClientID, sync.Secret), basicAuth(sync.ClientID, sync.Secret))),
+			http.StatusBadRequest, oauth.CodeInvalidRequest)
+	})
+	t.Run("one bearer header reaches the management API", func(t *testing.T) {
+		if r := rawExchange(t, addr, apiReq("Bearer "+tok)); r.Status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+	})
+	t.Run("two bearer headers are refused by the management API", func(t *testing.T) {
+		r := rawExchange(t, addr, apiReq("Bearer "+tok, "Bearer "+tok))
+		wantAPIError(t, r, http.StatusBadRequest, "invalid_argument")
+		wantHeader(t, r, "WWW-Authenticate", `Bearer realm="iamd", error="invalid_request"`)
+	})
+}
+
 // TestOneAudienceRule: the management API and both token parameters apply
 // the same rule to audiences, so nothing the API stores is refused by the
 // token endpoint or the other way round.
