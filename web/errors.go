@@ -48,12 +48,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &oe):
 		return writeOAuthError(c, oe)
 	case errors.As(err, &fe):
-		if c.Path() == oauth.TokenPath {
-			// Failures fasthttp detects before routing, such as an
-			// oversized body, still get an RFC 6749 error here.
-			return writeOAuthError(c, &oauth.Error{Code: oauth.CodeInvalidRequest, Description: fe.Message, Status: fe.Code})
+		// fiber's own errors, such as "Cannot GET /path" for an unknown
+		// route, may quote the request: answer with the status alone.
+		text := strings.ToLower(http.StatusText(fe.Code))
+		if isOAuthPath(c.Path()) {
+			return writeOAuthError(c, &oauth.Error{Code: oauth.CodeInvalidRequest, Description: http.StatusText(fe.Code) + ".", Status: fe.Code})
 		}
-		ae = &apiError{status: fe.Code, code: codeFor(fe.Code), message: strings.ToLower(fe.Message)}
+		ae = &apiError{status: fe.Code, code: codeFor(fe.Code), message: text}
 	case errors.As(err, &ae):
 	case errors.Is(err, storage.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, "not_found", err.Error()}
@@ -70,6 +71,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	noStore(c)
 	return c.Status(ae.status).JSON(ErrorBody{Error: ae.code, Message: ae.message})
+}
+
+// isOAuthPath reports whether errors on path are OAuth errors (RFC 6749
+// §5.2) rather than the management API's.
+func isOAuthPath(path string) bool {
+	return path == oauth.TokenPath
 }
 
 func codeFor(status int) string {

@@ -79,6 +79,7 @@ type fixtureConfig struct {
 	logOut         io.Writer
 	logLevel       slog.Level
 	noSigningKey   bool
+	readTimeout    time.Duration
 }
 
 type option func(*fixtureConfig)
@@ -96,6 +97,11 @@ func withTrustedProxies(p ...string) option {
 // withQuietLog logs warnings and errors only, to w.
 func withQuietLog(w io.Writer) option {
 	return func(f *fixtureConfig) { f.logOut, f.logLevel = w, slog.LevelWarn }
+}
+
+// withReadTimeout sets web.Options.ReadTimeout.
+func withReadTimeout(d time.Duration) option {
+	return func(f *fixtureConfig) { f.readTimeout = d }
 }
 
 // withoutSigningKey skips creating the first signing key.
@@ -172,7 +178,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: cfg.throttle}, f.accts, f.keys, now, log)
 	f.srv = web.New(web.Options{
 		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
-		TrustedProxies: mustParseProxies(t, cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, Now: now,
+		TrustedProxies: mustParseProxies(t, cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: cfg.readTimeout, Now: now,
 	})
 	return f
 }

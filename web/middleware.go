@@ -34,14 +34,20 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	if p := c.Path(); p == "/healthz" || p == "/readyz" {
 		level = slog.LevelDebug
 	}
-	s.Log.LogAttrs(c.UserContext(), level, "request",
-		slog.String("method", c.Method()),
-		slog.String("path", c.Path()),
-		slog.Int("status", c.Response().StatusCode()),
-		slog.Duration("duration", time.Since(start)),
-		slog.String("addr", s.addr(c)),
-	)
+	s.logRequest(c, level, c.Method(), c.Path(), c.Response().StatusCode(), time.Since(start), s.addr(c))
 	return nil
+}
+
+// logRequest writes the one log line of a request.
+func (s *Server) logRequest(c *fiber.Ctx, level slog.Level, method, path string, status int, took time.Duration, addr string, extra ...slog.Attr) {
+	attrs := append([]slog.Attr{
+		slog.String("method", method),
+		slog.String("path", path),
+		slog.Int("status", status),
+		slog.Duration("duration", took),
+		slog.String("addr", addr),
+	}, extra...)
+	s.Log.LogAttrs(c.UserContext(), level, "request", attrs...)
 }
 
 // secureHeaders sets headers that keep browsers from misusing responses.

@@ -34,6 +34,9 @@ type Options struct {
 	// signs: at least JWKSMaxAge plus the key refresh interval, so every
 	// verifier has seen it in the JWKS.
 	DefaultActivation time.Duration
+	// ReadTimeout bounds how long a client may take to send a request;
+	// 15 seconds if zero.
+	ReadTimeout time.Duration
 	// Now is the clock.
 	Now func() time.Time
 }
@@ -49,8 +52,9 @@ const (
 // Server serves iamd over HTTP.
 type Server struct {
 	Options
-	app    *fiber.App
-	admins *oauth.Admins
+	app     *fiber.App
+	admins  *oauth.Admins
+	reading reading
 }
 
 // New returns a server with its routes.
@@ -58,11 +62,14 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 15 * time.Second
+	}
 	s := &Server{Options: o, admins: o.OAuth.Admins(o.Orgs)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "iamd",
 		BodyLimit:             bodyLimit,
-		ReadTimeout:           15 * time.Second,
+		ReadTimeout:           o.ReadTimeout,
 		WriteTimeout:          15 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ReadBufferSize:        8 << 10,
@@ -70,6 +77,11 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 	})
+	// fiber answers requests fasthttp could not read with fasthttp's
+	// error text, which quotes the request; serverError does not.
+	srv := s.app.Server()
+	srv.ErrorHandler = s.serverError
+	srv.HeaderReceived = s.reading.received
 	s.routes()
 	return s
 }
