@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,14 +67,14 @@ func TestRequestsThatCannotBeReadAreAnsweredSafely(t *testing.T) {
 
 	t.Run("a request whose headers are not sent in time", func(t *testing.T) {
 		for _, c := range []struct{ path, code string }{{oauth.TokenPath, ""}, {api, "request_timeout"}} {
-			r := slowExchange(t, addr, head(c.path, basic))
+			r := rawExchange(t, addr, head(c.path, basic))
 			checkEdgeAnswer(t, f, r, http.StatusRequestTimeout, c.code, secrets)
 			wantLogged(t, f, http.StatusRequestTimeout, "not received in time", secrets)
 		}
 	})
 	t.Run("a request whose body is not sent in time", func(t *testing.T) {
 		for _, c := range []struct{ path, code string }{{oauth.TokenPath, ""}, {api, "request_timeout"}} {
-			r := slowExchange(t, addr, head(c.path, basic, "Content-Type: application/x-www-form-urlencoded", "Content-Length: 100", "")+"grant_type=")
+			r := rawExchange(t, addr, head(c.path, basic, "Content-Type: application/x-www-form-urlencoded", "Content-Length: 100", "")+"grant_type=")
 			checkEdgeAnswer(t, f, r, http.StatusRequestTimeout, c.code, secrets)
 		}
 	})
@@ -132,26 +130,6 @@ func wantLogged(t *testing.T, f *fixture, status int, errText string, secrets []
 			t.Errorf("the log holds %q", s)
 		}
 	}
-}
-
-// slowExchange sends req and then nothing more, and reads the answer the
-// server gives when its read timeout expires.
-func slowExchange(t *testing.T, addr, req string) *response {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	return readResponse(t, res)
 }
 
 // tokenRaw is a well-formed token request with the Authorization auth.
