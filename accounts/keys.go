@@ -43,14 +43,14 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 		return Key{}, "", storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if err := s.store.LockAccount(ctx, a.ID); err != nil {
-		return Key{}, "", fmt.Errorf("account %q: %w", s.ids.Of(a), err)
+		return Key{}, "", fmt.Errorf("account %s: %w", storage.Quote(s.ids.Of(a)), err)
 	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {
 		return Key{}, "", err
 	}
 	if len(keys) >= MaxKeys {
-		return Key{}, "", storage.Errorf(storage.ErrConflict, "account %q already has %d keys, the most allowed; delete one first", s.ids.Of(a), MaxKeys)
+		return Key{}, "", storage.Errorf(storage.ErrConflict, "account %s already has %d keys, the most allowed; delete one first", storage.Quote(s.ids.Of(a)), MaxKeys)
 	}
 	k := Key{
 		ID: newID(), AccountID: a.ID, Kind: KindSecret, Label: in.Label, Active: true,
@@ -91,7 +91,7 @@ func (s *Service) GetWithKeys(ctx context.Context, clientID string) (Account, []
 func (s *Service) GetKey(ctx context.Context, keyID string) (Key, Account, error) {
 	c, err := s.store.GetCredential(ctx, keyID)
 	if err != nil {
-		return Key{}, Account{}, fmt.Errorf("key %q: %w", keyID, err)
+		return Key{}, Account{}, fmt.Errorf("key %s: %w", storage.Quote(keyID), err)
 	}
 	s.usage.overlayKey(&c.Key)
 	s.usage.overlayAccount(&c.Account)
@@ -116,7 +116,7 @@ func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (
 		return s.store.UpdateKey(ctx, keyID, func(stored Key) (Key, error) {
 			// Status says inactive before expired: test the expiry itself.
 			if active && !stored.ExpiresAt.IsZero() && !s.now().Before(stored.ExpiresAt) {
-				return stored, storage.Errorf(storage.ErrConflict, "key %q has expired and cannot be activated; create a new key", keyID)
+				return stored, storage.Errorf(storage.ErrConflict, "key %s has expired and cannot be activated; create a new key", storage.Quote(keyID))
 			}
 			stored.Active = active
 			k = stored
@@ -141,7 +141,7 @@ func (s *Service) DeleteKey(ctx context.Context, keyID string) error {
 			return err
 		}
 		if err := s.store.DeleteKey(ctx, keyID); err != nil {
-			return fmt.Errorf("key %q: %w", keyID, err)
+			return fmt.Errorf("key %s: %w", storage.Quote(keyID), err)
 		}
 		return nil
 	})
@@ -226,7 +226,7 @@ func (s *Service) keepActiveKey(ctx context.Context, a Account, keyID string) er
 			return nil
 		}
 	}
-	return storage.Errorf(storage.ErrConflict, "%q is a system account and must keep an active key; create another key first", s.ids.Of(a))
+	return storage.Errorf(storage.ErrConflict, "%s is a system account and must keep an active key; create another key first", storage.Quote(s.ids.Of(a)))
 }
 
 var (

@@ -78,10 +78,10 @@ func CheckScopes(scopes []string) error {
 	seen := make(map[string]bool, len(scopes))
 	for _, s := range scopes {
 		if !ValidScope(s) || len(s) > MaxScopeLen {
-			return storage.Errorf(storage.ErrInvalid, "scope %q: must be 1 to %d visible ASCII characters other than \" and \\ (RFC 6749 section 3.3)", s, MaxScopeLen)
+			return storage.Errorf(storage.ErrInvalid, "scope %s: must be 1 to %d visible ASCII characters other than \" and \\ (RFC 6749 section 3.3)", storage.Quote(s), MaxScopeLen)
 		}
 		if seen[s] {
-			return storage.Errorf(storage.ErrInvalid, "scope %q listed twice", s)
+			return storage.Errorf(storage.ErrInvalid, "scope %s listed twice", storage.Quote(s))
 		}
 		seen[s] = true
 	}
@@ -97,10 +97,10 @@ func CheckAudiences(audiences []string) error {
 	seen := make(map[string]bool, len(audiences))
 	for _, a := range audiences {
 		if !ValidAudience(a) {
-			return storage.Errorf(storage.ErrInvalid, "audience %q: must be 1 to %d visible ASCII characters without spaces or '#'; a URI must be absolute, without a fragment (RFC 8707 section 2)", a, MaxAudienceLen)
+			return storage.Errorf(storage.ErrInvalid, "audience %s: must be 1 to %d visible ASCII characters without spaces or '#'; a URI must be absolute, without a fragment (RFC 8707 section 2)", storage.Quote(a), MaxAudienceLen)
 		}
 		if seen[a] {
-			return storage.Errorf(storage.ErrInvalid, "audience %q listed twice", a)
+			return storage.Errorf(storage.ErrInvalid, "audience %s listed twice", storage.Quote(a))
 		}
 		seen[a] = true
 	}

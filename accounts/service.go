@@ -52,7 +52,7 @@ type NewAccount struct {
 // Create creates an account with no key.
 func (s *Service) Create(ctx context.Context, in NewAccount, by string) (Account, error) {
 	if !rbac.ValidID(in.Name) {
-		return Account{}, storage.Errorf(storage.ErrInvalid, "account id %q: must be %s", in.Name, rbac.IDRule)
+		return Account{}, storage.Errorf(storage.ErrInvalid, "account id %s: must be %s", storage.Quote(in.Name), rbac.IDRule)
 	}
 	if in.DisplayName == "" {
 		in.DisplayName = in.Name
@@ -73,9 +73,9 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by string) (Account
 	a.CreatedAt, a.UpdatedAt = now, now
 	if err := s.store.CreateAccount(ctx, a); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			return Account{}, storage.Errorf(storage.ErrConflict, "account %q already exists", s.ids.Of(a))
+			return Account{}, storage.Errorf(storage.ErrConflict, "account %s already exists", storage.Quote(s.ids.Of(a)))
 		}
-		return Account{}, fmt.Errorf("create account %q: %w", s.ids.Of(a), err)
+		return Account{}, fmt.Errorf("create account %s: %w", storage.Quote(s.ids.Of(a)), err)
 	}
 	return a, nil
 }
@@ -97,11 +97,11 @@ func checkAccount(a Account) error {
 func (s *Service) Get(ctx context.Context, clientID string) (Account, error) {
 	orgID, name, ok := s.ids.Parse(clientID)
 	if !ok {
-		return Account{}, storage.Errorf(storage.ErrInvalid, "%q is not a client id (want <account>@<org>%s)", clientID, s.ids.suffix)
+		return Account{}, storage.Errorf(storage.ErrInvalid, "%s is not a client id (want <account>@<org>%s)", storage.Quote(clientID), s.ids.suffix)
 	}
 	a, err := s.store.GetAccountByName(ctx, orgID, name)
 	if err != nil {
-		return Account{}, fmt.Errorf("account %q: %w", clientID, err)
+		return Account{}, fmt.Errorf("account %s: %w", storage.Quote(clientID), err)
 	}
 	s.usage.overlayAccount(&a)
 	return a, nil
@@ -189,7 +189,7 @@ func (s *Service) update(ctx context.Context, clientID string, fn func(Account) 
 	var ruleErr error
 	err = s.store.UpdateAccount(ctx, a.ID, func(a Account) (Account, error) {
 		if a.System {
-			ruleErr = storage.Errorf(storage.ErrForbidden, "%q is a system account and cannot be changed", clientID)
+			ruleErr = storage.Errorf(storage.ErrForbidden, "%s is a system account and cannot be changed", storage.Quote(clientID))
 			return a, ruleErr
 		}
 		if a, ruleErr = fn(a); ruleErr != nil {
@@ -203,7 +203,7 @@ func (s *Service) update(ctx context.Context, clientID string, fn func(Account) 
 		return Account{}, ruleErr
 	}
 	if err != nil {
-		return Account{}, fmt.Errorf("account %q: %w", clientID, err)
+		return Account{}, fmt.Errorf("account %s: %w", storage.Quote(clientID), err)
 	}
 	s.usage.overlayAccount(&out)
 	return out, nil
@@ -216,10 +216,10 @@ func (s *Service) Delete(ctx context.Context, clientID string) error {
 		return err
 	}
 	if a.System {
-		return storage.Errorf(storage.ErrForbidden, "%q is a system account and cannot be deleted", clientID)
+		return storage.Errorf(storage.ErrForbidden, "%s is a system account and cannot be deleted", storage.Quote(clientID))
 	}
 	if err := s.store.DeleteAccount(ctx, a.ID); err != nil {
-		return fmt.Errorf("delete account %q: %w", clientID, err)
+		return fmt.Errorf("delete account %s: %w", storage.Quote(clientID), err)
 	}
 	return nil
 }

@@ -145,7 +145,7 @@ func GenerateSigningKey(alg string, mk *MasterKey, now, activatesAt time.Time) (
 	case RS256:
 		priv, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
-		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "unknown signing algorithm %q (want one of %s)", alg, strings.Join(Algorithms, ", "))
+		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "unknown signing algorithm %s (want one of %s)", storage.Quote(alg), strings.Join(Algorithms, ", "))
 	}
 	if err != nil {
 		return SigningKey{}, fmt.Errorf("generate %s key: %w", alg, err)

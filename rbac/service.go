@@ -49,7 +49,7 @@ func (s *Service) CreateOrg(ctx context.Context, id, name, parentID, by string) 
 
 func (s *Service) create(ctx context.Context, o Org, by string) (Org, error) {
 	if !ValidID(o.ID) {
-		return Org{}, storage.Errorf(storage.ErrInvalid, "organization id %q: must be %s", o.ID, IDRule)
+		return Org{}, storage.Errorf(storage.ErrInvalid, "organization id %s: must be %s", storage.Quote(o.ID), IDRule)
 	}
 	if o.Name == "" {
 		o.Name = o.ID
@@ -64,9 +64,9 @@ func (s *Service) create(ctx context.Context, o Org, by string) (Org, error) {
 			if o.ParentID == "" {
 				return Org{}, storage.Errorf(storage.ErrConflict, "the root organization already exists")
 			}
-			return Org{}, storage.Errorf(storage.ErrConflict, "organization %q already exists", o.ID)
+			return Org{}, storage.Errorf(storage.ErrConflict, "organization %s already exists", storage.Quote(o.ID))
 		}
-		return Org{}, fmt.Errorf("create organization %q: %w", o.ID, err)
+		return Org{}, fmt.Errorf("create organization %s: %w", storage.Quote(o.ID), err)
 	}
 	return o, nil
 }
@@ -75,7 +75,7 @@ func (s *Service) create(ctx context.Context, o Org, by string) (Org, error) {
 func (s *Service) GetOrg(ctx context.Context, id string) (Org, error) {
 	o, err := s.store.GetOrg(ctx, id)
 	if err != nil {
-		return Org{}, fmt.Errorf("organization %q: %w", id, err)
+		return Org{}, fmt.Errorf("organization %s: %w", storage.Quote(id), err)
 	}
 	return o, nil
 }
@@ -112,7 +112,7 @@ func (s *Service) RenameOrg(ctx context.Context, id, name string) (Org, error) {
 		return o, nil
 	})
 	if err != nil {
-		return Org{}, fmt.Errorf("organization %q: %w", id, err)
+		return Org{}, fmt.Errorf("organization %s: %w", storage.Quote(id), err)
 	}
 	return out, nil
 }
@@ -121,10 +121,10 @@ func (s *Service) RenameOrg(ctx context.Context, id, name string) (Org, error) {
 func (s *Service) DeleteOrg(ctx context.Context, id string) error {
 	err := s.store.DeleteOrg(ctx, id)
 	if errors.Is(err, storage.ErrConflict) {
-		return storage.Errorf(storage.ErrConflict, "organization %q still has child organizations, accounts or role assignments", id)
+		return storage.Errorf(storage.ErrConflict, "organization %s still has child organizations, accounts or role assignments", storage.Quote(id))
 	}
 	if err != nil {
-		return fmt.Errorf("organization %q: %w", id, err)
+		return fmt.Errorf("organization %s: %w", storage.Quote(id), err)
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -62,3 +64,34 @@ type kindError struct {
 
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
+
+// quoteLimit is how many bytes of a value Quote shows.
+const quoteLimit = 64
+
+// Quote returns s quoted as %q quotes it, for an error message: control
+// characters and invalid UTF-8 are escaped, so the message stays one line.
+// A value longer than 64 bytes is cut at a character boundary and
+// followed by its length, as in "aaaa..." (900000 bytes).
+//
+// Error messages echo what the caller sent, and a caller may send a
+// megabyte where an ID belongs; every message that quotes input goes
+// through Quote so that none of them grows with it. It lives here, beside
+// Errorf, because every package that writes such messages (rbac, accounts,
+// oauth, web) already imports storage, and the domain packages may not
+// import web.
+func Quote(s string) string {
+	if len(s) <= quoteLimit {
+		return strconv.Quote(s)
+	}
+	// Back off to the start of a character, unless there is none near:
+	// then the bytes are not UTF-8 and each is escaped on its own.
+	cut := quoteLimit
+	for cut > quoteLimit-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if !utf8.RuneStart(s[cut]) {
+		cut = quoteLimit
+	}
+	q := strconv.Quote(s[:cut])
+	return fmt.Sprintf("%s...\" (%d bytes)", q[:len(q)-1], len(s))
+}
