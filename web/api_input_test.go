@@ -1,0 +1,124 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// maxErrorBody bounds an error response, whatever the request echoed.
+const maxErrorBody = 1 << 10
+
+// send sends a request over real HTTP to base; a non-empty body is sent as
+// application/json.
+func send(t *testing.T, base, method, path, token, body string) *response {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %.60s: %v", method, path, err)
+	}
+	return readResponse(t, res)
+}
+
+// TestErrorsDoNotEchoLongValues sends values far longer than any valid one
+// where the API quotes what it refuses: the answer still says what was
+// wrong, quoting only the start of the value and its length.
+func TestErrorsDoNotEchoLongValues(t *testing.T) {
+	f := newFixture(t)
+	base := f.serve(t)
+	tok := f.adminToken(t)
+	huge := strings.Repeat("a", 900_000)
+	// Paths and query strings must fit fasthttp's 8 KiB read buffer.
+	long := strings.Repeat("b", 6_000)
+	jsonString := func(fields ...string) string {
+		var parts []string
+		for i := 0; i+1 < len(fields); i += 2 {
+			parts = append(parts, fmt.Sprintf("%q:%q", fields[i], fields[i+1]))
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+		// mention is what the message must say about the refused value.
+		mention string
+	}{
+		{"a 900 KB organization id", http.MethodPost, "/api/v1/orgs", jsonString("id", huge),
+			http.StatusBadRequest, "invalid_argument", "organization id \"aaaa"},
+		{"a 900 KB parent organization", http.MethodPost, "/api/v1/orgs", jsonString("id", "team", "parent", huge),
+			http.StatusNotFound, "not_found", "parent organization \"aaaa"},
+		{"a 900 KB account id", http.MethodPost, "/api/v1/accounts", jsonString("id", huge, "org", rootOrg),
+			http.StatusBadRequest, "invalid_argument", "account id \"aaaa"},
+		{"a 900 KB organization of a new account", http.MethodPost, "/api/v1/accounts", jsonString("id", "bot", "org", huge),
+			http.StatusNotFound, "not_found", "organization \"aaaa"},
+		{"a 900 KB allowed scope", http.MethodPost, "/api/v1/accounts", `{"id":"bot","org":"acme","allowed_scopes":["` + huge + `"]}`,
+			http.StatusBadRequest, "invalid_argument", "scope \"aaaa"},
+		{"a 900 KB allowed audience", http.MethodPost, "/api/v1/accounts", `{"id":"bot","org":"acme","allowed_audiences":["` + huge + `"]}`,
+			http.StatusBadRequest, "invalid_argument", "audience \"aaaa"},
+		{"a 900 KB signing algorithm", http.MethodPost, "/api/v1/signing-keys/rotate", jsonString("algorithm", huge),
+			http.StatusBadRequest, "invalid_argument", "unknown signing algorithm \"aaaa"},
+		{"a 900 KB unknown field name", http.MethodPost, "/api/v1/orgs", `{"` + huge + `":1}`,
+			http.StatusBadRequest, "invalid_argument", "unknown field \"aaaa"},
+		{"a 900 KB number", http.MethodPost, "/api/v1/accounts/" + adminID + "/keys", `{"expires_in":` + strings.Repeat("1", 900_000) + `}`,
+			http.StatusBadRequest, "invalid_argument", "cannot unmarshal number into Go struct field CreateKeyRequest.expires_in of type int64"},
+		{"a 900 KB expiry", http.MethodPost, "/api/v1/accounts/" + adminID + "/keys", jsonString("expires_at", huge),
+			http.StatusBadRequest, "invalid_argument", "\"aaaa"},
+		{"a long client id in the path", http.MethodGet, "/api/v1/accounts/" + long, "",
+			http.StatusBadRequest, "invalid_argument", "\"bbbb"},
+		{"a long client id in the path of its keys", http.MethodGet, "/api/v1/accounts/" + long + "@acme.iam/keys", "",
+			http.StatusBadRequest, "invalid_argument", "\"bbbb"},
+		{"a long key id in the path", http.MethodGet, "/api/v1/keys/" + long, "",
+			http.StatusNotFound, "not_found", "key \"bbbb"},
+		{"a long organization id in the path", http.MethodGet, "/api/v1/orgs/" + long, "",
+			http.StatusNotFound, "not_found", "organization \"bbbb"},
+		{"a long org in the query", http.MethodGet, "/api/v1/accounts?org=" + long, "",
+			http.StatusNotFound, "not_found", "organization \"bbbb"},
+		{"a long status in the query", http.MethodGet, "/api/v1/accounts?status=" + long, "",
+			http.StatusBadRequest, "invalid_argument", "status must be"},
+		{"a long page size in the query", http.MethodGet, "/api/v1/accounts?page_size=" + long, "",
+			http.StatusBadRequest, "invalid_argument", "page_size"},
+		{"a long page token in the query", http.MethodGet, "/api/v1/accounts?page_token=" + long, "",
+			http.StatusBadRequest, "invalid_argument", "page_token"},
+		{"a long unknown API path", http.MethodGet, "/api/v1/" + long, "",
+			http.StatusNotFound, "not_found", "\"/api/v1/bbbb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, base, tt.method, tt.path, tok, tt.body)
+			if len(r.Body) >= maxErrorBody {
+				t.Fatalf("%d-byte error body, want under %d: %.200s…", len(r.Body), maxErrorBody, r.Body)
+			}
+			e := wantAPIError(t, r, tt.status, tt.code)
+			if !strings.Contains(e.Message, tt.mention) {
+				t.Errorf("message %q does not mention %q", e.Message, tt.mention)
+			}
+			if strings.Contains(tt.mention, `"aaaa`) && !strings.Contains(e.Message, "(900000 bytes)") {
+				t.Errorf("message %q does not give the value's length", e.Message)
+			}
+		})
+	}
+	t.Run("an unknown path outside the API is not echoed either", func(t *testing.T) {
+		r := send(t, base, http.MethodGet, "/"+long, "", "")
+		if len(r.Body) >= maxErrorBody {
+			t.Fatalf("%d-byte error body, want under %d", len(r.Body), maxErrorBody)
+		}
+		wantAPIError(t, r, http.StatusNotFound, "not_found")
+	})
+}
