@@ -16,6 +16,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/storage"
 )
 
 // client is an authenticated service account as fosite sees it.
@@ -184,10 +185,10 @@ func credentials(authorization string, form url.Values) (id, secret string, err 
 func matchAudience(allowed, requested []string) error {
 	for _, a := range requested {
 		if !accounts.ValidAudience(a) {
-			return invalidTarget(fmt.Sprintf("The audience '%s' is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", description(a)))
+			return invalidTarget(fmt.Sprintf("The audience %s is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", description(storage.Quote(a))))
 		}
 		if !slices.Contains(allowed, a) {
-			return invalidTarget(fmt.Sprintf("The audience or resource '%s' is not allowed for this client.", description(a)))
+			return invalidTarget(fmt.Sprintf("The audience or resource %s is not allowed for this client.", description(storage.Quote(a))))
 		}
 	}
 	return nil
@@ -206,7 +207,7 @@ func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosit
 	for _, r := range resources {
 		// RFC 8707 §2: an absolute URI without a fragment.
 		if u, err := url.Parse(r); err != nil || !u.IsAbs() || !accounts.ValidAudience(r) {
-			return invalidTarget(fmt.Sprintf("The resource '%s' is not an absolute URI without a fragment.", description(r)))
+			return invalidTarget(fmt.Sprintf("The resource %s is not an absolute URI without a fragment.", description(storage.Quote(r))))
 		}
 		if !slices.Contains(aud, r) {
 			aud = append(aud, r)

@@ -76,10 +76,16 @@ func toError(err error) (e *Error, internal bool) {
 	return &Error{Code: fe.ErrorField, Description: description(desc), Status: fe.CodeField}, false
 }
 
+// maxDescription bounds error_description. iamd's own descriptions quote
+// request values through storage.Quote and stay well under it; fosite's
+// hints quote whatever the client sent, a scope of kilobytes included.
+const maxDescription = 400
+
 // description keeps only the characters RFC 6749 §5.2 allows in
-// error_description: %x20-21 / %x23-5B / %x5D-7E.
+// error_description: %x20-21 / %x23-5B / %x5D-7E; and at most
+// maxDescription of them, the last three "..." when cut.
 func description(s string) string {
-	return strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '"':
 			return '\''
@@ -88,4 +94,9 @@ func description(s string) string {
 		}
 		return r
 	}, s)
+	if len(s) > maxDescription {
+		// Only ASCII is left: any byte boundary is a character boundary.
+		s = s[:maxDescription-3] + "..."
+	}
+	return s
 }

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/iamd/iamd/oauth"
 )
 
 // maxErrorBody bounds an error response, whatever the request echoed.
@@ -121,4 +124,43 @@ func TestErrorsDoNotEchoLongValues(t *testing.T) {
 		}
 		wantAPIError(t, r, http.StatusNotFound, "not_found")
 	})
+}
+
+// TestTokenErrorsDoNotEchoLongValues: the token endpoint's error_description
+// quotes only the start of a long audience, resource or scope.
+func TestTokenErrorsDoNotEchoLongValues(t *testing.T) {
+	f, sync := tokenFixture(t)
+	base := f.serve(t)
+	// The token endpoint takes at most 16 KiB.
+	long := strings.Repeat("a", 10_000)
+	tests := []struct {
+		name    string
+		form    url.Values
+		code    string
+		mention string
+	}{
+		{"an audience not allowed", grant("audience", long), oauth.CodeInvalidTarget, "'aaaa"},
+		{"a resource not allowed", grant("resource", "https://"+long), oauth.CodeInvalidTarget, "'https://aaaa"},
+		{"a resource that is not an absolute URI", grant("resource", long), oauth.CodeInvalidTarget, "'aaaa"},
+		{"a scope not allowed", grant("scope", long), oauth.CodeInvalidScope, "scope 'aaaa"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(tt.form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Authorization", basicAuth(sync.ClientID, sync.Secret))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := readResponse(t, res)
+			if len(r.Body) >= maxErrorBody {
+				t.Fatalf("%d-byte error body, want under %d: %.200s…", len(r.Body), maxErrorBody, r.Body)
+			}
+			e := wantOAuthError(t, r, http.StatusBadRequest, tt.code)
+			if !strings.Contains(e.Description, tt.mention) {
+				t.Errorf("error_description %q does not mention %q", e.Description, tt.mention)
+			}
+		})
+	}
 }
