@@ -15,8 +15,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// decode parses a JSON request body strictly: unknown fields and trailing
-// data are errors, so a typo in a field name is not silently ignored.
+// decode parses a JSON request body strictly: unknown fields, duplicate
+// keys and trailing data are errors, so a typo in a field name or a field
+// given twice is not silently ignored.
 func decode(c *fiber.Ctx, v any) error {
 	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != fiber.MIMEApplicationJSON {
 		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be application/json"}
@@ -24,7 +25,11 @@ func decode(c *fiber.Ctx, v any) error {
 	if encoded(c) {
 		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Encoding is not supported"}
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Request().Body()))
+	body := c.Request().Body()
+	if err := checkKeys(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/web"
 )
 
 // maxErrorBody bounds an error response, whatever the request echoed.
@@ -123,6 +124,58 @@ func TestErrorsDoNotEchoLongValues(t *testing.T) {
 			t.Fatalf("%d-byte error body, want under %d", len(r.Body), maxErrorBody)
 		}
 		wantAPIError(t, r, http.StatusNotFound, "not_found")
+	})
+}
+
+// TestDuplicateKeys: encoding/json keeps the last of two equal keys, and
+// matches keys to fields case-insensitively; iamd refuses both, at any
+// depth, as it refuses unknown fields.
+func TestDuplicateKeys(t *testing.T) {
+	f := newFixture(t)
+	base := f.serve(t)
+	tok := f.adminToken(t)
+	// Twice this is just under the 1 MiB body limit.
+	huge := strings.Repeat("k", 500_000)
+	tests := []struct {
+		name, path, body string
+		// mention is what the message must say; empty for a request that
+		// succeeds.
+		mention string
+	}{
+		{"a key given twice is refused", "/api/v1/orgs", `{"id":"dup-a","name":"A","id":"dup-b"}`, `duplicate key "id"`},
+		{"a key given twice in another case is refused", "/api/v1/orgs", `{"id":"dup-a","ID":"dup-b"}`, `duplicate key "ID"`},
+		{"case folding is encoding/json's, the Kelvin sign included", "/api/v1/accounts",
+			`{"id":"bot","org":"acme","allowed_scopes":[{"k":1,"\u212a":2}]}`, "duplicate key \"\u212a\""},
+		{"a key given twice in a nested object is refused", "/api/v1/orgs", `{"id":"dup-a","name":{"x":1,"x":2}}`, `duplicate key "x"`},
+		{"a key given twice in an object in an array is refused", "/api/v1/accounts",
+			`{"id":"bot","org":"acme","allowed_scopes":[{"a":1},{"b":1,"b":2}]}`, `duplicate key "b"`},
+		{"a 500 KB key given twice is named by its start", "/api/v1/orgs",
+			`{"` + huge + `":1,"` + huge + `":2}`, `duplicate key "kkkk`},
+		{"nesting deeper than any request is refused", "/api/v1/orgs",
+			`{"id":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, "nested deeper than 32 levels"},
+		{"each key once still creates the org", "/api/v1/orgs", `{"id":"dup-ok","name":"Fine"}`, ""},
+		{"a key in another case once still names the field", "/api/v1/orgs", `{"ID":"dup-case","Name":"Case"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, base, http.MethodPost, tt.path, tok, tt.body)
+			if tt.mention == "" {
+				decode[web.Org](t, r, http.StatusCreated)
+				return
+			}
+			if len(r.Body) >= maxErrorBody {
+				t.Fatalf("%d-byte error body, want under %d: %.200s…", len(r.Body), maxErrorBody, r.Body)
+			}
+			e := wantAPIError(t, r, http.StatusBadRequest, "invalid_argument")
+			if !strings.Contains(e.Message, tt.mention) {
+				t.Errorf("message %q does not mention %q", e.Message, tt.mention)
+			}
+		})
+	}
+	t.Run("a refused body creates nothing", func(t *testing.T) {
+		for _, id := range []string{"dup-a", "dup-b"} {
+			wantAPIError(t, send(t, base, http.MethodGet, "/api/v1/orgs/"+id, tok, ""), http.StatusNotFound, "not_found")
+		}
 	})
 }
 
