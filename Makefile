@@ -1,6 +1,9 @@
 GO ?= go
+# STATICCHECK_VERSION is the staticcheck CI runs: the newest release for the
+# Go version in go.mod (v0.8.2 is release 2026.2.2 and needs Go 1.26).
+STATICCHECK_VERSION = v0.8.2
 
-.PHONY: build run test bench
+.PHONY: build run test lint tools bench
 
 # build puts the iamd binary in bin/.
 build:
@@ -10,10 +13,19 @@ build:
 run:
 	$(GO) run ./cmd/iamd serve
 
-# test runs the whole suite, the PostgreSQL half included: against
-# IAMD_TEST_DATABASE_URL, or a throwaway cluster scripts/test starts.
+# test runs the static checks and the whole suite, the PostgreSQL half
+# included: against IAMD_TEST_DATABASE_URL, or a throwaway cluster
+# scripts/test starts. staticcheck is skipped, with a warning, if not on PATH.
 test:
 	./scripts/test
+
+# lint runs only the static checks, staticcheck required.
+lint:
+	IAMD_REQUIRE_STATICCHECK=1 ./scripts/lint
+
+# tools installs staticcheck in $(go env GOBIN), else $(go env GOPATH)/bin.
+tools:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # bench runs the token endpoint benchmarks.
 bench:
