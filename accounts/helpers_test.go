@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
@@ -94,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	}
 	store := &hookStore{DB: db}
 	orgs := rbac.NewService(db, clock.Now)
-	usage := accounts.NewUsageRecorder(store, slog.New(slog.DiscardHandler))
+	usage := accounts.NewUsageRecorder(store, scannedLog(t))
 	e := &env{
 		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: ids, usage: usage,
 		svc: accounts.NewService(db, db, orgs, ids, usage, clock.Now),
@@ -106,6 +107,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// scannedLog is a debug-level logger whose output must hold no secret or
+// token by the end of the test.
+func scannedLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(logscan.New(t, "usage log", nil), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func (e *env) create(t *testing.T, in accounts.NewAccount) accounts.Account {

@@ -2,7 +2,6 @@ package accounts_test
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -646,7 +645,7 @@ func TestServicesShareTheStore(t *testing.T) {
 	}
 	t.Cleanup(func() { db2.Close() })
 	svc2 := accounts.NewService(db2, db2, rbac.NewService(db2, e.clock.Now), e.ids,
-		accounts.NewUsageRecorder(db2, slog.New(slog.DiscardHandler)), e.clock.Now)
+		accounts.NewUsageRecorder(db2, scannedLog(t)), e.clock.Now)
 	e.authOK(t, client, secret, k.ID)
 	if _, err := svc2.Archive(e.ctx, client); err != nil {
 		t.Fatal(err)

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/internal/logscan"
 )
 
 // usageFixture is an account with one key whose secret authenticates.
@@ -383,17 +385,18 @@ func TestRunLogsOnlyAFailedFinalFlush(t *testing.T) {
 	// Run logs flush failures instead of returning them: nothing for a
 	// successful final flush, one record for a failed one.
 	f := newUsageFixture(t)
-	var logged atomic.Int64
-	h := &countingHandler{n: &logged}
-	r := accounts.NewUsageRecorder(f.db, slog.New(h))
+	logs := logscan.New(t, "usage log", nil)
+	r := accounts.NewUsageRecorder(f.db, slog.New(slog.NewTextHandler(logs, nil)))
+	// The text handler writes a record per line.
+	logged := func() int { return strings.Count(logs.String(), "\n") }
 	r.Record(f.firstKey.ID, f.accountID, start)
 	ctx, cancel := context.WithCancel(f.ctx)
 	done := make(chan struct{})
 	go func() { r.Run(ctx, time.Hour); close(done) }()
 	cancel()
 	<-done
-	if logged.Load() != 0 {
-		t.Errorf("Run logged %d records for a successful final flush", logged.Load())
+	if logged() != 0 {
+		t.Errorf("Run logged %d records for a successful final flush", logged())
 	}
 	f.wantStored(t, start)
 
@@ -406,20 +409,10 @@ func TestRunLogsOnlyAFailedFinalFlush(t *testing.T) {
 	go func() { r.Run(ctx, time.Hour); close(done) }()
 	cancel()
 	<-done
-	if logged.Load() != 1 {
-		t.Errorf("Run logged %d records for a failed final flush, want 1", logged.Load())
+	if logged() != 1 {
+		t.Errorf("Run logged %d records for a failed final flush, want 1", logged())
 	}
 	if err := r.Flush(f.ctx); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("Flush over a closed database = %v, want the store's error", err)
 	}
 }
-
-type countingHandler struct{ n *atomic.Int64 }
-
-func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *countingHandler) Handle(context.Context, slog.Record) error {
-	h.n.Add(1)
-	return nil
-}
-func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *countingHandler) WithGroup(string) slog.Handler      { return h }

@@ -1,7 +1,6 @@
 package oauth_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -10,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/crc32"
-	"io"
 	"log/slog"
 	"maps"
 	"net/url"
@@ -25,6 +23,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage/sqlite"
@@ -67,8 +66,6 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
 // env is a complete iamd core over a fresh SQLite database.
 type env struct {
 	tb    testing.TB
@@ -83,6 +80,8 @@ type env struct {
 	usage *accounts.UsageRecorder
 	accts *accounts.Service
 	log   *slog.Logger
+	// logs records log, at every level, which must hold no secret or token.
+	logs *logscan.Recorder
 }
 
 // newEnv opens a migrated database with the root organization "acme" and,
@@ -98,7 +97,8 @@ func newEnv(tb testing.TB, alg string) *env {
 	if _, err := db.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	e := &env{tb: tb, ctx: ctx, clock: newClock(), db: db, log: discard()}
+	e := &env{tb: tb, ctx: ctx, clock: newClock(), db: db, logs: logscan.New(tb, "server log", nil)}
+	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = &countingStore{DB: db, calls: map[string]int{}}
 	e.mk = newMasterKey(tb)
 	e.keys = oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
@@ -497,23 +497,3 @@ var (
 	_ rbac.Store     = (*countingStore)(nil)
 	_ oauth.KeyStore = (*countingStore)(nil)
 )
-
-// logBuffer is a race-safe log sink.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

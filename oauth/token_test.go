@@ -434,8 +434,6 @@ func flip(c byte) string {
 func TestTokenServerErrors(t *testing.T) {
 	t.Run("a failing database answers server_error without details and logs it", func(t *testing.T) {
 		e := newEnv(t, oauth.ES256)
-		var logs logBuffer
-		e.log = slogTo(&logs)
 		id, _, secret := e.account("sync", syncScopes, nil)
 		srv := e.server(oauth.Config{Throttle: oauth.ThrottleConfig{ClientBurst: 2, ClientEvery: time.Hour, AddrBurst: 2, AddrEvery: time.Hour}})
 		e.store.setFailCredential(errors.New("disk I/O error: /var/lib/iamd/iamd.db"))
@@ -446,8 +444,8 @@ func TestTokenServerErrors(t *testing.T) {
 				t.Errorf("RetryAfter %v, want none", oe.RetryAfter)
 			}
 		}
-		if !strings.Contains(logs.String(), "disk I/O error") {
-			t.Errorf("the internal error was not logged; log:\n%s", logs.String())
+		if !strings.Contains(e.logs.String(), "disk I/O error") {
+			t.Errorf("the internal error was not logged; log:\n%s", e.logs.String())
 		}
 		// Database failures are not the client's: they do not drain its
 		// throttle budget (2 here).

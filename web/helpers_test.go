@@ -16,12 +16,12 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage/sqlite"
@@ -54,24 +54,6 @@ type creds struct {
 	Secret   string
 }
 
-// logBuffer collects the server log, safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fixtureConfig varies a fixture; see the with* options.
 type fixtureConfig struct {
 	throttle       oauth.ThrottleConfig
@@ -94,7 +76,8 @@ func withTrustedProxies(p ...string) option {
 	return func(f *fixtureConfig) { f.trustedProxies = p }
 }
 
-// withQuietLog logs warnings and errors only, to w.
+// withQuietLog logs warnings and errors only, to w as well as to the
+// fixture's scanned log.
 func withQuietLog(w io.Writer) option {
 	return func(f *fixtureConfig) { f.logOut, f.logLevel = w, slog.LevelWarn }
 }
@@ -119,7 +102,8 @@ type fixture struct {
 	accts  *accounts.Service
 	tokens *oauth.Server
 	srv    *web.Server
-	logs   *logBuffer
+	// logs records the server log, which must hold no secret or token.
+	logs *logscan.Recorder
 	// admin holds the bootstrap admin's credentials.
 	admin creds
 }
@@ -131,16 +115,14 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	f := &fixture{clock: &clock{}, logs: &logBuffer{}}
-	if cfg.logOut == nil {
-		cfg.logOut = f.logs
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("server log:\n%s", f.logs)
-			}
-		})
-	}
-	log := slog.New(slog.NewTextHandler(cfg.logOut, &slog.HandlerOptions{Level: cfg.logLevel}))
+	f := &fixture{clock: &clock{}}
+	t.Cleanup(func() {
+		if t.Failed() && cfg.logOut == nil {
+			t.Logf("server log:\n%s", logscan.Redact(f.logs.String()))
+		}
+	})
+	f.logs = logscan.New(t, "server log", cfg.logOut)
+	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: cfg.logLevel}))
 
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
 	if err != nil {

@@ -13,13 +13,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/iamd/iamd/internal/logscan"
 )
 
 // These tests run the real iamd binary over loopback, as a user would.
@@ -73,17 +74,14 @@ func env(t *testing.T, extra ...string) []string {
 // process is a background process started by a test, in its own process
 // group so that `go run` and the program it starts stop together.
 type process struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	done   chan struct{}
+	cmd *exec.Cmd
+	// stderr is the server log, checked for secrets when the test ends.
+	stderr *logscan.Recorder
+	// done is closed once the process has exited and its log is read.
+	done chan struct{}
 }
 
-func (p *process) logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
+func (p *process) logs() string { return p.stderr.String() }
 
 // stop sends SIGTERM to the process group it started and waits.
 func (p *process) stop(t *testing.T) {
@@ -94,7 +92,7 @@ func (p *process) stop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
-		t.Errorf("iamd did not stop on SIGTERM; logs:\n%s", p.logs())
+		t.Errorf("iamd did not stop on SIGTERM; logs:\n%s", logscan.Redact(p.logs()))
 	}
 }
 
@@ -109,35 +107,38 @@ func startServer(t *testing.T, dir string, environ []string, cmdline string) (*p
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
+	// Created before the stop cleanup, the recorder checks the log after it.
+	p := &process{cmd: cmd, stderr: logscan.New(t, "server log", nil), done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
+	read := make(chan struct{})
 	go func() {
 		cmd.Wait()
 		pw.Close()
+		<-read
 		close(p.done)
 	}()
 	url := make(chan string, 1)
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			p.mu.Lock()
-			p.stderr.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
+			p.stderr.Write([]byte(sc.Text() + "\n"))
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				url <- "http://" + m[1]
 			}
 		}
+		io.Copy(p.stderr, pr) // past a line too long to scan
 	}()
 	t.Cleanup(func() { p.stop(t) })
 	select {
 	case u := <-url:
 		return p, u
 	case <-p.done:
-		t.Fatalf("iamd exited before listening:\n%s", p.logs())
+		t.Fatalf("iamd exited before listening:\n%s", logscan.Redact(p.logs()))
 	case <-time.After(2 * time.Minute):
-		t.Fatalf("iamd did not start listening:\n%s", p.logs())
+		t.Fatalf("iamd did not start listening:\n%s", logscan.Redact(p.logs()))
 	}
 	return nil, ""
 }
@@ -149,6 +150,9 @@ func iamd(t *testing.T, environ []string, args ...string) (stdout, stderr string
 	cmd := exec.Command(binary, args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = environ, &out, &errOut
 	err := cmd.Run()
+	// Its stdout is where secrets and tokens belong; its stderr, which has
+	// the log of init and migrate and the error messages, holds none.
+	logscan.Check(t, "stderr of iamd", errOut.String())
 	if ee, ok := err.(*exec.ExitError); ok {
 		return out.String(), errOut.String(), ee.ExitCode()
 	} else if err != nil {
@@ -271,7 +275,9 @@ func runScript(t *testing.T, dir string, environ []string, script string) string
 	cmd.Dir, cmd.Env = dir, environ
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	logscan.Check(t, "stderr of the script", errOut.String())
+	if err != nil {
 		t.Fatalf("script failed: %v\n--- script\n%s\n--- stdout\n%s--- stderr\n%s", err, script, out.String(), errOut.String())
 	}
 	return out.String()

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/iamd/iamd/internal/logscan"
 )
 
 // TestREADME follows the README on a fresh data directory: its run command
@@ -97,7 +99,7 @@ func TestREADME(t *testing.T) {
 	logs := server.logs()
 	for _, s := range []string{secret, token, curled, readProfileSecret(t, filepath.Join(tmp, "profile.json"))} {
 		if s != "" && strings.Contains(logs, s) {
-			t.Fatalf("the server log contains a secret or token:\n%s", logs)
+			t.Fatalf("the server log contains a secret or token:\n%s", logscan.Redact(logs))
 		}
 	}
 	if !strings.Contains(logs, "msg=request") || !strings.Contains(logs, "DEVELOPMENT MASTER KEY") {
