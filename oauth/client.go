@@ -16,7 +16,6 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/iamd/iamd/accounts"
-	"github.com/iamd/iamd/storage"
 )
 
 // client is an authenticated service account as fosite sees it.
@@ -185,10 +184,10 @@ func credentials(authorization string, form url.Values) (id, secret string, err 
 func matchAudience(allowed, requested []string) error {
 	for _, a := range requested {
 		if !accounts.ValidAudience(a) {
-			return invalidTarget(fmt.Sprintf("The audience %s is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", description(storage.Quote(a))))
+			return invalidTarget(fmt.Sprintf("The audience '%s' is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", echo(a)))
 		}
 		if !slices.Contains(allowed, a) {
-			return invalidTarget(fmt.Sprintf("The audience or resource %s is not allowed for this client.", description(storage.Quote(a))))
+			return invalidTarget(fmt.Sprintf("The audience or resource '%s' is not allowed for this client.", echo(a)))
 		}
 	}
 	return nil
@@ -207,7 +206,7 @@ func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosit
 	for _, r := range resources {
 		// RFC 8707 §2: an absolute URI without a fragment.
 		if u, err := url.Parse(r); err != nil || !u.IsAbs() || !accounts.ValidAudience(r) {
-			return invalidTarget(fmt.Sprintf("The resource %s is not an absolute URI without a fragment.", description(storage.Quote(r))))
+			return invalidTarget(fmt.Sprintf("The resource '%s' is not an absolute URI without a fragment.", echo(r)))
 		}
 		if !slices.Contains(aud, r) {
 			aud = append(aud, r)
@@ -224,6 +223,29 @@ func (resourceIndicators) CanSkipClientAuth(context.Context, fosite.AccessReques
 	return false
 }
 func (resourceIndicators) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
+}
+
+// allowedScopes refuses a scope the account may not request (RFC 6749
+// §3.3) before fosite does, whose message would quote it whole.
+type allowedScopes struct{}
+
+func (allowedScopes) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
+	allowed := ar.GetClient().GetScopes()
+	for _, sc := range ar.GetRequestedScopes() {
+		if !slices.Contains(allowed, sc) {
+			return &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
+				Description: fmt.Sprintf("The scope '%s' is not allowed for this client.", echo(sc))}
+		}
+	}
+	return nil
+}
+
+func (allowedScopes) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
+	return fosite.ErrUnknownRequest
+}
+func (allowedScopes) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
+func (allowedScopes) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
 	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
 }
 

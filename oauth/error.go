@@ -81,6 +81,21 @@ func toError(err error) (e *Error, internal bool) {
 // hints quote whatever the client sent, a scope of kilobytes included.
 const maxDescription = 400
 
+// maxEcho bounds a request value quoted in an error_description: a long
+// value does not make a long response, and a secret pasted into the wrong
+// parameter is not sent back whole (32 bytes of an iamd secret hold at most
+// 50 of its 256 random bits).
+const maxEcho = 32
+
+// echo returns a request value fit to quote in an error_description.
+func echo(v string) string {
+	v = description(v) // ASCII from here on: cutting bytes cuts characters
+	if len(v) > maxEcho {
+		v = v[:maxEcho] + "..."
+	}
+	return v
+}
+
 // description keeps only the characters RFC 6749 §5.2 allows in
 // error_description: %x20-21 / %x23-5B / %x5D-7E; and at most
 // maxDescription of them, the last three "..." when cut.

@@ -93,6 +93,22 @@ func TestDescription(t *testing.T) {
 	}
 }
 
+func TestEcho(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"a short value is kept", "https://api.example", "https://api.example"},
+		{"a value of the limit is kept", strings.Repeat("a", 32), strings.Repeat("a", 32)},
+		{"a longer value is cut with an ellipsis", strings.Repeat("a", 33), strings.Repeat("a", 32) + "..."},
+		{"characters are sanitized before counting", strings.Repeat("é", 40), strings.Repeat("?", 32) + "..."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := echo(tc.in); got != tc.want {
+				t.Errorf("echo(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestErrorConstructors(t *testing.T) {
 	cases := []struct {
 		name string

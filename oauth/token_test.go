@@ -371,7 +371,12 @@ func TestTokenRefusals(t *testing.T) {
 		{name: "a resource with a fragment is refused even if allowed", auth: ok, body: grant("resource", "https://api.acme.test#frag"), code: oauth.CodeInvalidTarget, status: badRequest, mention: "fragment"},
 		{name: "a resource with an empty fragment is refused", auth: ok, body: grant("resource", "https://api.acme.test#"), code: oauth.CodeInvalidTarget, status: badRequest, mention: "fragment"},
 		{name: "a resource that is no URI is refused", auth: ok, body: grant("resource", "https://api.acme.test/%zz"), code: oauth.CodeInvalidTarget, status: badRequest},
-		{name: "a resource with control characters is reflected sanitized", auth: ok, body: grant("resource", "x\n\"\\é"), code: oauth.CodeInvalidTarget, status: badRequest, mention: "'x?n?'???'"},
+		{name: "a resource with control characters is reflected sanitized", auth: ok, body: grant("resource", "x\n\"\\é"), code: oauth.CodeInvalidTarget, status: badRequest, mention: "x?'??"},
+		{name: "a long audience is quoted cut short", auth: ok, body: grant("audience", "https://evil.test/"+strings.Repeat("a", 4000)), code: oauth.CodeInvalidTarget, status: badRequest, mention: "'https://evil.test/aaaaaaaaaaaaaa...'"},
+		{name: "a long scope is quoted cut short", auth: ok, body: grant("scope", strings.Repeat("s", 4000)), code: oauth.CodeInvalidScope, status: badRequest, mention: "'" + strings.Repeat("s", 32) + "...'"},
+		{name: "a secret sent as the audience is not sent back whole", auth: ok, body: grant("audience", secret), code: oauth.CodeInvalidTarget, status: badRequest},
+		{name: "a secret sent as a resource is not sent back whole", auth: ok, body: grant("resource", "urn:"+secret), code: oauth.CodeInvalidTarget, status: badRequest},
+		{name: "a secret sent as the scope is not sent back whole", auth: ok, body: grant("scope", "read "+secret), code: oauth.CodeInvalidScope, status: badRequest},
 
 		// Form.
 		{name: "a repeated grant_type is refused", auth: ok, body: form("grant_type", "client_credentials", "grant_type", "client_credentials"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'grant_type'"},
