@@ -3,7 +3,7 @@ GO ?= go
 # Go version in go.mod (v0.8.2 is release 2026.2.2 and needs Go 1.26).
 STATICCHECK_VERSION = v0.8.2
 
-.PHONY: build run test lint tools bench
+.PHONY: build run test lint tools bench fuzz
 
 # build puts the iamd binary in bin/.
 build:
@@ -26,6 +26,14 @@ lint:
 # tools installs staticcheck in $(go env GOBIN), else $(go env GOPATH)/bin.
 tools:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# fuzz runs each fuzz target for FUZZTIME (default 60s), one after the
+# other: make fuzz FUZZTIME=5m. Failing inputs land in the package's
+# testdata/fuzz/, to commit with the fix. make test runs every target
+# briefly, and every committed input as a plain test.
+FUZZTIME ?= 60s
+fuzz:
+	./scripts/fuzz $(FUZZTIME)
 
 # bench runs the token endpoint benchmarks.
 bench:
