@@ -74,17 +74,21 @@ func (v *Verifier) Verify(token, audience string) (*Claims, error) {
 }
 
 func (v *Verifier) check(c *Claims, audience string) error {
-	now := v.now()
+	// Compared in whole seconds, the claims' own unit: time.Unix overflows
+	// past the year 292277026596, which would put nbf = 2^63-1 in the past.
+	// For a whole number of seconds exp, now < exp+leeway holds exactly when
+	// now.Unix() < exp+leeway does.
+	now, leeway := v.now().Unix(), int64(v.leeway/time.Second)
 	switch {
 	case c.Issuer != v.issuer:
 		return fmt.Errorf("%w: issuer %q is not %q", ErrInvalidToken, c.Issuer, v.issuer)
 	case c.Subject == "" || c.ClientID == "" || c.ID == "":
 		return fmt.Errorf("%w: sub, client_id or jti missing", ErrInvalidToken)
-	case c.Expiry == 0 || !now.Before(time.Unix(c.Expiry, 0).Add(v.leeway)):
+	case c.Expiry == 0 || c.Expiry <= now-leeway:
 		return fmt.Errorf("%w: expired at %s", ErrInvalidToken, time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
-	case now.Add(v.leeway).Before(time.Unix(c.NotBefore, 0)):
+	case c.NotBefore > now+leeway:
 		return fmt.Errorf("%w: not valid before %s", ErrInvalidToken, time.Unix(c.NotBefore, 0).UTC().Format(time.RFC3339))
-	case now.Add(v.leeway).Before(time.Unix(c.IssuedAt, 0)):
+	case c.IssuedAt > now+leeway:
 		return fmt.Errorf("%w: issued in the future", ErrInvalidToken)
 	case audience != "" && !slices.Contains(c.Audience, audience):
 		return fmt.Errorf("%w: audience %q not in %q", ErrInvalidToken, audience, []string(c.Audience))

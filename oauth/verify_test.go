@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -163,6 +164,10 @@ func TestVerifier(t *testing.T) {
 		{name: "a token not valid before a time within the leeway passes", token: es(with(map[string]any{"nbf": now + 59})), ok: true},
 		{name: "a token issued in the future beyond the leeway is refused", token: es(with(map[string]any{"iat": now + 61})), mention: "future"},
 		{name: "a token issued in the future within the leeway passes", token: es(with(map[string]any{"iat": now + 59})), ok: true},
+		{name: "a token not valid before the end of int64 time is refused", token: es(with(map[string]any{"nbf": int64(math.MaxInt64)})), mention: "not valid before"},
+		{name: "a token issued at the end of int64 time is refused", token: es(with(map[string]any{"iat": int64(math.MaxInt64)})), mention: "future"},
+		{name: "a token expiring at the end of int64 time passes", token: es(with(map[string]any{"exp": int64(math.MaxInt64)})), ok: true},
+		{name: "a token expired at the start of int64 time is refused", token: es(with(map[string]any{"exp": int64(math.MinInt64)})), mention: "expired"},
 		{name: "a token for other audiences is refused", token: valid, audience: oauth.ManagementAudience, mention: "audience"},
 		{name: "a token without audience is refused when one is required", token: es(with(map[string]any{"aud": nil})), audience: "https://api.acme.test", mention: "audience"},
 		{name: "an audience matching only by prefix is refused", token: valid, audience: "https://api.acme", mention: "audience"},
