@@ -19,15 +19,6 @@ import (
 	"github.com/iamd/iamd/oauth"
 )
 
-// Properties decode does not have yet; set each to true once it does.
-const (
-	// fuzzBoundedErrors: an error body is at most maxErrorBody bytes,
-	// however long the input.
-	fuzzBoundedErrors = false
-	// fuzzNoDuplicateKeys: a body that sets a field twice is refused.
-	fuzzNoDuplicateKeys = false
-)
-
 // maxErrorBody is what "a few KB" means for a management API error body.
 const maxErrorBody = 4 << 10
 
@@ -181,10 +172,8 @@ func checkDecoded(t *testing.T, newValue func() any, body, echoed []byte) {
 			t.Fatalf("accepted unknown field %.100q in %.200q", k, body)
 		}
 	}
-	if fuzzNoDuplicateKeys {
-		if k := duplicateKey(body, fields); k != "" {
-			t.Fatalf("accepted field %q set twice in %.200q", k, body)
-		}
+	if k := fuzzDuplicateKey(body, fields); k != "" {
+		t.Fatalf("accepted field %q set twice in %.200q", k, body)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("accepted %.200q, which lenient decoding refuses: %v", body, err)
@@ -218,7 +207,7 @@ func checkDecodeError(t *testing.T, resp *http.Response, body []byte, logs strin
 	if e.Error != wantCode || e.Message == "" {
 		t.Errorf("status %d with error %q, message %q", resp.StatusCode, e.Error, e.Message)
 	}
-	if fuzzBoundedErrors && len(body) > maxErrorBody {
+	if len(body) > maxErrorBody {
 		t.Errorf("error body of %d bytes: %.300s", len(body), body)
 	}
 }
@@ -250,7 +239,7 @@ func fieldOf(fields []string, key string) string {
 }
 
 // duplicateKey returns a field that two keys of the top-level object set.
-func duplicateKey(body []byte, fields []string) string {
+func fuzzDuplicateKey(body []byte, fields []string) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return ""
