@@ -29,6 +29,10 @@ var (
 	// ErrForbidden is wrapped by domain packages when an operation is never
 	// allowed on its target, such as changing a system account.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable is wrapped by the backends, together with the driver's
+	// error, when the database could not be reached or is temporarily
+	// overloaded: the operation may succeed if retried.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Transactor runs several store calls atomically.

@@ -71,7 +71,7 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	rows, err := d.q(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+
 		strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.org_id, a.name LIMIT $%d`, len(args)), args...)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return collect(rows, func(r pgx.Row) (accounts.Account, error) { return scanAccount(r) })
 }
@@ -149,7 +149,7 @@ func (d *DB) ListKeys(ctx context.Context, accountID string) ([]accounts.Key, er
 	rows, err := d.q(ctx).Query(ctx, `SELECT `+keyColumns+` FROM account_keys k
 		WHERE k.account_id = $1 ORDER BY k.created_at, k.id`, accountID)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return collect(rows, scanKey)
 }
@@ -204,11 +204,11 @@ func (d *DB) RecordUsage(ctx context.Context, uses []accounts.Usage) error {
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.q(ctx).Exec(ctx, `UPDATE account_keys k SET last_used_at = greatest(k.last_used_at, u.at)
 			FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) WHERE k.id = u.id`, keyIDs, times); err != nil {
-			return err
+			return mapErr(err)
 		}
 		_, err := d.q(ctx).Exec(ctx, `UPDATE accounts a SET last_used_at = greatest(a.last_used_at, u.at)
 			FROM (SELECT id, max(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) GROUP BY id) u
 			WHERE a.id = u.id`, accountIDs, times)
-		return err
+		return mapErr(err)
 	})
 }

@@ -45,7 +45,7 @@ func (d *DB) getOrg(ctx context.Context, id, lock string) (rbac.Org, error) {
 func (d *DB) ListOrgs(ctx context.Context) ([]rbac.Org, error) {
 	rows, err := d.q(ctx).Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY id`)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return collect(rows, scanOrg)
 }
@@ -81,7 +81,7 @@ func (d *DB) ListAssignments(ctx context.Context, subjectID string) ([]rbac.Assi
 	rows, err := d.q(ctx).Query(ctx, `SELECT subject_id, role_id, org_id, created_at, created_by
 		FROM assignments WHERE subject_id = $1 ORDER BY role_id, org_id`, subjectID)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return collect(rows, func(r pgx.Row) (rbac.Assignment, error) {
 		var a rbac.Assignment
@@ -101,9 +101,12 @@ func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, mapErr(err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, nil
 }

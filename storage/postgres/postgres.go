@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -127,7 +130,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", mapErr(err))
 	}
 	if err := fn(context.WithValue(ctx, txKey{d}, tx)); err != nil {
 		tx.Rollback(context.WithoutCancel(ctx))
@@ -139,19 +142,61 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return nil
 }
 
-// mapErr maps driver errors to the storage sentinels.
+// mapErr maps driver errors to the storage sentinels. Errors that mean the
+// server could not be reached or cannot serve for now wrap
+// storage.ErrUnavailable and the driver's error; pgx leaves the password
+// out of their text.
 func mapErr(err error) error {
+	if err == nil || errors.Is(err, storage.ErrUnavailable) {
+		return err
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return storage.ErrNotFound
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505", "23503": // unique_violation, foreign_key_violation
+		switch {
+		case pe.Code == "23505", pe.Code == "23503": // unique_violation, foreign_key_violation
 			return storage.ErrConflict
+		case unavailableState(pe.Code):
+			return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 		}
+		// Any other refusal by the server, such as bad credentials while
+		// connecting, is not cured by waiting.
+		return err
+	}
+	if lostServer(err) {
+		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 	}
 	return err
+}
+
+// unavailableState reports whether a SQLSTATE says the server cannot serve
+// for now: class 08 (connection exception), class 53 (insufficient
+// resources, such as too many connections) and 57P01-57P03 (shutting
+// down, restarting after a crash, starting up).
+func unavailableState(code string) bool {
+	switch {
+	case strings.HasPrefix(code, "08"), strings.HasPrefix(code, "53"):
+		return true
+	}
+	switch code {
+	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+		return true
+	}
+	return false
+}
+
+// lostServer reports whether err is a failure to reach the server or to
+// keep talking to it, rather than an answer from it.
+func lostServer(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error // socket errors, errnos such as ECONNRESET included
+	return errors.As(err, &ce) || errors.As(err, &ne) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		// The pool waited for a free connection until the caller's
+		// deadline: the server is overloaded.
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // execOne runs a statement that must change exactly one row.

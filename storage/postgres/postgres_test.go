@@ -2,11 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/postgres"
 	"github.com/iamd/iamd/storage/postgres/pgtest"
 	"github.com/iamd/iamd/storage/storagetest"
@@ -91,5 +94,39 @@ func TestOpenDoesNotLeakThePassword(t *testing.T) {
 	_, err = postgres.Open(context.Background(), "postgres://u:s3cr3t-pw@127.0.0.1:bad/db")
 	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestStoppedServerIsUnavailable(t *testing.T) {
+	c := pgtest.NewCluster(t)
+	db := open(t, c.URL)
+	storagetest.Seed(t, db)
+	ctx := context.Background()
+	c.Stop(t)
+	for _, call := range storagetest.Calls() {
+		t.Run("while the server is down "+call.Name+" fails as unavailable", func(t *testing.T) {
+			err := call.Do(ctx, db)
+			if !errors.Is(err, storage.ErrUnavailable) {
+				t.Fatalf("got %v, want an error wrapping storage.ErrUnavailable", err)
+			}
+			// The connections open at the stop were terminated (57P01);
+			// new ones are refused.
+			var pe *pgconn.PgError
+			var ce *pgconn.ConnectError
+			if !errors.As(err, &pe) && !errors.As(err, &ce) {
+				t.Errorf("%v does not wrap the driver's error", err)
+			}
+			if strings.Contains(err.Error(), c.Password) {
+				t.Errorf("error reveals the password: %v", err)
+			}
+		})
+	}
+	c.Start(t)
+	for _, call := range storagetest.Calls() {
+		t.Run("once the server is back "+call.Name+" succeeds", func(t *testing.T) {
+			if err := call.Do(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

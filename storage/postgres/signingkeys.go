@@ -13,7 +13,7 @@ func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
 	rows, err := d.q(ctx).Query(ctx, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
 		FROM signing_keys ORDER BY activates_at, id`)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return collect(rows, func(r pgx.Row) (oauth.SigningKey, error) {
 		var k oauth.SigningKey
@@ -30,7 +30,7 @@ func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
 func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.q(ctx).Exec(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return err
+			return mapErr(err)
 		}
 		old, err := d.ListSigningKeys(ctx)
 		if err != nil {
@@ -42,7 +42,7 @@ func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) 
 		}
 		added, removed := oauth.KeyChanges(old, next)
 		if _, err := d.q(ctx).Exec(ctx, `DELETE FROM signing_keys WHERE id = ANY($1)`, removed); err != nil {
-			return err
+			return mapErr(err)
 		}
 		for _, k := range added {
 			if _, err := d.q(ctx).Exec(ctx, `INSERT INTO signing_keys (id, algorithm, public_jwk, private_key,

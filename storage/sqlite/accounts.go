@@ -189,11 +189,11 @@ func (d *DB) RecordUsage(ctx context.Context, uses []accounts.Usage) error {
 			t := u.At.UnixMilli()
 			if _, err := d.q(ctx).ExecContext(ctx, `UPDATE account_keys
 				SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`, t, u.KeyID); err != nil {
-				return err
+				return mapErr(err)
 			}
 			if _, err := d.q(ctx).ExecContext(ctx, `UPDATE accounts
 				SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?`, t, u.AccountID); err != nil {
-				return err
+				return mapErr(err)
 			}
 		}
 		return nil

@@ -35,7 +35,7 @@ func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) 
 		added, removed := oauth.KeyChanges(old, next)
 		for _, id := range removed {
 			if _, err := d.q(ctx).ExecContext(ctx, `DELETE FROM signing_keys WHERE id = ?`, id); err != nil {
-				return err
+				return mapErr(err)
 			}
 		}
 		for _, k := range added {

@@ -30,9 +30,17 @@ type DB struct {
 	credential atomic.Pointer[sql.Stmt]
 }
 
+// busyTimeout is how long a statement waits for another connection's lock
+// before it fails with storage.ErrUnavailable.
+const busyTimeout = 10 * time.Second
+
 // Open opens the database file at path, creating it readable by its owner
 // only if it does not exist. Call Migrate before use.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, busyTimeout)
+}
+
+func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 	// The file holds secret hashes and sealed signing keys.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -40,7 +48,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	f.Close()
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -155,7 +163,7 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", mapErr(err))
 	}
 	if err := fn(context.WithValue(ctx, txKey{d}, tx)); err != nil {
 		tx.Rollback()
@@ -167,8 +175,13 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return nil
 }
 
-// mapErr maps driver errors to the storage sentinels.
+// mapErr maps driver errors to the storage sentinels. Errors that mean the
+// database is locked or its file failed wrap storage.ErrUnavailable and the
+// driver's error.
 func mapErr(err error) error {
+	if err == nil || errors.Is(err, storage.ErrUnavailable) {
+		return err
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return storage.ErrNotFound
 	}
@@ -177,6 +190,17 @@ func mapErr(err error) error {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return storage.ErrConflict
+		}
+		// Extended codes refine the primary code in their low byte.
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			// Another connection or process held the lock for longer
+			// than the busy timeout.
+			return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
+			// The file underneath failed, as when the process is out of
+			// file descriptors: a retry may outlive it.
+			return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 		}
 	}
 	return err
@@ -190,7 +214,7 @@ func (d *DB) execOne(ctx context.Context, query string, args ...any) error {
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return err
+		return mapErr(err)
 	}
 	if n == 0 {
 		return storage.ErrNotFound
@@ -236,18 +260,21 @@ func fromList(s string) ([]string, error) {
 func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, mapErr(err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, nil
 }
 
 func scanString(s scanner) (string, error) {
