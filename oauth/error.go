@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/iamd/iamd/storage"
 )
 
 // Error is an OAuth 2.0 error response (RFC 6749 §5.2). Its description is
@@ -56,11 +58,22 @@ func invalidTarget(description string) *Error {
 
 var errServer = &Error{Code: CodeServerError, Description: "The server could not issue a token; try again later.", Status: http.StatusInternalServerError}
 
+// UnavailableRetry is how long clients are told to wait when the database
+// is unavailable: long enough not to pile on a recovering server, short
+// enough to notice a restart.
+const UnavailableRetry = 5 * time.Second
+
+var errUnavailable = &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: UnavailableRetry,
+	Description: "The server's database is unavailable; retry in a few seconds."}
+
 // toError turns what fosite or our handlers returned into an *Error.
 // internal reports whether err is not a protocol error and must be logged.
 func toError(err error) (e *Error, internal bool) {
 	if errors.As(err, &e) {
 		return e, false
+	}
+	if errors.Is(err, storage.ErrUnavailable) {
+		return errUnavailable, true
 	}
 	var fe *fosite.RFC6749Error
 	if !errors.As(err, &fe) || fe.CodeField >= 500 {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/iamd/iamd/storage"
 )
 
 func TestToError(t *testing.T) {
@@ -46,6 +48,9 @@ func TestToError(t *testing.T) {
 		{"a fosite temporarily unavailable error is internal", fosite.ErrTemporarilyUnavailable, *errServer, true},
 		{"a plain error is internal", errors.New("sqlite: database is locked"), *errServer, true},
 		{"a wrapped plain error is internal", fmt.Errorf("sign: %w", ErrNoSigningKey), *errServer, true},
+		{"an unavailable database is temporarily_unavailable, and internal",
+			fmt.Errorf("load key k1: %w: %w", storage.ErrUnavailable, errors.New("dial tcp 10.0.0.5:5432: connect: connection refused")),
+			Error{Code: "temporarily_unavailable", Description: "The server's database is unavailable; retry in a few seconds.", Status: 503, RetryAfter: 5 * time.Second}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
