@@ -56,6 +56,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		}
 		ae = &apiError{status: fe.Code, code: codeFor(fe.Code), message: text}
 	case errors.As(err, &ae):
+	case errors.Is(err, storage.ErrUnavailable):
+		// Logged like any internal error, but the client may retry.
+		s.Log.Error("request failed: database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(oauth.UnavailableRetry.Seconds())))
+		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry later"}
 	case errors.Is(err, storage.ErrNotFound):
 		ae = &apiError{http.StatusNotFound, "not_found", err.Error()}
 	case errors.Is(err, storage.ErrConflict):

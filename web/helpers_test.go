@@ -24,7 +24,9 @@ import (
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/storagetest"
 	"github.com/iamd/iamd/web"
 )
 
@@ -62,6 +64,15 @@ type fixtureConfig struct {
 	logLevel       slog.Level
 	noSigningKey   bool
 	readTimeout    time.Duration
+	store          store
+}
+
+// store is a storage backend as cmd/iamd/serve.go uses one.
+type store interface {
+	storagetest.Store
+	Migrate(ctx context.Context) ([]string, error)
+	Ping(ctx context.Context) error
+	Close() error
 }
 
 type option func(*fixtureConfig)
@@ -87,16 +98,23 @@ func withReadTimeout(d time.Duration) option {
 	return func(f *fixtureConfig) { f.readTimeout = d }
 }
 
+// withStore runs the fixture on s, which it migrates, instead of a fresh
+// SQLite database. s must be empty.
+func withStore(s store) option {
+	return func(f *fixtureConfig) { f.store = s }
+}
+
 // withoutSigningKey skips creating the first signing key.
 func withoutSigningKey() option {
 	return func(f *fixtureConfig) { f.noSigningKey = true }
 }
 
 // fixture is a complete iamd wired as cmd/iamd/serve.go wires it, on a
-// fresh SQLite database bootstrapped as cmd/iamd/init.go does.
+// fresh database (SQLite unless withStore) bootstrapped as cmd/iamd/init.go
+// does.
 type fixture struct {
 	clock  *clock
-	db     *sqlite.DB
+	db     store
 	keys   *oauth.KeySet
 	orgs   *rbac.Service
 	accts  *accounts.Service
@@ -124,14 +142,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	f.logs = logscan.New(t, "server log", cfg.logOut)
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: cfg.logLevel}))
 
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migrated(t, cfg.store)
 	raw := make([]byte, oauth.MasterKeySize)
 	rand.Read(raw)
 	mk, err := oauth.NewMasterKey(raw)
@@ -165,9 +176,27 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	return f
 }
 
+// migrated migrates s, or a fresh SQLite database if s is nil, and returns
+// it.
+func migrated(t testing.TB, s store) store {
+	t.Helper()
+	if s == nil {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s = db
+	}
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // bootstrap creates the root organization and the system admin account
 // with one key, exactly as cmd/iamd/init.go does.
-func bootstrap(t testing.TB, db *sqlite.DB, orgs *rbac.Service, accts *accounts.Service) creds {
+func bootstrap(t testing.TB, db storage.Transactor, orgs *rbac.Service, accts *accounts.Service) creds {
 	t.Helper()
 	var c creds
 	err := db.InTx(context.Background(), func(ctx context.Context) error {
