@@ -29,7 +29,16 @@ type KeySet struct {
 	keys []*signer // ordered by ActivatesAt
 	jwks []byte
 	etag string
+
+	// reloadMu serialises reloads for unknown key IDs; reloaded is when
+	// the last one started.
+	reloadMu sync.Mutex
+	reloaded time.Time
 }
+
+// ReloadEvery is how often at most a key set reloads from the store for a
+// token whose key ID it does not know (see Lookup).
+const ReloadEvery = 5 * time.Second
 
 // NewKeySet returns an empty key set; call Refresh before use. retention is
 // how long a retired key stays published: the longest token lifetime plus
@@ -143,6 +152,33 @@ func (ks *KeySet) PublicKey(kid string) (jose.JSONWebKey, bool) {
 		}
 	}
 	return jose.JSONWebKey{}, false
+}
+
+// Lookup is PublicKey for tokens of other instances: a key ID it does not
+// know makes it reload the keys from the store first, so a key another
+// instance rotated in is accepted at once rather than at the next periodic
+// refresh. Reloads happen at most once every ReloadEvery, whatever the
+// tokens sent, and concurrent callers share one.
+func (ks *KeySet) Lookup(ctx context.Context, kid string) (jose.JSONWebKey, bool) {
+	if k, ok := ks.PublicKey(kid); ok {
+		return k, true
+	}
+	ks.reloadMu.Lock()
+	defer ks.reloadMu.Unlock()
+	// A caller that waited for the reload in progress finds its key now.
+	if k, ok := ks.PublicKey(kid); ok {
+		return k, true
+	}
+	now := ks.now()
+	if !ks.reloaded.IsZero() && now.Sub(ks.reloaded) < ReloadEvery {
+		return jose.JSONWebKey{}, false
+	}
+	ks.reloaded = now
+	if err := ks.Refresh(ctx); err != nil {
+		ks.log.Error("reload signing keys for an unknown key ID", "err", err)
+		return jose.JSONWebKey{}, false
+	}
+	return ks.PublicKey(kid)
 }
 
 // Keys returns the loaded keys with their state at now, oldest first.

@@ -13,8 +13,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/storage"
@@ -550,4 +554,115 @@ func TestRotateWithoutAlgorithmKeepsTheCurrentOne(t *testing.T) {
 			t.Fatalf("got %+v, %v", k, err)
 		}
 	})
+}
+
+// TestLookupReloadsForUnknownKeyIDs: an instance meeting a token of a key
+// another instance rotated in reloads at once, but no flood of made-up key
+// IDs makes it read the store more than once every ReloadEvery.
+func TestLookupReloadsForUnknownKeyIDs(t *testing.T) {
+	e := newEnv(t, oauth.ES256)
+	other := oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
+	if err := other.Refresh(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Second)
+	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloads := func() int { return e.store.snapshot()["ListSigningKeys"] }
+
+	t.Run("a key rotated in elsewhere is found by reloading", func(t *testing.T) {
+		e.store.reset()
+		if _, ok := other.PublicKey(next.ID); ok {
+			t.Fatal("the other instance knew the key before reloading")
+		}
+		if _, ok := other.Lookup(e.ctx, next.ID); !ok {
+			t.Fatal("Lookup did not find the rotated key")
+		}
+		if n := reloads(); n != 1 {
+			t.Errorf("%d reloads, want 1", n)
+		}
+		if body, _ := other.JWKS(); !bytes.Contains(body, []byte(next.ID)) {
+			t.Error("the reload did not publish the key")
+		}
+	})
+	t.Run("known keys are found without reloading", func(t *testing.T) {
+		e.store.reset()
+		for range 100 {
+			if _, ok := other.Lookup(e.ctx, next.ID); !ok {
+				t.Fatal("a known key was not found")
+			}
+		}
+		if n := reloads(); n != 0 {
+			t.Errorf("%d reloads for known keys", n)
+		}
+	})
+	t.Run("a flood of unknown key IDs reloads at most once per interval", func(t *testing.T) {
+		e.clock.Advance(oauth.ReloadEvery)
+		e.store.reset()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 50 {
+					if _, ok := other.Lookup(e.ctx, randomKeyID()); ok {
+						t.Error("a made-up key ID was found")
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if n := reloads(); n != 1 {
+			t.Errorf("%d reloads for 400 unknown key IDs within one interval, want 1", n)
+		}
+		e.clock.Advance(oauth.ReloadEvery - time.Millisecond)
+		other.Lookup(e.ctx, randomKeyID())
+		if n := reloads(); n != 1 {
+			t.Errorf("reloaded again before the interval ended (%d reloads)", n)
+		}
+		e.clock.Advance(time.Millisecond)
+		other.Lookup(e.ctx, randomKeyID())
+		if n := reloads(); n != 2 {
+			t.Errorf("%d reloads once the interval ended, want 2", n)
+		}
+	})
+}
+
+// TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere: the management API's
+// verifier, on an instance that has not refreshed, accepts a token signed by
+// a key another instance has just rotated in.
+func TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere(t *testing.T) {
+	e := newEnv(t, oauth.ES256)
+	id, _, secret := e.account("sync", syncScopes, nil)
+	other := oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
+	if err := other.Refresh(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, other, e.clock.Now, e.log)
+	e.clock.Advance(time.Second)
+	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.server(oauth.Config{}).Token(e.ctx, oauth.TokenRequest{ContentType: formType,
+		Body: form("grant_type", "client_credentials"), Authorization: basic(id, secret), ClientAddr: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid := jwtKid(t, resp.AccessToken); kid != next.ID {
+		t.Fatalf("token signed by %s, want the new key %s", kid, next.ID)
+	}
+	if _, err := otherServer.Verifier().Verify(resp.AccessToken, ""); err != nil {
+		t.Fatalf("the other instance refused a token of the new key: %v", err)
+	}
+}
+
+// jwtKid returns the kid of a compact JWT's header.
+func jwtKid(t *testing.T, token string) string {
+	t.Helper()
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+	if err != nil || len(tok.Headers) != 1 {
+		t.Fatalf("parse %q: %v", token, err)
+	}
+	return tok.Headers[0].KeyID
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/oauth2"
 
@@ -229,7 +230,16 @@ func (stateless) SetClientAssertionJWT(context.Context, string, time.Time) error
 }
 
 // Verifier returns a verifier of this server's tokens, reading keys from
-// its key set: the management API checks its callers with it.
+// its key set: the management API checks its callers with it. A token of a
+// key that another instance rotated in makes the set reload (see
+// KeySet.Lookup).
 func (s *Server) Verifier() *Verifier {
-	return NewVerifier(s.cfg.Issuer, s.keys.PublicKey, s.now)
+	return NewVerifier(s.cfg.Issuer, func(kid string) (jose.JSONWebKey, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+		defer cancel()
+		return s.keys.Lookup(ctx, kid)
+	}, s.now)
 }
+
+// reloadTimeout bounds a reload of the signing keys made for a token.
+const reloadTimeout = 5 * time.Second
