@@ -310,8 +310,16 @@ func TestSigningKeyRotation(t *testing.T) {
 				// Keys activating in the same millisecond would tie.
 				f.clock.Advance(time.Second)
 			}},
-		{name: "rotating with activate_in 0 signs new tokens with the new key at once", method: http.MethodPost, path: "/api/v1/signing-keys/rotate",
-			body: `{"activate_in":0}`, status: http.StatusOK,
+		{name: "rotating with activate_in 0 is refused without force", method: http.MethodPost, path: "/api/v1/signing-keys/rotate",
+			body: `{"activate_in":0}`, status: http.StatusBadRequest, code: "invalid_argument",
+			check: func(t *testing.T, r *response) {
+				e := decode[web.ErrorBody](t, r, http.StatusBadRequest)
+				if !strings.Contains(e.Message, "at least 300 seconds") || !strings.Contains(e.Message, "force") {
+					t.Errorf("message %q does not give the minimum and the way past it", e.Message)
+				}
+			}},
+		{name: "rotating with activate_in 0 and force signs new tokens with the new key at once", method: http.MethodPost, path: "/api/v1/signing-keys/rotate",
+			body: `{"activate_in":0,"force":true}`, status: http.StatusOK,
 			check: func(t *testing.T, r *response) {
 				keys := signingKeys(t, r)
 				if len(keys) != 2 || keys[0].ID != firstKid || keys[0].State != "retired" || keys[1].State != "active" {
@@ -343,7 +351,7 @@ func TestSigningKeyRotation(t *testing.T) {
 				}
 			}},
 		{name: "rotating again while a key waits is a conflict", method: http.MethodPost, path: "/api/v1/signing-keys/rotate",
-			body: `{"activate_in":0}`, status: http.StatusConflict, code: "conflict"},
+			body: `{"activate_in":0,"force":true}`, status: http.StatusConflict, code: "conflict"},
 		{name: "rotating with the default delay while a key waits is a conflict too", method: http.MethodPost, path: "/api/v1/signing-keys/rotate",
 			status: http.StatusConflict, code: "conflict"},
 		{name: "the conflicts added no key", method: http.MethodGet, path: "/api/v1/signing-keys", status: http.StatusOK,
@@ -369,7 +377,7 @@ func TestSigningKeyRotationRequests(t *testing.T) {
 					t.Errorf("signing keys %+v, want an ES256 key activating in %s", keys, activation)
 				}
 			}},
-		{name: "an EdDSA key can replace the ES256 key", body: `{"algorithm":"EdDSA","activate_in":0}`, status: http.StatusOK,
+		{name: "an EdDSA key can replace the ES256 key", body: `{"algorithm":"EdDSA","activate_in":0,"force":true}`, status: http.StatusOK,
 			check: func(t *testing.T, f *fixture, keys []web.SigningKey) {
 				if len(keys) != 2 || keys[1].Algorithm != oauth.EdDSA || keys[1].State != "active" {
 					t.Fatalf("signing keys %+v, want an active EdDSA key", keys)
@@ -382,6 +390,20 @@ func TestSigningKeyRotationRequests(t *testing.T) {
 			}},
 		{name: "an unknown algorithm is invalid", body: `{"algorithm":"HS256"}`, status: http.StatusBadRequest, code: "invalid_argument"},
 		{name: "a negative delay is invalid", body: `{"activate_in":-1}`, status: http.StatusBadRequest, code: "invalid_argument"},
+		{name: "a negative delay is invalid even forced", body: `{"activate_in":-1,"force":true}`, status: http.StatusBadRequest, code: "invalid_argument"},
+		{name: "a delay shorter than the JWKS cache lifetime is refused", body: fmt.Sprintf(`{"activate_in":%d}`, int(jwksMaxAge/time.Second)-1), status: http.StatusBadRequest, code: "invalid_argument"},
+		{name: "a delay of the JWKS cache lifetime is accepted", body: fmt.Sprintf(`{"activate_in":%d}`, int(jwksMaxAge/time.Second)), status: http.StatusOK,
+			check: func(t *testing.T, f *fixture, keys []web.SigningKey) {
+				if len(keys) != 2 || keys[1].State != "next" || !near(&keys[1].ActivatesAt, f.clock.Now().Add(jwksMaxAge)) {
+					t.Errorf("signing keys %+v, want a key activating in %s", keys, jwksMaxAge)
+				}
+			}},
+		{name: "force is ignored for a delay that needs none", body: `{"activate_in":600,"force":true}`, status: http.StatusOK,
+			check: func(t *testing.T, f *fixture, keys []web.SigningKey) {
+				if len(keys) != 2 || keys[1].State != "next" {
+					t.Errorf("signing keys %+v, want a waiting key", keys)
+				}
+			}},
 		{name: "a delay over 30 days is invalid", body: fmt.Sprintf(`{"activate_in":%d}`, 30*24*3600+1), status: http.StatusBadRequest, code: "invalid_argument"},
 		{name: "an unknown field is invalid", body: `{"activate":0}`, status: http.StatusBadRequest, code: "invalid_argument"},
 	}

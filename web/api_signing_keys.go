@@ -51,6 +51,8 @@ type RotateSigningKeysRequest struct {
 	// ActivateIn is the delay in seconds before the new key signs; by
 	// default, long enough for every cached JWKS to have been refreshed.
 	ActivateIn *int64 `json:"activate_in"`
+	// Force allows an ActivateIn below MinActivation.
+	Force bool `json:"force"`
 }
 
 // maxActivateIn is 30 days in seconds.
@@ -67,6 +69,11 @@ func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
 			return badRequest(fmt.Sprintf("activate_in must be 0 to %d seconds", maxActivateIn))
 		}
 		delay = time.Duration(*in.ActivateIn) * time.Second
+	}
+	// Resource servers refuse a key they have not seen: one that signs
+	// before every cached JWKS has been refreshed gets its tokens refused.
+	if min := s.MinActivation; delay < min && !in.Force {
+		return badRequest(fmt.Sprintf("activate_in must be at least %d seconds, the time for every cached JWKS to show the new key; set force to sign sooner, and expect its tokens to be refused until then", int64(min/time.Second)))
 	}
 	if _, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay); err != nil {
 		return err

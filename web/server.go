@@ -34,6 +34,11 @@ type Options struct {
 	// signs: at least JWKSMaxAge plus the key refresh interval, so every
 	// verifier has seen it in the JWKS.
 	DefaultActivation time.Duration
+	// MinActivation is the shortest activation delay a rotation may ask
+	// for without forcing it: the JWKS cache lifetime plus the key refresh
+	// interval, so that no instance serves a JWKS without the key for
+	// longer; JWKSMaxAge if zero.
+	MinActivation time.Duration
 	// ReadTimeout bounds how long a client may take to send a request;
 	// 15 seconds if zero.
 	ReadTimeout time.Duration
@@ -61,6 +66,9 @@ type Server struct {
 func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MinActivation == 0 {
+		o.MinActivation = o.JWKSMaxAge
 	}
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = 15 * time.Second

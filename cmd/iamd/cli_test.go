@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -167,7 +168,10 @@ func TestSigningKeyRotation(t *testing.T) {
 	}
 
 	in2 := newInstance(t)
-	mustIamd(t, in2.env, "signing-keys", "rotate", "--alg", "EdDSA", "--activate-in", "0s")
+	if _, errOut, code := iamd(t, in2.env, "signing-keys", "rotate", "--alg", "EdDSA", "--activate-in", "0s"); code != exitUsage || !strings.Contains(errOut, "force") {
+		t.Fatalf("an immediate rotation without --force: exit %d, %s", code, errOut)
+	}
+	mustIamd(t, in2.env, "signing-keys", "rotate", "--alg", "EdDSA", "--activate-in", "0s", "--force")
 	list = mustIamd(t, in2.env, "signing-keys", "list", "-o", "value=algorithm,state")
 	if list != "ES256\tretired\nEdDSA\tactive\n" {
 		t.Fatalf("signing keys after an immediate rotation:\n%s", list)
@@ -223,4 +227,41 @@ func TestPostgresInstancesShareKeys(t *testing.T) {
 	if !strings.Contains(out, `"token_type": "Bearer"`) {
 		t.Fatalf("token from B: %s", out)
 	}
+
+	// A key rotated in on A signs at once: B, which reloads its keys only
+	// every 30 s, accepts its tokens at once all the same, and publishes it.
+	mustIamd(t, cli, "signing-keys", "rotate", "--activate-in", "0s", "--force")
+	fresh := strings.TrimSpace(mustIamd(t, cli, "token", "--resource", oauth.ManagementAudience, "-o", "value=access_token"))
+	if jwtKid(t, fresh) == jwtKid(t, adminToken) {
+		t.Fatal("the rotation did not change the signing key")
+	}
+	req, _ = http.NewRequest("GET", b+"/api/v1/orgs", nil)
+	req.Header.Set("Authorization", "Bearer "+fresh)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("B refused a token of the key A just rotated in: %s", resp.Status)
+	}
+	getJSONOK(t, b+oauth.JWKSPath, &jb)
+	if !strings.Contains(string(jb), jwtKid(t, fresh)) {
+		t.Fatalf("B does not publish the new key: %s", jb)
+	}
+}
+
+// jwtKid returns the kid of a compact JWT's header.
+func jwtKid(t *testing.T, token string) string {
+	t.Helper()
+	first, _, _ := strings.Cut(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct{ Kid string }
+	if err := json.Unmarshal(raw, &h); err != nil || h.Kid == "" {
+		t.Fatalf("JWT header %s: %v", raw, err)
+	}
+	return h.Kid
 }

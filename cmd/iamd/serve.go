@@ -123,7 +123,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	srv := web.New(web.Options{
 		OAuth: tokens, Accounts: accts, Orgs: orgs, Ready: st.Ping, Log: log,
 		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
-		DefaultActivation: jwksMaxAge + 2*keyRefresh, Now: time.Now,
+		DefaultActivation: jwksMaxAge + 2*keyRefresh, MinActivation: jwksMaxAge + keyRefresh, Now: time.Now,
 	})
 
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))

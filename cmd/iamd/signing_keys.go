@@ -35,8 +35,8 @@ func newSigningKeysRotateCmd(c *cli) *cobra.Command {
 		Short: "Add a new signing key; it is published first and signs after a delay",
 		Long: `Add a new signing key. It appears in the JWKS at once and starts signing
 after --activate-in (by default long enough for every cached JWKS to have
-been refreshed). The previous key stays published until every token it
-signed has expired.`,
+been refreshed; the server refuses a shorter delay unless --force is given).
+The previous key stays published until every token it signed has expired.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if activateIn != "" {
@@ -56,6 +56,7 @@ signed has expired.`,
 	}
 	cmd.Flags().StringVar(&in.Algorithm, "alg", "", "algorithm of the new key: ES256, EdDSA or RS256 (default: the current key's)")
 	cmd.Flags().StringVar(&activateIn, "activate-in", "", "delay before the new key signs, e.g. 10m (default: the server's)")
+	cmd.Flags().BoolVar(&in.Force, "force", false, "allow an --activate-in shorter than the JWKS cache lifetime: resource servers may refuse the new key's tokens until they refetch the JWKS")
 	return cmd
 }
 
