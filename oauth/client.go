@@ -193,11 +193,21 @@ func matchAudience(allowed, requested []string) error {
 	return nil
 }
 
-// resourceIndicators adds the RFC 8707 resource parameters to the requested
-// audience, which fosite then checks against the account's.
-type resourceIndicators struct{}
+// checkRequest runs before fosite's client credentials handler. It refuses
+// a scope the account may not request (RFC 6749 §3.3) with a description
+// that quotes it cut short, where fosite's would quote it whole; and it adds
+// the RFC 8707 resource parameters to the requested audience, which fosite
+// then checks against the account's (see matchAudience).
+type checkRequest struct{}
 
-func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
+func (checkRequest) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
+	allowed := ar.GetClient().GetScopes()
+	for _, sc := range ar.GetRequestedScopes() {
+		if !slices.Contains(allowed, sc) {
+			return &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
+				Description: fmt.Sprintf("The scope '%s' is not allowed for this client.", echo(sc))}
+		}
+	}
 	resources := ar.GetRequestForm()["resource"]
 	if len(resources) == 0 {
 		return nil
@@ -216,36 +226,11 @@ func (resourceIndicators) HandleTokenEndpointRequest(_ context.Context, ar fosit
 	return nil
 }
 
-func (resourceIndicators) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
+func (checkRequest) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
 	return fosite.ErrUnknownRequest
 }
-func (resourceIndicators) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool {
-	return false
-}
-func (resourceIndicators) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
-	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
-}
-
-// allowedScopes refuses a scope the account may not request (RFC 6749
-// §3.3) before fosite does, whose message would quote it whole.
-type allowedScopes struct{}
-
-func (allowedScopes) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
-	allowed := ar.GetClient().GetScopes()
-	for _, sc := range ar.GetRequestedScopes() {
-		if !slices.Contains(allowed, sc) {
-			return &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
-				Description: fmt.Sprintf("The scope '%s' is not allowed for this client.", echo(sc))}
-		}
-	}
-	return nil
-}
-
-func (allowedScopes) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
-	return fosite.ErrUnknownRequest
-}
-func (allowedScopes) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
-func (allowedScopes) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+func (checkRequest) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
+func (checkRequest) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
 	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
 }
 

@@ -90,8 +90,8 @@ func toError(err error) (e *Error, internal bool) {
 }
 
 // maxDescription bounds error_description. iamd's own descriptions quote
-// request values through storage.Quote and stay well under it; fosite's
-// hints quote whatever the client sent, a scope of kilobytes included.
+// request values through echo and stay well under it; fosite's hints quote
+// whatever the client sent.
 const maxDescription = 400
 
 // maxEcho bounds a request value quoted in an error_description: a long

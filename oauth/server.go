@@ -74,8 +74,7 @@ func NewServer(cfg Config, accts *accounts.Service, keys *KeySet, now func() tim
 	}
 	helper := &oauth2.HandleHelper{AccessTokenStrategy: jwtStrategy{s}, AccessTokenStorage: stateless{}, Config: fc}
 	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{
-		resourceIndicators{},
-		allowedScopes{},
+		checkRequest{},
 		&oauth2.ClientCredentialsGrantHandler{HandleHelper: helper, Config: fc},
 		grantRequested{s},
 	}
