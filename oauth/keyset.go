@@ -30,6 +30,9 @@ type KeySet struct {
 	jwks []byte
 	etag string
 
+	// refreshMu serialises refreshes, so that an older read of the store
+	// never replaces a newer one.
+	refreshMu sync.Mutex
 	// reloadMu serialises reloads for unknown key IDs; reloaded is when
 	// the last one started.
 	reloadMu sync.Mutex
@@ -52,6 +55,8 @@ var ErrNoSigningKey = errors.New("no active signing key (run iamd init)")
 
 // Refresh reloads the keys from the store and recomputes the JWKS.
 func (ks *KeySet) Refresh(ctx context.Context) error {
+	ks.refreshMu.Lock()
+	defer ks.refreshMu.Unlock()
 	stored, err := ks.store.ListSigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
