@@ -69,12 +69,14 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
 
-// quoteLimit is how many bytes of a value Quote shows.
-const quoteLimit = 64
+// quoteLimit is how many bytes of a value Quote shows: enough to recognise
+// it, and so little of a secret pasted in the wrong place (32 bytes of an
+// iamd secret hold at most 50 of its 256 random bits) that it stays secret.
+const quoteLimit = 32
 
 // Quote returns s quoted as %q quotes it, for an error message: control
 // characters and invalid UTF-8 are escaped, so the message stays one line.
-// A value longer than 64 bytes is cut at a character boundary and
+// A value longer than quoteLimit bytes is cut at a character boundary and
 // followed by its length, as in "aaaa..." (900000 bytes).
 //
 // Error messages echo what the caller sent, and a caller may send a
