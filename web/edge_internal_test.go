@@ -3,10 +3,16 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/iamd/iamd/oauth"
 )
 
 func TestRequestLine(t *testing.T) {
@@ -65,5 +71,26 @@ func TestReadingForgetsEveryEntry(t *testing.T) {
 	}
 	if len(r.paths) > maxReading {
 		t.Errorf("%d entries, want at most %d", len(r.paths), maxReading)
+	}
+}
+
+// TestEveryRequestReadLeavesNoEntry: requests that fiber does not route
+// (an unknown method) or that its routes refuse still drop their entry.
+func TestEveryRequestReadLeavesNoEntry(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := New(Options{OAuth: oauth.NewServer(oauth.Config{Issuer: "http://iamd.test"}, nil, nil, time.Now, log), Log: log})
+	for i := range 200 {
+		method := []string{"FOO", "GET", "BREW"}[i%3]
+		res, err := s.app.Test(httptest.NewRequest(method, "/oauth2/token", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	s.reading.mu.Lock()
+	n := len(s.reading.paths)
+	s.reading.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d entries left behind by 200 requests", n)
 	}
 }

@@ -58,7 +58,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &ae):
 	case errors.Is(err, storage.ErrUnavailable):
 		// Logged like any internal error, but the client may retry.
-		s.Log.Error("request failed: database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+		s.Log.Error("request failed: database unavailable", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(oauth.UnavailableRetry.Seconds())))
 		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry later"}
 	case errors.Is(err, storage.ErrNotFound):
@@ -71,7 +71,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		ae = &apiError{http.StatusForbidden, "forbidden", err.Error()}
 	default:
 		// Internal error text never reaches the client.
-		s.Log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+		s.Log.Error("request failed", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
 		ae = &apiError{http.StatusInternalServerError, "internal", "internal error"}
 	}
 	noStore(c)

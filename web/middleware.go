@@ -3,17 +3,21 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/accounts"
 )
 
 // recover turns a panic in a handler into a logged 500.
 func (s *Server) recover(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.Log.Error("panic", "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.Log.Error("panic", "method", c.Method(), "path", loggedPath(c.Path()), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
@@ -42,7 +46,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 func (s *Server) logRequest(c *fiber.Ctx, level slog.Level, method, path string, status int, took time.Duration, addr string, extra ...slog.Attr) {
 	attrs := append([]slog.Attr{
 		slog.String("method", method),
-		slog.String("path", path),
+		slog.String("path", loggedPath(path)),
 		slog.Int("status", status),
 		slog.Duration("duration", took),
 		slog.String("addr", addr),
@@ -63,4 +67,17 @@ func setSecureHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
+}
+
+// secretInPath matches what could be an iamd secret, or its start.
+var secretInPath = regexp.MustCompile(accounts.SecretPrefix + `([a-z2-7]{16})_[a-z2-7]+`)
+
+// loggedPath is path as logged: cut to maxLoggedPath, and with anything
+// that looks like a secret pasted into it reduced to its key ID.
+func loggedPath(path string) string {
+	path = truncate(path, maxLoggedPath)
+	if strings.Contains(path, accounts.SecretPrefix) {
+		path = secretInPath.ReplaceAllString(path, accounts.SecretPrefix+"${1}_...")
+	}
+	return path
 }

@@ -8,7 +8,7 @@ import (
 // public; everything under /api/v1 requires an admin's access token.
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.readDone, s.logRequests, s.recover, secureHeaders)
+	a.Use(s.logRequests, s.recover, secureHeaders)
 
 	a.Post(oauth.TokenPath, s.token)
 	a.All(oauth.TokenPath, tokenMethodNotAllowed)

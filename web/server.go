@@ -90,6 +90,7 @@ func New(o Options) *Server {
 	srv := s.app.Server()
 	srv.ErrorHandler = s.serverError
 	srv.HeaderReceived = s.reading.received
+	srv.Handler = s.handler(srv.Handler)
 	s.routes()
 	return s
 }
