@@ -72,8 +72,8 @@ func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
 	}
 	// Resource servers refuse a key they have not seen: one that signs
 	// before every cached JWKS has been refreshed gets its tokens refused.
-	if min := s.MinActivation; delay < min && !in.Force {
-		return badRequest(fmt.Sprintf("activate_in must be at least %d seconds, the time for every cached JWKS to show the new key; set force to sign sooner, and expect its tokens to be refused until then", int64(min/time.Second)))
+	if delay < s.MinActivation && !in.Force {
+		return badRequest(fmt.Sprintf("activate_in must be at least %d seconds, the time for every cached JWKS to show the new key; set force to sign sooner, and expect its tokens to be refused until then", int64(s.MinActivation/time.Second)))
 	}
 	if _, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay); err != nil {
 		return err
