@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -382,20 +380,7 @@ func TestTokenEndpointThrottlesFailuresPerAddress(t *testing.T) {
 // response.
 func rawExchange(t *testing.T, addr, req string) *response {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	return readResponse(t, res)
+	return pipelined(t, addr, req)[0]
 }
 
 // TestBodiesOverTheServerLimit sends bodies over fiber's 1 MiB BodyLimit
