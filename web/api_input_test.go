@@ -199,14 +199,7 @@ func TestTokenErrorsDoNotEchoLongValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(tt.form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Authorization", basicAuth(sync.ClientID, sync.Secret))
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := readResponse(t, res)
+			r := postToken(t, nil, base, tt.form, "Authorization", basicAuth(sync.ClientID, sync.Secret))
 			if len(r.Body) >= maxErrorBody {
 				t.Fatalf("%d-byte error body, want under %d: %.200s…", len(r.Body), maxErrorBody, r.Body)
 			}

@@ -310,6 +310,26 @@ func tokenRequest(c creds, form url.Values) *http.Request {
 	return req
 }
 
+// postToken posts form to the token endpoint at base over real HTTP, with
+// client (http.DefaultClient if nil) and the request headers given as
+// name, value pairs, Authorization among them.
+func postToken(t testing.TB, client *http.Client, base string, form url.Values, headers ...string) *response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readResponse(t, res)
+}
+
 // token posts a token request for c.
 func (f *fixture) token(t testing.TB, c creds, form url.Values) *response {
 	t.Helper()

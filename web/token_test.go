@@ -346,14 +346,7 @@ func TestTokenEndpointThrottlesFailuresPerAddress(t *testing.T) {
 	base := f.serve(t)
 	post := func(t *testing.T, authorization string) *response {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant().Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", authorization)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return readResponse(t, res)
+		return postToken(t, nil, base, grant(), "Authorization", authorization)
 	}
 	t.Run("malformed credentials count against the address", func(t *testing.T) {
 		for range 3 {
@@ -410,15 +403,7 @@ func TestBodiesOverTheServerLimit(t *testing.T) {
 		wantAPIError(t, r, http.StatusRequestEntityTooLarge, "payload_too_large")
 	})
 	t.Run("a body just under the limit reaches the token endpoint's own limit", func(t *testing.T) {
-		body := grant("padding", strings.Repeat("x", 1<<20-200)).Encode()
-		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", basicAuth(sync.ClientID, sync.Secret))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := readResponse(t, res)
+		r := postToken(t, nil, base, grant("padding", strings.Repeat("x", 1<<20-200)), "Authorization", basicAuth(sync.ClientID, sync.Secret))
 		e := wantOAuthError(t, r, http.StatusRequestEntityTooLarge, oauth.CodeInvalidRequest)
 		if !strings.Contains(e.Description, "16384") {
 			t.Errorf("error_description %q, want the 16 KiB limit", e.Description)
@@ -482,15 +467,8 @@ func TestTokenEndpointThrottlesPerAddressBehindTrustedProxies(t *testing.T) {
 	conn1, conn2 := proxyConn(), proxyConn()
 	attempt := func(t *testing.T, conn *http.Client, forwardedFor string) *response {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant().Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "Basic !!!") // malformed: counts against the address only
-		req.Header.Set("X-Forwarded-For", forwardedFor)
-		res, err := conn.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return readResponse(t, res)
+		// A malformed Authorization counts against the address only.
+		return postToken(t, conn, base, grant(), "Authorization", "Basic !!!", "X-Forwarded-For", forwardedFor)
 	}
 	const attacker, neighbour = "203.0.113.7", "203.0.113.8"
 
@@ -510,15 +488,8 @@ func TestTokenEndpointThrottlesPerAddressBehindTrustedProxies(t *testing.T) {
 		wantOAuthError(t, attempt(t, conn2, attacker), http.StatusTooManyRequests, oauth.CodeInvalidClient)
 	})
 	t.Run("a correct client at the throttled address still gets its token", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant().Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", basicAuth(sync.ClientID, sync.Secret))
-		req.Header.Set("X-Forwarded-For", attacker)
-		res, err := conn1.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		decode[oauth.TokenResponse](t, readResponse(t, res), http.StatusOK)
+		r := postToken(t, conn1, base, grant(), "Authorization", basicAuth(sync.ClientID, sync.Secret), "X-Forwarded-For", attacker)
+		decode[oauth.TokenResponse](t, r, http.StatusOK)
 	})
 	t.Run("the throttled address cannot escape by prepending an address of its choice", func(t *testing.T) {
 		// A proxy appends the address it sees to what the client sent.
@@ -615,14 +586,7 @@ func TestOneAudienceRule(t *testing.T) {
 	c := f.client(t, tok, web.CreateAccountRequest{ID: "sync", Org: "billing", AllowedAudiences: good})
 	post := func(t *testing.T, params ...string) *response {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(grant(params...).Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", basicAuth(c.ClientID, c.Secret))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return readResponse(t, res)
+		return postToken(t, nil, base, grant(params...), "Authorization", basicAuth(c.ClientID, c.Secret))
 	}
 	t.Run("every audience the API accepted is granted through the audience parameter", func(t *testing.T) {
 		for _, aud := range good {
