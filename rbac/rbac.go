@@ -1,19 +1,17 @@
-// Package rbac holds organizations and the role assignments that decide what
-// a subject may do.
+// Package rbac is the authorization model: the organization tree, the
+// permission catalog, roles with their perimeters, groups, the assignment
+// rules of seed 003 and the effective rights they yield.
 //
 // Organizations form a single tree rooted at the organization `iamd init`
-// creates. Until roles and groups land, the only role is the managed
-// AdminRole, given to the bootstrap admin account.
+// creates. Each stores its materialized path (see Org.Path), so that
+// "is A an ancestor of B" is a string prefix test and "the descendants of A"
+// one index range scan, however deep or wide the tree.
 package rbac
 
 import (
-	"context"
+	"strings"
 	"time"
 )
-
-// AdminRole is the managed role held by the bootstrap admin account. Holding
-// it on any organization grants every management operation.
-const AdminRole = "iam.admin"
 
 // Org is an organization: a node in the organization tree.
 type Org struct {
@@ -23,47 +21,49 @@ type Org struct {
 	// Name is the human-readable display name.
 	Name string
 	// ParentID is the parent organization's ID; empty for the root.
-	ParentID  string
+	ParentID string
+	// Path is "/" followed by the IDs from the root down to this
+	// organization, each followed by "/": "/acme/billing/". IDs never hold
+	// "/", so A is B or an ancestor of B exactly when B.Path starts with
+	// A.Path.
+	Path      string
 	CreatedAt time.Time
 	CreatedBy string
 	UpdatedAt time.Time
 }
 
-// Assignment gives a role to a subject on an organization.
-type Assignment struct {
-	SubjectID string
-	RoleID    string
-	OrgID     string
-	CreatedAt time.Time
-	CreatedBy string
+// AdminRole is the ID of the bootstrap role.
+var AdminRole = ManagedRoleID(RoleBootstrap)
+
+// Contains reports whether o is org or one of its ancestors.
+func (o Org) Contains(org Org) bool { return Within(org.Path, o.Path) }
+
+// Within reports whether the organization at path is the one at ancestor or
+// one of its descendants.
+func Within(path, ancestor string) bool {
+	return ancestor != "" && strings.HasPrefix(path, ancestor)
 }
 
-// Store persists organizations and assignments.
-//
-// Methods return storage.ErrNotFound for a missing record and
-// storage.ErrConflict for a duplicate ID or a broken reference.
-type Store interface {
-	// CreateOrg stores a new organization. It returns ErrConflict if the ID
-	// is taken, the parent does not exist, or a second root is created.
-	CreateOrg(ctx context.Context, o Org) error
-	// GetOrg returns the organization with that ID.
-	GetOrg(ctx context.Context, id string) (Org, error)
-	// ListOrgs returns every organization ordered by ID.
-	ListOrgs(ctx context.Context) ([]Org, error)
-	// UpdateOrg applies fn to the stored organization in one transaction.
-	// The ID and parent are not changed by it.
-	UpdateOrg(ctx context.Context, id string, fn func(Org) (Org, error)) error
-	// DeleteOrg removes the organization. It returns ErrConflict while
-	// child organizations, accounts or assignments still refer to it.
-	DeleteOrg(ctx context.Context, id string) error
+// Depth returns how many organizations the path names: 1 for the root.
+func Depth(path string) int { return strings.Count(path, "/") - 1 }
 
-	// AddAssignment stores an assignment; ErrConflict if it already exists
-	// or refers to a missing subject or organization.
-	AddAssignment(ctx context.Context, a Assignment) error
-	// ListAssignments returns the subject's assignments ordered by role
-	// then organization.
-	ListAssignments(ctx context.Context, subjectID string) ([]Assignment, error)
+// RootOf returns the ID of the root organization of a path.
+func RootOf(path string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return id
 }
+
+// ChildPath returns the path of an organization id under parent.
+func ChildPath(parent, id string) string {
+	if parent == "" {
+		return "/" + id + "/"
+	}
+	return parent + id + "/"
+}
+
+// MaxDepth bounds the depth of the organization tree, the root counting as
+// one: it bounds the length of paths and of every ancestor walk.
+const MaxDepth = 32
 
 // ValidID reports whether s is a valid organization or account ID: 3 to 63
 // characters, lowercase ASCII letters, digits and hyphens, starting with a

@@ -82,12 +82,12 @@ func (s *Service) GetOrg(ctx context.Context, id string) (Org, error) {
 
 // ListOrgs returns every organization ordered by ID.
 func (s *Service) ListOrgs(ctx context.Context) ([]Org, error) {
-	return s.store.ListOrgs(ctx)
+	return s.store.ListOrgs(ctx, "")
 }
 
 // Root returns the root organization; storage.ErrNotFound before init.
 func (s *Service) Root(ctx context.Context) (Org, error) {
-	orgs, err := s.store.ListOrgs(ctx)
+	orgs, err := s.store.ListOrgs(ctx, "")
 	if err != nil {
 		return Org{}, err
 	}
@@ -131,15 +131,15 @@ func (s *Service) DeleteOrg(ctx context.Context, id string) error {
 
 // Assign gives role to subjectID on orgID.
 func (s *Service) Assign(ctx context.Context, subjectID, role, orgID, by string) error {
-	return s.store.AddAssignment(ctx, Assignment{
-		SubjectID: subjectID, RoleID: role, OrgID: orgID,
+	return s.store.AddRoleAssignment(ctx, RoleAssignment{
+		SubjectID: subjectID, RoleID: role, On: Scope{OrgID: orgID, Subtree: true},
 		CreatedAt: storage.Time(s.now()), CreatedBy: by,
 	})
 }
 
 // HasRole reports whether the subject holds role on any organization.
 func (s *Service) HasRole(ctx context.Context, subjectID, role string) (bool, error) {
-	as, err := s.store.ListAssignments(ctx, subjectID)
+	as, err := s.store.ListRoleAssignments(ctx, subjectID)
 	if err != nil {
 		return false, err
 	}
