@@ -24,8 +24,8 @@ type Account struct {
 	System bool
 	// ArchivedAt is set while the account is archived.
 	ArchivedAt time.Time
-	// AllowedScopes and AllowedAudiences bound what tokens may carry.
-	AllowedScopes    []string
+	// AllowedAudiences bound the audiences of its tokens; what they may
+	// do comes from roles (see rbac).
 	AllowedAudiences []string
 	CreatedAt        time.Time
 	CreatedBy        string
@@ -107,6 +107,9 @@ type Usage struct {
 type ListOptions struct {
 	// OrgID, if set, keeps accounts of that organization only.
 	OrgID string
+	// OrgIDs, if not nil, keeps accounts of these organizations only: the
+	// ones the caller may read.
+	OrgIDs []string
 	// Status, if set, keeps StatusActive or StatusArchived accounts only.
 	Status string
 	// AfterOrgID and AfterName resume after that account.

@@ -17,18 +17,37 @@ type NewKey struct {
 	ExpiresAt time.Time
 }
 
+// keyView is a key as the audit log records it: never its secret or hash.
+type keyView struct {
+	ID        string     `json:"id"`
+	Label     string     `json:"label"`
+	Active    bool       `json:"active"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+func viewKey(k Key) keyView {
+	v := keyView{ID: k.ID, Label: k.Label, Active: k.Active}
+	if !k.ExpiresAt.IsZero() {
+		v.ExpiresAt = &k.ExpiresAt
+	}
+	return v
+}
+
 // CreateKey creates a secret key for the account and returns it with its
-// secret. The secret is not stored and cannot be retrieved again.
-func (s *Service) CreateKey(ctx context.Context, clientID string, in NewKey, by string) (Key, string, error) {
-	a, err := s.Get(ctx, clientID)
+// secret; it requires iam.keys write on the account's organization. The
+// secret is not stored and cannot be retrieved again.
+func (s *Service) CreateKey(ctx context.Context, actor rbac.Actor, clientID string, in NewKey) (Key, string, error) {
+	a, err := s.lookupFor(ctx, actor, clientID, writeKeys)
 	if err != nil {
 		return Key{}, "", err
 	}
 	var k Key
 	var secret string
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
-		k, secret, err = s.addKey(ctx, a, in, by)
-		return err
+		if k, secret, err = s.addKey(ctx, a, in, actor.ID); err != nil {
+			return err
+		}
+		return s.record(ctx, actor, "key.create", a, nil, viewKey(k))
 	})
 	return k, secret, err
 }
@@ -64,56 +83,74 @@ func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (
 	return k, secret, nil
 }
 
-// ListKeys returns the account's keys, oldest first.
-func (s *Service) ListKeys(ctx context.Context, clientID string) ([]Key, error) {
-	_, keys, err := s.GetWithKeys(ctx, clientID)
-	return keys, err
+// ListKeys returns the account's keys, oldest first; it requires iam.keys
+// read.
+func (s *Service) ListKeys(ctx context.Context, actor rbac.Actor, clientID string) ([]Key, error) {
+	a, err := s.lookupFor(ctx, actor, clientID, readKeys)
+	if err != nil {
+		return nil, err
+	}
+	return s.keys(ctx, a)
 }
 
-// GetWithKeys returns the account with that client ID and its keys, oldest
-// first.
-func (s *Service) GetWithKeys(ctx context.Context, clientID string) (Account, []Key, error) {
-	a, err := s.Get(ctx, clientID)
-	if err != nil {
-		return Account{}, nil, err
+// GetWithKeys returns the account with that client ID and, if the actor
+// holds iam.keys read, its keys, oldest first (nil otherwise).
+func (s *Service) GetWithKeys(ctx context.Context, actor rbac.Actor, clientID string) (Account, []Key, error) {
+	a, err := s.Get(ctx, actor, clientID)
+	if err != nil || !actor.Can(a.OrgID, readKeys) {
+		return a, nil, err
 	}
+	keys, err := s.keys(ctx, a)
+	return a, keys, err
+}
+
+func (s *Service) keys(ctx context.Context, a Account) ([]Key, error) {
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {
-		return Account{}, nil, err
+		return nil, err
 	}
 	for i := range keys {
 		s.usage.overlayKey(&keys[i])
 	}
-	return a, keys, nil
+	return keys, nil
 }
 
-// GetKey returns the key with that ID and its account.
-func (s *Service) GetKey(ctx context.Context, keyID string) (Key, Account, error) {
+// GetKey returns the key with that ID and its account; it requires iam.keys
+// read on the account's organization.
+func (s *Service) GetKey(ctx context.Context, actor rbac.Actor, keyID string) (Key, Account, error) {
+	return s.keyFor(ctx, actor, keyID, readKeys)
+}
+
+func (s *Service) keyFor(ctx context.Context, actor rbac.Actor, keyID string, right rbac.Right) (Key, Account, error) {
 	c, err := s.store.GetCredential(ctx, keyID)
 	if err != nil {
 		return Key{}, Account{}, fmt.Errorf("key %s: %w", storage.Quote(keyID), err)
+	}
+	if err := actor.Need(c.Account.OrgID, right); err != nil {
+		return Key{}, Account{}, err
 	}
 	s.usage.overlayKey(&c.Key)
 	s.usage.overlayAccount(&c.Account)
 	return c.Key, c.Account, nil
 }
 
-// SetKeyActive activates or deactivates a key. Deactivating every key of an
-// account disables it without archiving it.
-func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (Key, Account, error) {
+// SetKeyActive activates or deactivates a key; it requires iam.keys write.
+// Deactivating every key of an account disables it without archiving it.
+func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID string, active bool) (Key, Account, error) {
 	var k Key
 	var a Account
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		if k, a, err = s.GetKey(ctx, keyID); err != nil {
+		if k, a, err = s.keyFor(ctx, actor, keyID, writeKeys); err != nil {
 			return err
 		}
+		before := k
 		if !active {
 			if err := s.keepActiveKey(ctx, a, keyID); err != nil {
 				return err
 			}
 		}
-		return s.store.UpdateKey(ctx, keyID, func(stored Key) (Key, error) {
+		err = s.store.UpdateKey(ctx, keyID, func(stored Key) (Key, error) {
 			// Status says inactive before expired: test the expiry itself.
 			if active && !stored.ExpiresAt.IsZero() && !s.now().Before(stored.ExpiresAt) {
 				return stored, storage.Errorf(storage.ErrConflict, "key %s has expired and cannot be activated; create a new key", storage.Quote(keyID))
@@ -122,6 +159,14 @@ func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (
 			k = stored
 			return stored, nil
 		})
+		if err != nil {
+			return err
+		}
+		action := "key.deactivate"
+		if active {
+			action = "key.activate"
+		}
+		return s.record(ctx, actor, action, a, viewKey(before), viewKey(k))
 	})
 	if err != nil {
 		return Key{}, Account{}, err
@@ -130,10 +175,11 @@ func (s *Service) SetKeyActive(ctx context.Context, keyID string, active bool) (
 	return k, a, nil
 }
 
-// DeleteKey deletes a key; clients using it are refused from then on.
-func (s *Service) DeleteKey(ctx context.Context, keyID string) error {
+// DeleteKey deletes a key; clients using it are refused from then on. It
+// requires iam.keys delete.
+func (s *Service) DeleteKey(ctx context.Context, actor rbac.Actor, keyID string) error {
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
-		_, a, err := s.GetKey(ctx, keyID)
+		k, a, err := s.keyFor(ctx, actor, keyID, deleteKeys)
 		if err != nil {
 			return err
 		}
@@ -143,7 +189,7 @@ func (s *Service) DeleteKey(ctx context.Context, keyID string) error {
 		if err := s.store.DeleteKey(ctx, keyID); err != nil {
 			return fmt.Errorf("key %s: %w", storage.Quote(keyID), err)
 		}
-		return nil
+		return s.record(ctx, actor, "key.delete", a, viewKey(k), nil)
 	})
 }
 
@@ -170,14 +216,15 @@ type Rotated struct {
 
 // RotateKey creates a new key for the account of keyID and retires keyID:
 // deactivated now, or set to expire after the grace period (earlier if it
-// was already due to). Both happen in one transaction.
-func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by string) (Rotated, error) {
+// was already due to). Both happen in one transaction. It requires iam.keys
+// write.
+func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string, r Rotation) (Rotated, error) {
 	if r.Grace < 0 {
 		return Rotated{}, storage.Errorf(storage.ErrInvalid, "grace period must not be negative")
 	}
 	var out Rotated
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
-		k, a, err := s.GetKey(ctx, keyID)
+		k, a, err := s.keyFor(ctx, actor, keyID, writeKeys)
 		if err != nil {
 			return err
 		}
@@ -185,10 +232,13 @@ func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by st
 		if r.Label == "" {
 			r.Label = k.Label
 		}
-		if out.New, out.Secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, by); err != nil {
+		if out.New, out.Secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, actor.ID); err != nil {
 			return err
 		}
-		return s.store.UpdateKey(ctx, keyID, func(k Key) (Key, error) {
+		if err := s.record(ctx, actor, "key.create", a, nil, viewKey(out.New)); err != nil {
+			return err
+		}
+		err = s.store.UpdateKey(ctx, keyID, func(k Key) (Key, error) {
 			if r.Grace == 0 {
 				k.Active = false
 			} else if until := storage.Time(s.now().Add(r.Grace)); k.ExpiresAt.IsZero() || until.Before(k.ExpiresAt) {
@@ -197,6 +247,10 @@ func (s *Service) RotateKey(ctx context.Context, keyID string, r Rotation, by st
 			out.Old = k
 			return k, nil
 		})
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, actor, "key.rotate", a, viewKey(k), viewKey(out.Old))
 	})
 	if err != nil {
 		return Rotated{}, err

@@ -5,48 +5,41 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 )
 
 // Admins authenticates callers of the management API: they present an
 // access token this server issued for ManagementAudience, checked exactly
-// as a resource server checks one, and its account must be active and hold
-// rbac.AdminRole. The account and role are read at every call, so archiving
-// an admin locks it out at once rather than when its token expires.
+// as a resource server checks one. The caller's account and rights are read
+// at every call, not taken from the token: archiving an account, or taking
+// a role away from it, takes effect at once rather than when its token
+// expires.
 type Admins struct {
-	verifier *Verifier
-	accounts *accounts.Service
-	orgs     *rbac.Service
+	s *Server
 }
 
 // Admins returns the authenticator of management API callers.
-func (s *Server) Admins(orgs *rbac.Service) *Admins {
-	return &Admins{verifier: s.Verifier(), accounts: s.accounts, orgs: orgs}
-}
+func (s *Server) Admins() *Admins { return &Admins{s: s} }
 
-// Authenticate returns the client ID of the admin holding token. Errors wrap
-// ErrInvalidToken when the token is not good for the management API, and
-// storage.ErrForbidden when its account is not an admin.
-func (a *Admins) Authenticate(ctx context.Context, token string) (string, error) {
-	claims, err := a.verifier.Verify(token, ManagementAudience)
+// Authenticate returns the caller holding token, with its effective
+// rights. Errors wrap ErrInvalidToken when the token is not good for the
+// management API.
+func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, error) {
+	claims, err := a.s.Verifier().Verify(token, ManagementAudience)
 	if err != nil {
-		return "", err
+		return rbac.Actor{}, err
 	}
-	acct, err := a.accounts.Get(ctx, claims.Subject)
+	acct, err := a.s.accounts.Lookup(ctx, claims.Subject)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) || (err == nil && !acct.ArchivedAt.IsZero()) {
-		return "", fmt.Errorf("%w: its account no longer exists or is archived", ErrInvalidToken)
+		return rbac.Actor{}, fmt.Errorf("%w: its account no longer exists or is archived", ErrInvalidToken)
 	}
 	if err != nil {
-		return "", err
+		return rbac.Actor{}, err
 	}
-	admin, err := a.orgs.HasRole(ctx, acct.ID, rbac.AdminRole)
+	rights, err := a.s.orgs.SubjectRights(ctx, acct.ID)
 	if err != nil {
-		return "", err
+		return rbac.Actor{}, err
 	}
-	if !admin {
-		return "", storage.Errorf(storage.ErrForbidden, "the management API requires the %s role", rbac.AdminRole)
-	}
-	return claims.Subject, nil
+	return rbac.NewActor(claims.Subject, rights), nil
 }

@@ -16,13 +16,18 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
 )
 
-// client is an authenticated service account as fosite sees it.
+// client is an authenticated service account as fosite sees it, with the
+// rights it holds.
 type client struct {
 	id        string
 	cred      accounts.Credential
 	audiences []string
+	rights    *rbac.Rights
+	// scopes are the rights it holds somewhere, as scope tokens.
+	scopes []string
 }
 
 func (c *client) GetID() string                      { return c.id }
@@ -30,7 +35,7 @@ func (c *client) GetHashedSecret() []byte            { return nil }
 func (c *client) GetRedirectURIs() []string          { return nil }
 func (c *client) GetGrantTypes() fosite.Arguments    { return fosite.Arguments{GrantClientCredentials} }
 func (c *client) GetResponseTypes() fosite.Arguments { return nil }
-func (c *client) GetScopes() fosite.Arguments        { return c.cred.Account.AllowedScopes }
+func (c *client) GetScopes() fosite.Arguments        { return c.scopes }
 func (c *client) IsPublic() bool                     { return false }
 func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
 
@@ -79,8 +84,29 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil {
 		return nil, err
 	}
+	// The rights are computed afresh for every token, so a role taken
+	// away is gone from the next one: one more indexed query.
+	rights, err := s.orgs.SubjectRights(ctx, cred.Account.ID)
+	if err != nil {
+		return nil, err
+	}
 	aud := append(slices.Clip(cred.Account.AllowedAudiences), s.cfg.DefaultAudience)
-	return &client{id: id, cred: cred, audiences: aud}, nil
+	c := &client{id: id, cred: cred, audiences: aud, rights: rights, scopes: []string{}}
+	for _, r := range rights.Distinct() {
+		c.scopes = append(c.scopes, r.String())
+	}
+	return c, nil
+}
+
+// scopeStrategy is fosite's scope strategy and iamd's: a scope is a right,
+// PERMISSION:OPERATION, granted when the account holds it on some
+// organization; the bootstrap admin's wildcard "*" holds every right.
+func scopeStrategy(held []string, want string) bool {
+	if slices.Contains(held, want) {
+		return true
+	}
+	_, err := rbac.ParseRight(want)
+	return err == nil && slices.Contains(held, rbac.All.String())
 }
 
 // failed records a failed authentication by clientID (empty if it names no
@@ -201,11 +227,11 @@ func matchAudience(allowed, requested []string) error {
 type checkRequest struct{}
 
 func (checkRequest) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
-	allowed := ar.GetClient().GetScopes()
+	held := ar.GetClient().GetScopes()
 	for _, sc := range ar.GetRequestedScopes() {
-		if !slices.Contains(allowed, sc) {
+		if !scopeStrategy(held, sc) {
 			return &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
-				Description: fmt.Sprintf("The scope '%s' is not allowed for this client.", echo(sc))}
+				Description: fmt.Sprintf("The scope '%s' is not a right this client holds.", echo(sc))}
 		}
 	}
 	resources := ar.GetRequestForm()["resource"]

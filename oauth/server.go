@@ -22,6 +22,7 @@ import (
 	"github.com/ory/fosite/handler/oauth2"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
 )
 
 // Endpoint paths, relative to the issuer URL.
@@ -53,6 +54,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	accounts *accounts.Service
+	orgs     *rbac.Service
 	keys     *KeySet
 	throttle *Throttle
 	provider *fosite.Fosite
@@ -60,15 +62,16 @@ type Server struct {
 	log      *slog.Logger
 }
 
-// NewServer returns a token server.
-func NewServer(cfg Config, accts *accounts.Service, keys *KeySet, now func() time.Time, log *slog.Logger) *Server {
+// NewServer returns a token server; orgs computes the rights its tokens
+// carry.
+func NewServer(cfg Config, accts *accounts.Service, orgs *rbac.Service, keys *KeySet, now func() time.Time, log *slog.Logger) *Server {
 	if cfg.DefaultAudience == "" {
 		cfg.DefaultAudience = cfg.Issuer
 	}
-	s := &Server{cfg: cfg, accounts: accts, keys: keys, throttle: NewThrottle(cfg.Throttle), now: now, log: log}
+	s := &Server{cfg: cfg, accounts: accts, orgs: orgs, keys: keys, throttle: NewThrottle(cfg.Throttle), now: now, log: log}
 	fc := &fosite.Config{
 		AccessTokenLifespan:          cfg.TokenTTL,
-		ScopeStrategy:                fosite.ExactScopeStrategy,
+		ScopeStrategy:                scopeStrategy,
 		AudienceMatchingStrategy:     matchAudience,
 		ClientAuthenticationStrategy: s.authenticateClient,
 	}

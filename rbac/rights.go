@@ -1,0 +1,223 @@
+package rbac
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// AnyOrg stands for every organization, present and future, in effective
+// rights: a role held on the root with its subtree.
+const AnyOrg = "*"
+
+// Source says where an effective right, or an inactive grant, comes from.
+type Source struct {
+	// Role is the role's reference, ORG/NAME.
+	Role string
+	// Group is the group's reference if the role comes through one.
+	Group string
+	// On is the scope the role was assigned on.
+	On Scope
+}
+
+func (s Source) String() string {
+	out := s.Role + " on " + s.On.String()
+	if s.Group != "" {
+		out += " through group " + s.Group
+	}
+	return out
+}
+
+// Effective is an organization × permission × operation triple a subject
+// holds, with its source. Org is AnyOrg for the whole tree.
+type Effective struct {
+	Org    string
+	Right  Right
+	Source Source
+}
+
+// Inactive is a grant that yields no right, and why.
+type Inactive struct {
+	Source Source
+	// Rule is the seed-003 rule that fails: 1, 2 or 3, or 0 when the
+	// subject's own organization is outside the role's perimeter.
+	Rule   int
+	Reason string
+}
+
+// Rights are a subject's effective rights.
+type Rights struct {
+	// Effective lists every triple with its source, sorted by
+	// organization, right, then source.
+	Effective []Effective
+	// Inactive lists the grants whose rules no longer hold.
+	Inactive []Inactive
+	// Roles and Groups are the active role grants ("ORG/ROLE@ORG" or
+	// "ORG/ROLE@ORG/*") and the subject's groups (ORG/NAME), sorted: the
+	// roles and groups claims of its tokens.
+	Roles, Groups []string
+
+	index map[string][]Right // by organization
+}
+
+// Allows reports whether the rights hold right on org.
+func (r *Rights) Allows(org string, right Right) bool {
+	if r == nil {
+		return false
+	}
+	for _, o := range []string{org, AnyOrg} {
+		for _, have := range r.index[o] {
+			if have.Covers(right) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Distinct returns every right held somewhere, sorted: the scope a token
+// carries when none is requested.
+func (r *Rights) Distinct() []Right {
+	var out []Right
+	for _, rs := range r.index {
+		out = append(out, rs...)
+	}
+	return SortRights(out)
+}
+
+// Orgs returns the organizations on which right is held; all is true when
+// it is held on every organization.
+func (r *Rights) Orgs(right Right) (ids []string, all bool) {
+	for org, rs := range r.index {
+		if !slices.ContainsFunc(rs, func(have Right) bool { return have.Covers(right) }) {
+			continue
+		}
+		if org == AnyOrg {
+			return nil, true
+		}
+		ids = append(ids, org)
+	}
+	slices.Sort(ids)
+	return ids, false
+}
+
+// Compute derives effective rights from grants, checking the rules of seed
+// 003 again for each grant, so that a grant that held when it was made but
+// no longer does (the subject moved, a perimeter narrowed) is reported
+// inactive rather than silently honoured:
+//
+//  1. the role is owned by the subject's organization or an ancestor;
+//  2. the assigned organization is the subject's or a descendant;
+//  3. the assigned organization is in the role's perimeter;
+//
+// and a role takes effect only if the subject's own organization is in its
+// perimeter. A grant with Subtree covers the assigned organization and every
+// descendant in the role's perimeter; on the root, with a perimeter holding
+// the whole tree, it is written AnyOrg.
+func Compute(g Grants) *Rights {
+	r := &Rights{Effective: []Effective{}, Inactive: []Inactive{}, Roles: []string{}, Groups: []string{}, index: map[string][]Right{}}
+	subject := g.Org
+	root := RootOf(subject.Path)
+	roles := map[string]bool{}
+	for _, gr := range g.Grants {
+		role, ok := g.Roles[gr.RoleID]
+		if !ok {
+			continue
+		}
+		src := Source{Role: role.Ref(), On: gr.On}
+		if grp, ok := g.Groups[gr.GroupID]; ok {
+			src.Group = grp.Ref()
+		}
+		orgs, in := covered(subject, role, gr.On, root, g.Paths)
+		if in != nil {
+			in.Source = src
+			r.Inactive = append(r.Inactive, *in)
+			continue
+		}
+		roles[role.Ref()+"@"+gr.On.String()] = true
+		for _, org := range orgs {
+			for _, right := range role.Rights {
+				r.Effective = append(r.Effective, Effective{Org: org, Right: right, Source: src})
+			}
+		}
+	}
+	for _, grp := range g.Groups {
+		r.Groups = append(r.Groups, grp.Ref())
+	}
+	for ref := range roles {
+		r.Roles = append(r.Roles, ref)
+	}
+	slices.Sort(r.Groups)
+	slices.Sort(r.Roles)
+	slices.SortFunc(r.Effective, compareEffective)
+	slices.SortFunc(r.Inactive, func(a, b Inactive) int { return strings.Compare(a.Source.String(), b.Source.String()) })
+	for _, e := range r.Effective {
+		if !slices.Contains(r.index[e.Org], e.Right) {
+			r.index[e.Org] = append(r.index[e.Org], e.Right)
+		}
+	}
+	return r
+}
+
+func compareEffective(a, b Effective) int {
+	if c := strings.Compare(a.Org, b.Org); c != 0 {
+		return c
+	}
+	if c := compareRights(a.Right, b.Right); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Source.String(), b.Source.String())
+}
+
+// covered returns the organizations a grant of role on scope reaches for
+// subject, or why it reaches none.
+func covered(subject Org, role Role, on Scope, root string, paths map[string]string) ([]string, *Inactive) {
+	if err := CheckRules(subject, role, on.OrgID, paths); err != nil {
+		return nil, &Inactive{Rule: err.Rule, Reason: err.Reason}
+	}
+	if !inScope(subject.Path, role.Perimeter, paths) {
+		return nil, &Inactive{Reason: fmt.Sprintf("the subject's organization %s is outside the perimeter of role %s", subject.ID, role.Ref())}
+	}
+	if !on.Subtree {
+		return []string{on.OrgID}, nil
+	}
+	if on.OrgID == root && slices.Contains(role.Perimeter, Scope{OrgID: root, Subtree: true}) {
+		// Every organization, those created later included, and the
+		// perimeter holds them all: the root's subtree is in it.
+		return []string{AnyOrg}, nil
+	}
+	base := paths[on.OrgID]
+	var orgs []string
+	for id, p := range paths {
+		if Within(p, base) && inScope(p, role.Perimeter, paths) {
+			orgs = append(orgs, id)
+		}
+	}
+	slices.Sort(orgs)
+	return orgs, nil
+}
+
+// RuleError is a refused assignment: the rule of seed 003 that fails.
+type RuleError struct {
+	// Rule is 1, 2 or 3.
+	Rule   int
+	Reason string
+}
+
+func (e *RuleError) Error() string { return fmt.Sprintf("rule %d: %s", e.Rule, e.Reason) }
+
+// CheckRules checks the three assignment rules of seed 003 for giving role
+// to a subject of organization subject on organization on; paths holds the
+// paths of the role's owner, of on and of the perimeter entries.
+func CheckRules(subject Org, role Role, on string, paths map[string]string) *RuleError {
+	owner, onPath := paths[role.OrgID], paths[on]
+	switch {
+	case !Within(subject.Path, owner):
+		return &RuleError{1, fmt.Sprintf("role %s is owned by %s, which is neither the subject's organization %s nor one of its ancestors", role.Ref(), role.OrgID, subject.ID)}
+	case !Within(onPath, subject.Path):
+		return &RuleError{2, fmt.Sprintf("organization %s is neither the subject's organization %s nor one of its descendants", on, subject.ID)}
+	case !inScope(onPath, role.Perimeter, paths):
+		return &RuleError{3, fmt.Sprintf("organization %s is outside the perimeter of role %s", on, role.Ref())}
+	}
+	return nil
+}
