@@ -79,7 +79,7 @@ type migrator interface {
 	Migrate(ctx context.Context) ([]string, error)
 }
 
-func newEnv(t *testing.T, st store) *env {
+func newEnv(t testing.TB, st store) *env {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := st.(migrator).Migrate(ctx); err != nil {
@@ -99,7 +99,7 @@ func newEnv(t *testing.T, st store) *env {
 	return e
 }
 
-func (e *env) org(t *testing.T, id, parent string) rbac.Org {
+func (e *env) org(t testing.TB, id, parent string) rbac.Org {
 	t.Helper()
 	o, err := e.orgs.CreateOrg(e.ctx, e.sys, id, "", parent)
 	if err != nil {
@@ -109,7 +109,7 @@ func (e *env) org(t *testing.T, id, parent string) rbac.Org {
 }
 
 // account creates name@org.iam and returns its client ID.
-func (e *env) account(t *testing.T, org, name string) string {
+func (e *env) account(t testing.TB, org, name string) string {
 	t.Helper()
 	a, err := e.accts.Create(e.ctx, e.sys, accounts.NewAccount{OrgID: org, Name: name})
 	if err != nil {
@@ -118,7 +118,7 @@ func (e *env) account(t *testing.T, org, name string) string {
 	return a.Name + "@" + a.OrgID + ".iam"
 }
 
-func (e *env) permission(t *testing.T, name string) {
+func (e *env) permission(t testing.TB, name string) {
 	t.Helper()
 	if _, err := e.orgs.CreatePermission(e.ctx, e.sys, name, "test permission "+name); err != nil {
 		t.Fatalf("create permission %s: %v", name, err)
@@ -127,7 +127,7 @@ func (e *env) permission(t *testing.T, name string) {
 
 // role creates a role of org holding rights ("p:o"); perimeter nil means
 // the default.
-func (e *env) role(t *testing.T, org, name string, rights []string, perimeter ...string) rbac.Role {
+func (e *env) role(t testing.TB, org, name string, rights []string, perimeter ...string) rbac.Role {
 	t.Helper()
 	in := rbac.NewRole{OrgID: org, Name: name, Rights: parseRights(t, rights)}
 	for _, p := range perimeter {
@@ -140,7 +140,7 @@ func (e *env) role(t *testing.T, org, name string, rights []string, perimeter ..
 	return r
 }
 
-func (e *env) assign(t *testing.T, clientID, role string, on ...string) {
+func (e *env) assign(t testing.TB, clientID, role string, on ...string) {
 	t.Helper()
 	if err := e.accts.AssignRole(e.ctx, e.sys, clientID, role, scopes(t, on...)); err != nil {
 		t.Fatalf("assign %s on %v to %s: %v", role, on, clientID, err)
@@ -148,12 +148,12 @@ func (e *env) assign(t *testing.T, clientID, role string, on ...string) {
 }
 
 // actor returns clientID acting with its effective rights.
-func (e *env) actor(t *testing.T, clientID string) rbac.Actor {
+func (e *env) actor(t testing.TB, clientID string) rbac.Actor {
 	t.Helper()
 	return rbac.NewActor(clientID, e.rights(t, clientID))
 }
 
-func (e *env) rights(t *testing.T, clientID string) *rbac.Rights {
+func (e *env) rights(t testing.TB, clientID string) *rbac.Rights {
 	t.Helper()
 	_, r, err := e.accts.Rights(e.ctx, e.sys, clientID)
 	if err != nil {
@@ -162,7 +162,7 @@ func (e *env) rights(t *testing.T, clientID string) *rbac.Rights {
 	return r
 }
 
-func parseRights(t *testing.T, ss []string) []rbac.Right {
+func parseRights(t testing.TB, ss []string) []rbac.Right {
 	t.Helper()
 	var out []rbac.Right
 	for _, s := range ss {
@@ -175,7 +175,7 @@ func parseRights(t *testing.T, ss []string) []rbac.Right {
 	return out
 }
 
-func scope(t *testing.T, s string) rbac.Scope {
+func scope(t testing.TB, s string) rbac.Scope {
 	t.Helper()
 	sc, err := rbac.ParseScope(s)
 	if err != nil {
@@ -184,7 +184,7 @@ func scope(t *testing.T, s string) rbac.Scope {
 	return sc
 }
 
-func scopes(t *testing.T, ss ...string) []rbac.Scope {
+func scopes(t testing.TB, ss ...string) []rbac.Scope {
 	var out []rbac.Scope
 	for _, s := range ss {
 		out = append(out, scope(t, s))
@@ -204,7 +204,7 @@ func triples(r *rbac.Rights) []string {
 	return out
 }
 
-func wantErr(t *testing.T, err, kind error) {
+func wantErr(t testing.TB, err, kind error) {
 	t.Helper()
 	if !errors.Is(err, kind) {
 		t.Fatalf("got error %v, want one wrapping %v", err, kind)
@@ -212,7 +212,7 @@ func wantErr(t *testing.T, err, kind error) {
 }
 
 // wantRule checks err is a refusal naming rule n.
-func wantRule(t *testing.T, err error, n int) {
+func wantRule(t testing.TB, err error, n int) {
 	t.Helper()
 	var re *rbac.RuleError
 	if !errors.As(err, &re) || re.Rule != n {
@@ -224,7 +224,7 @@ func wantRule(t *testing.T, err error, n int) {
 }
 
 // wantMissing checks err is a refusal for want of right on org.
-func wantMissing(t *testing.T, err error, org, right string) {
+func wantMissing(t testing.TB, err error, org, right string) {
 	t.Helper()
 	var mr *rbac.MissingRight
 	if !errors.As(err, &mr) || mr.Org != org || mr.Right.String() != right {
