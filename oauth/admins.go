@@ -7,6 +7,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -16,7 +17,7 @@ import (
 // rbac.AdminRole. The account and role are read at every call, so archiving
 // an admin locks it out at once rather than when its token expires.
 type Admins struct {
-	verifier *Verifier
+	verifier *resource.Verifier
 	accounts *accounts.Service
 	orgs     *rbac.Service
 }
@@ -27,8 +28,8 @@ func (s *Server) Admins(orgs *rbac.Service) *Admins {
 }
 
 // Authenticate returns the client ID of the admin holding token. Errors wrap
-// ErrInvalidToken when the token is not good for the management API, and
-// storage.ErrForbidden when its account is not an admin.
+// resource.ErrInvalidToken when the token is not good for the management
+// API, and storage.ErrForbidden when its account is not an admin.
 func (a *Admins) Authenticate(ctx context.Context, token string) (string, error) {
 	claims, err := a.verifier.Verify(token, ManagementAudience)
 	if err != nil {
@@ -36,7 +37,7 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (string, error)
 	}
 	acct, err := a.accounts.Get(ctx, claims.Subject)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) || (err == nil && !acct.ArchivedAt.IsZero()) {
-		return "", fmt.Errorf("%w: its account no longer exists or is archived", ErrInvalidToken)
+		return "", fmt.Errorf("%w: its account no longer exists or is archived", resource.ErrInvalidToken)
 	}
 	if err != nil {
 		return "", err

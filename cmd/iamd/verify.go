@@ -12,7 +12,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/spf13/cobra"
 
-	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 )
 
 func newVerifyCmd(c *cli) *cobra.Command {
@@ -71,9 +71,12 @@ func unix(sec int64) *time.Time {
 
 // remoteVerifier builds a verifier from the server's metadata (RFC 8414)
 // and JWKS, as a resource server would.
-func remoteVerifier(ctx context.Context, server string) (*oauth.Verifier, error) {
+func remoteVerifier(ctx context.Context, server string) (*resource.Verifier, error) {
 	hc := newHTTPClient()
-	var md oauth.Metadata
+	var md struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
 	if err := getJSON(ctx, hc, server+"/.well-known/oauth-authorization-server", &md); err != nil {
 		return nil, err
 	}
@@ -88,7 +91,7 @@ func remoteVerifier(ctx context.Context, server string) (*oauth.Verifier, error)
 		}
 		return keys[0], true
 	}
-	return oauth.NewVerifier(md.Issuer, lookup, time.Now), nil
+	return resource.NewVerifier(md.Issuer, lookup, time.Now), nil
 }
 
 func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
