@@ -11,6 +11,7 @@ import (
 	"errors"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -183,6 +184,9 @@ func TestVerifier(t *testing.T) {
 		{name: "a token without client_id is refused", token: es(with(map[string]any{"client_id": nil})), mention: "client_id"},
 		{name: "a token without jti is refused", token: es(with(map[string]any{"jti": nil})), mention: "jti"},
 		{name: "a token with an empty jti is refused", token: es(with(map[string]any{"jti": ""})), mention: "jti"},
+		{name: "a rights claim that is not an array is refused", token: es(with(map[string]any{"rights": "billing"}))},
+		{name: "a rights entry whose orgs are not a list is refused", token: es(with(map[string]any{"rights": []any{map[string]any{"orgs": "billing", "scope": "*"}}}))},
+		{name: "roles that are not strings are refused", token: es(with(map[string]any{"roles": []any{1}}))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,6 +219,23 @@ func TestVerifier(t *testing.T) {
 		}
 		if !slices.Equal(c.Scopes(), []string{"read", "write"}) || !slices.Equal([]string(c.Audience), []string{"https://api.acme.test", "urn:acme:reports"}) ||
 			c.Expiry != now+3600 || c.IssuedAt != now || c.NotBefore != now {
+			t.Errorf("claims %+v", c)
+		}
+	})
+	t.Run("verified claims hold the roles, groups and rights of the token", func(t *testing.T) {
+		tok := es(with(map[string]any{
+			"roles":  []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"},
+			"groups": []string{"acme/finance"},
+			"rights": []map[string]any{{"orgs": []string{"billing", "sales"}, "scope": "billing.invoices:read"}},
+		}))
+		c, err := v.Verify(tok, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := resource.Rights{{Orgs: []string{"billing", "sales"}, Scope: "billing.invoices:read"}}
+		if !slices.Equal(c.Roles, []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"}) ||
+			!slices.Equal(c.Groups, []string{"acme/finance"}) || !reflect.DeepEqual(c.Rights, want) ||
+			!c.Allows("sales", "billing.invoices", "read") || c.Allows("acme", "billing.invoices", "read") {
 			t.Errorf("claims %+v", c)
 		}
 	})
