@@ -6,9 +6,12 @@
 //
 // # Verifying a token
 //
-// A Verifier makes the checks of RFC 9068 §4: typ at+jwt, a signature by a
-// published key of the algorithm that key announces, the issuer, the
-// audience and the validity period, with DefaultLeeway of clock skew.
+// NewRemoteKeys reads the issuer's metadata (RFC 8414) and the key set at
+// its jwks_uri, and fetches the set again when a token names a key it
+// lacks (at most every RemoteConfig.RefetchInterval). A Verifier makes the
+// checks of RFC 9068 §4: typ at+jwt, a signature by a published key of the
+// algorithm that key announces, the issuer, the audience and the validity
+// period, with DefaultLeeway of clock skew.
 //
 // # The authorization claims
 //
@@ -50,4 +53,26 @@
 // allows billing.invoices:read in billing and in sales, and iam.keys:write
 // in billing only. Compact builds this claim from (org, permission,
 // operation) triples; Rights.Allows and Claims.Allows read it.
+//
+// # A resource server
+//
+//	keys, err := resource.NewRemoteKeys(ctx, "https://iam.example.com", resource.RemoteConfig{})
+//	if err != nil {
+//		return err
+//	}
+//	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now)
+//
+//	http.HandleFunc("GET /orgs/{org}/invoices", func(w http.ResponseWriter, r *http.Request) {
+//		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+//		claims, err := verifier.Verify(token, "https://billing.example.com")
+//		if err != nil {
+//			http.Error(w, "invalid token", http.StatusUnauthorized)
+//			return
+//		}
+//		if !claims.Allows(r.PathValue("org"), "billing.invoices", "read") {
+//			http.Error(w, "forbidden", http.StatusForbidden)
+//			return
+//		}
+//		// ... list the invoices of the organization
+//	})
 package resource

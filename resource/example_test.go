@@ -1,8 +1,13 @@
 package resource_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/iamd/iamd/resource"
 )
@@ -40,4 +45,30 @@ func ExampleParseRequirement() {
 	// Output:
 	// billing billing.invoices:read <nil>
 	// requirement "billing:billing.invoices:list": operation "list" is not one of read, write, delete, archive
+}
+
+// A resource server checks each request's token, then the right the
+// request needs in the organization it touches.
+func Example() {
+	ctx := context.Background()
+	keys, err := resource.NewRemoteKeys(ctx, "https://iam.example.com", resource.RemoteConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now)
+
+	http.HandleFunc("GET /orgs/{org}/invoices", func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		claims, err := verifier.Verify(token, "https://billing.example.com")
+		if err != nil {
+			http.Error(w, "invalid token", http.StatusUnauthorized)
+			return
+		}
+		if !claims.Allows(r.PathValue("org"), "billing.invoices", "read") {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		// ... list the invoices of the organization
+	})
+	log.Fatal(http.ListenAndServe(":8081", nil))
 }

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/spf13/cobra"
 
 	"github.com/iamd/iamd/resource"
@@ -70,45 +67,15 @@ func unix(sec int64) *time.Time {
 }
 
 // remoteVerifier builds a verifier from the server's metadata (RFC 8414)
-// and JWKS, as a resource server would.
+// and JWKS, as a resource server would. The CLI trusts the server it is
+// configured with to name its issuer, which may be another URL than the
+// one it reaches the server at (a proxy in front of it).
 func remoteVerifier(ctx context.Context, server string) (*resource.Verifier, error) {
-	hc := newHTTPClient()
-	var md struct {
-		Issuer  string `json:"issuer"`
-		JWKSURI string `json:"jwks_uri"`
-	}
-	if err := getJSON(ctx, hc, server+"/.well-known/oauth-authorization-server", &md); err != nil {
+	keys, err := resource.NewRemoteKeys(ctx, "", resource.RemoteConfig{
+		Client: newHTTPClient(), MetadataURL: server + resource.MetadataPath,
+	})
+	if err != nil {
 		return nil, err
 	}
-	var set jose.JSONWebKeySet
-	if err := getJSON(ctx, hc, md.JWKSURI, &set); err != nil {
-		return nil, err
-	}
-	lookup := func(kid string) (jose.JSONWebKey, bool) {
-		keys := set.Key(kid)
-		if len(keys) != 1 {
-			return jose.JSONWebKey{}, false
-		}
-		return keys[0], true
-	}
-	return resource.NewVerifier(md.Issuer, lookup, time.Now), nil
-}
-
-func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("fetch %s: %w", url, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetch %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
-		return fmt.Errorf("fetch %s: %w", url, err)
-	}
-	return nil
+	return resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now), nil
 }
