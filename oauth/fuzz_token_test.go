@@ -15,6 +15,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -56,7 +57,7 @@ func fixedSecret(keyID string, fill byte) string {
 type tokenFuzz struct {
 	e        *env
 	srv      *oauth.Server
-	verifier *oauth.Verifier
+	verifier *resource.Verifier
 	// valid holds the client ID and secret pairs that authenticate.
 	valid map[[2]string]bool
 	// secrets are every secret of the store, valid or not.

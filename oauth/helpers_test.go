@@ -255,7 +255,7 @@ type minted struct {
 }
 
 // inspect verifies token with go-jose against the published JWKS (not with
-// oauth.Verifier) and returns its header and claims.
+// resource.Verifier) and returns its header and claims.
 func (e *env) inspect(token string) minted {
 	e.tb.Helper()
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})

@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -147,7 +148,7 @@ func TestKeySetRotationSchedule(t *testing.T) {
 	if _, ok := e.keys.PublicKey(next.ID); !ok {
 		t.Error("the current key is not published")
 	}
-	if _, err := verifier.Verify(tokOld, ""); !errors.Is(err, oauth.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown signing key") {
+	if _, err := verifier.Verify(tokOld, ""); !errors.Is(err, resource.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown signing key") {
 		t.Errorf("Verify with a key past retention: %v, want unknown signing key", err)
 	}
 	if err := e.keys.Refresh(e.ctx); err != nil {
@@ -258,7 +259,7 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			}
 			_, tok := e.token(srv, id, secret, "scope", "read")
 			m := e.inspect(tok)
-			if m.header.KeyID != k.ID || m.header.Algorithm != alg || m.key.Algorithm != alg || m.typ != oauth.AccessTokenType {
+			if m.header.KeyID != k.ID || m.header.Algorithm != alg || m.key.Algorithm != alg || m.typ != resource.AccessTokenType {
 				t.Errorf("header kid %s alg %s typ %s (JWKS alg %s), want %s %s at+jwt", m.header.KeyID, m.header.Algorithm, m.typ, m.key.Algorithm, k.ID, alg)
 			}
 			var ok bool

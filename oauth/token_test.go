@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 )
 
 var (
@@ -142,7 +143,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 				t.Errorf("response scope %q, want %q", resp.Scope, want)
 			}
 			m := e.inspect(resp.AccessToken)
-			if m.typ != oauth.AccessTokenType || m.header.Algorithm != oauth.ES256 || m.header.KeyID != kid || m.key.Algorithm != oauth.ES256 {
+			if m.typ != resource.AccessTokenType || m.header.Algorithm != oauth.ES256 || m.header.KeyID != kid || m.key.Algorithm != oauth.ES256 {
 				t.Errorf("header typ %q alg %q kid %q (JWKS alg %q), want at+jwt ES256 %s", m.typ, m.header.Algorithm, m.header.KeyID, m.key.Algorithm, kid)
 			}
 			now := e.clock.Now().Unix()
