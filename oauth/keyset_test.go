@@ -257,7 +257,7 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, tok := e.token(srv, id, secret, "scope", "read")
+			_, tok := e.token(srv, id, secret, "scope", "data.items:read")
 			m := e.inspect(tok)
 			if m.header.KeyID != k.ID || m.header.Algorithm != alg || m.key.Algorithm != alg || m.typ != resource.AccessTokenType {
 				t.Errorf("header kid %s alg %s typ %s (JWKS alg %s), want %s %s at+jwt", m.header.KeyID, m.header.Algorithm, m.typ, m.key.Algorithm, k.ID, alg)
@@ -281,7 +281,7 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if c.Subject != id || !slices.Equal(c.Scopes(), []string{"read"}) {
+			if c.Subject != id || !slices.Equal(c.Scopes(), []string{"data.items:read"}) {
 				t.Errorf("verified claims %+v", c)
 			}
 		})
@@ -639,7 +639,7 @@ func TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere(t *testing.T) {
 	if err := other.Refresh(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, other, e.clock.Now, e.log)
+	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, e.orgs, other, e.clock.Now, e.log)
 	e.clock.Advance(time.Second)
 	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
 	if err != nil {

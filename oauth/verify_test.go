@@ -17,12 +17,12 @@ func TestVerifierChecksServerTokens(t *testing.T) {
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
 	v := srv.Verifier()
-	_, tok := e.token(srv, id, secret, "audience", "https://api.acme.test", "resource", "urn:acme:reports", "scope", "read")
+	_, tok := e.token(srv, id, secret, "audience", "https://api.acme.test", "resource", "urn:acme:reports", "scope", "data.items:read")
 	c, err := v.Verify(tok, "urn:acme:reports")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Subject != id || c.ClientID != id || c.Org != "acme" || !slices.Equal(c.Scopes(), []string{"read"}) ||
+	if c.Subject != id || c.ClientID != id || c.Org != "acme" || !slices.Equal(c.Scopes(), []string{"data.items:read"}) ||
 		!slices.Equal([]string(c.Audience), []string{"https://api.acme.test", "urn:acme:reports"}) ||
 		c.Expiry-c.IssuedAt != int64(testTTL/time.Second) {
 		t.Errorf("claims %+v", c)
