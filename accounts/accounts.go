@@ -24,8 +24,8 @@ type Account struct {
 	System bool
 	// ArchivedAt is set while the account is archived.
 	ArchivedAt time.Time
-	// AllowedScopes and AllowedAudiences bound what tokens may carry.
-	AllowedScopes    []string
+	// AllowedAudiences bounds the audiences tokens may carry; what they
+	// may do comes from the account's roles.
 	AllowedAudiences []string
 	CreatedAt        time.Time
 	CreatedBy        string

@@ -43,7 +43,6 @@ type NewAccount struct {
 	Name             string
 	DisplayName      string
 	Description      string
-	AllowedScopes    []string
 	AllowedAudiences []string
 	// System marks an account created by iamd itself.
 	System bool
@@ -60,8 +59,8 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by string) (Account
 	a := Account{
 		ID: newID(), OrgID: in.OrgID, Name: in.Name, System: in.System,
 		DisplayName: in.DisplayName, Description: in.Description,
-		AllowedScopes: orEmpty(in.AllowedScopes), AllowedAudiences: orEmpty(in.AllowedAudiences),
-		CreatedBy: by,
+		AllowedAudiences: orEmpty(in.AllowedAudiences),
+		CreatedBy:        by,
 	}
 	if err := checkAccount(a); err != nil {
 		return Account{}, err
@@ -85,9 +84,6 @@ func checkAccount(a Account) error {
 		return err
 	}
 	if err := rbac.CheckText("description", a.Description, MaxDescriptionLen, true); err != nil {
-		return err
-	}
-	if err := CheckScopes(a.AllowedScopes); err != nil {
 		return err
 	}
 	return CheckAudiences(a.AllowedAudiences)
@@ -136,12 +132,10 @@ func (s *Service) List(ctx context.Context, opts ListOptions) ([]Account, error)
 type Changes struct {
 	DisplayName      *string
 	Description      *string
-	AllowedScopes    *[]string
 	AllowedAudiences *[]string
 }
 
-// Update changes an account's names, description or allowed scopes and
-// audiences. The change applies to tokens requested afterwards, whatever key
+// Update changes an account's names, description or allowed audiences. The change applies to tokens requested afterwards, whatever key
 // they use.
 func (s *Service) Update(ctx context.Context, clientID string, ch Changes) (Account, error) {
 	return s.update(ctx, clientID, func(a Account) (Account, error) {
@@ -150,9 +144,6 @@ func (s *Service) Update(ctx context.Context, clientID string, ch Changes) (Acco
 		}
 		if ch.Description != nil {
 			a.Description = *ch.Description
-		}
-		if ch.AllowedScopes != nil {
-			a.AllowedScopes = orEmpty(*ch.AllowedScopes)
 		}
 		if ch.AllowedAudiences != nil {
 			a.AllowedAudiences = orEmpty(*ch.AllowedAudiences)

@@ -30,7 +30,7 @@ func (c *client) GetHashedSecret() []byte            { return nil }
 func (c *client) GetRedirectURIs() []string          { return nil }
 func (c *client) GetGrantTypes() fosite.Arguments    { return fosite.Arguments{GrantClientCredentials} }
 func (c *client) GetResponseTypes() fosite.Arguments { return nil }
-func (c *client) GetScopes() fosite.Arguments        { return c.cred.Account.AllowedScopes }
+func (c *client) GetScopes() fosite.Arguments        { return nil } // TODO(issue 6): the rights of the account's roles
 func (c *client) IsPublic() bool                     { return false }
 func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
 
