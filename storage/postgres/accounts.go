@@ -61,6 +61,10 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		args = append(args, opts.OrgID)
 		where = append(where, fmt.Sprintf(`a.org_id = $%d`, len(args)))
 	}
+	if opts.OrgIDs != nil {
+		args = append(args, opts.OrgIDs)
+		where = append(where, fmt.Sprintf(`a.org_id = ANY($%d)`, len(args)))
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -86,9 +90,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = $1, description = $2, archived_at = $3,
-			allowed_audiences = $4, updated_at = $5 WHERE id = $6`,
-			a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
+		return d.execOne(ctx, `UPDATE accounts SET org_id = $1, display_name = $2, description = $3, archived_at = $4,
+			allowed_audiences = $5, updated_at = $6 WHERE id = $7`,
+			a.OrgID, a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
 			ts(a.UpdatedAt), id)
 	})
 }

@@ -56,6 +56,9 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	if opts.OrgID != "" {
 		where, args = append(where, `a.org_id = ?`), append(args, opts.OrgID)
 	}
+	if opts.OrgIDs != nil {
+		where, args = append(where, `a.org_id IN (SELECT value FROM json_each(?))`), append(args, list(opts.OrgIDs))
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -77,9 +80,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = ?, description = ?, archived_at = ?,
+		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
 			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
-			a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
+			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
 			ms(a.UpdatedAt), id)
 	})
 }

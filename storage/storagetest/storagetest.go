@@ -244,6 +244,8 @@ func accountCases() {
 		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/ab", "billing/zz"})
 		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "ops", AfterName: "b"}), []string{})
 		equal(t, names(accounts.ListOptions{Limit: 100, OrgID: "billing"}), []string{"billing/a-b", "billing/ab", "billing/zz"})
+		equal(t, names(accounts.ListOptions{Limit: 100, OrgIDs: []string{"ops", "acme"}, Status: accounts.StatusArchived}), []string{"ops/b"})
+		equal(t, names(accounts.ListOptions{Limit: 100, OrgIDs: []string{}}), []string{})
 		equal(t, names(accounts.ListOptions{Limit: 100, Status: accounts.StatusArchived}), []string{"billing/ab", "ops/b"})
 		equal(t, names(accounts.ListOptions{Limit: 1, OrgID: "billing", Status: accounts.StatusActive, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/zz"})
 	})
@@ -256,12 +258,14 @@ func accountCases() {
 		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
 			a.DisplayName, a.Description, a.ArchivedAt, a.UpdatedAt = "Sync", "new", later, later
 			a.AllowedAudiences = []string{"https://y"}
-			a.OrgID, a.Name, a.System, a.CreatedBy, a.LastUsedAt = "ops", "renamed", true, "intruder", later // not updatable here
+			a.OrgID = "ops" // a move
+			a.Name, a.System, a.CreatedBy, a.LastUsedAt = "renamed", true, "intruder", later // not updatable here
 			return a, nil
 		}))
 		got, err := s.GetAccount(ctx, "a1")
 		must(t, err)
 		want := a
+		want.OrgID = "ops"
 		want.DisplayName, want.Description, want.ArchivedAt, want.UpdatedAt = "Sync", "new", later, later
 		want.AllowedAudiences = []string{"https://y"}
 		equal(t, got, want)
@@ -271,6 +275,21 @@ func accountCases() {
 		}))
 		got, _ = s.GetAccount(ctx, "a1")
 		equal(t, got.ArchivedAt, time.Time{})
+	})
+	add("moving an account where its name is taken conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateAccount(ctx, account("a2", "ops", "sync")))
+		wantErr(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.OrgID = "ops"
+			return a, nil
+		}), storage.ErrConflict)
+		wantErr(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.OrgID = "nowhere"
+			return a, nil
+		}), storage.ErrConflict)
+		got, _ := s.GetAccount(ctx, "a1")
+		equal(t, got.OrgID, "billing")
 	})
 	add("an update function error aborts the account update", func(t *testing.T, s Store) {
 		tree(t, s)
