@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	syncScopes    = []string{"data.items:read", "data.items:write", "app.admin:delete"}
+	syncScopes = []string{"data.items:read", "data.items:write", "app.admin:delete"}
 	// sortedSync is syncScopes in the order tokens list them: sorted.
 	sortedSync    = []string{"app.admin:delete", "data.items:read", "data.items:write"}
 	syncAudiences = []string{"https://api.acme.test", "https://billing.acme.test", "urn:acme:reports"}

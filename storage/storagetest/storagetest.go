@@ -258,7 +258,7 @@ func accountCases() {
 		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
 			a.DisplayName, a.Description, a.ArchivedAt, a.UpdatedAt = "Sync", "new", later, later
 			a.AllowedAudiences = []string{"https://y"}
-			a.OrgID = "ops" // a move
+			a.OrgID = "ops"                                                                  // a move
 			a.Name, a.System, a.CreatedBy, a.LastUsedAt = "renamed", true, "intruder", later // not updatable here
 			return a, nil
 		}))
