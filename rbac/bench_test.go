@@ -39,7 +39,7 @@ func bigGrants() rbac.Grants {
 // BenchmarkCompute computes the rights of 20 roles on 50 organizations.
 func BenchmarkCompute(b *testing.B) {
 	g := bigGrants()
-	if n := len(rbac.Compute(g).Effective); n != 20*3*50 {
+	if n := len(rbac.Compute(g).Effective()); n != 20*3*50 {
 		b.Fatalf("%d effective rights, want %d", n, 20*3*50)
 	}
 	b.ReportAllocs()
@@ -74,7 +74,7 @@ func BenchmarkSubjectRights(b *testing.B) {
 		b.Fatal(err)
 	}
 	r, err := e.orgs.SubjectRights(ctx, a.ID)
-	if err != nil || len(r.Effective) != 20*3*50 {
+	if err != nil || len(r.Effective()) != 20*3*50 {
 		b.Fatalf("%v effective rights (%v)", r, err)
 	}
 	b.ReportAllocs()

@@ -47,9 +47,6 @@ type Inactive struct {
 
 // Rights are a subject's effective rights.
 type Rights struct {
-	// Effective lists every triple with its source, sorted by
-	// organization, right, then source.
-	Effective []Effective
 	// Inactive lists the grants whose rules no longer hold.
 	Inactive []Inactive
 	// Roles are the active roles, each once with the scopes it is held
@@ -58,9 +55,38 @@ type Rights struct {
 	// claims of its tokens.
 	Roles, Groups []string
 
-	index map[string][]Right  // by organization
-	held  map[string][]string // the scopes each active role is held on
+	index  map[string][]Right  // by organization
+	held   map[string][]string // the scopes each active role is held on
+	active []activeGrant
 }
+
+// activeGrant is a grant that holds: its role's rights on its organizations.
+type activeGrant struct {
+	src    Source
+	orgs   []string
+	rights []Right
+}
+
+// Effective lists every triple with its source, sorted by organization,
+// right, then source. Tokens need only where each right holds (Allows,
+// ByOrg): the list, thousands long for a big account, is built for those
+// who show it.
+func (r *Rights) Effective() []Effective {
+	out := []Effective{}
+	for _, g := range r.active {
+		for _, org := range g.orgs {
+			for _, right := range g.rights {
+				out = append(out, Effective{Org: org, Right: right, Source: g.src})
+			}
+		}
+	}
+	slices.SortFunc(out, compareEffective)
+	return out
+}
+
+// ByOrg returns the rights held on each organization, AnyOrg included; the
+// caller must not change it.
+func (r *Rights) ByOrg() map[string][]Right { return r.index }
 
 // Held returns the scopes ("ORG" or "ORG/*") each active role ("ORG/ROLE")
 // is held on, sorted.
@@ -121,7 +147,7 @@ func (r *Rights) Orgs(right Right) (ids []string, all bool) {
 // descendant in the role's perimeter; on the root, with a perimeter holding
 // the whole tree, it is written AnyOrg.
 func Compute(g Grants) *Rights {
-	r := &Rights{Effective: []Effective{}, Inactive: []Inactive{}, Roles: []string{}, Groups: []string{}, index: map[string][]Right{}}
+	r := &Rights{Inactive: []Inactive{}, Roles: []string{}, Groups: []string{}, index: map[string][]Right{}}
 	subject := g.Org
 	root := RootOf(subject.Path)
 	roles := map[string][]string{}
@@ -143,9 +169,12 @@ func Compute(g Grants) *Rights {
 		if on := gr.On.String(); !slices.Contains(roles[role.Ref()], on) {
 			roles[role.Ref()] = append(roles[role.Ref()], on)
 		}
+		r.active = append(r.active, activeGrant{src: src, orgs: orgs, rights: role.Rights})
 		for _, org := range orgs {
 			for _, right := range role.Rights {
-				r.Effective = append(r.Effective, Effective{Org: org, Right: right, Source: src})
+				if !slices.Contains(r.index[org], right) {
+					r.index[org] = append(r.index[org], right)
+				}
 			}
 		}
 	}
@@ -159,13 +188,7 @@ func Compute(g Grants) *Rights {
 	r.held = roles
 	slices.Sort(r.Groups)
 	slices.Sort(r.Roles)
-	slices.SortFunc(r.Effective, compareEffective)
 	slices.SortFunc(r.Inactive, func(a, b Inactive) int { return compareSources(a.Source, b.Source) })
-	for _, e := range r.Effective {
-		if !slices.Contains(r.index[e.Org], e.Right) {
-			r.index[e.Org] = append(r.index[e.Org], e.Right)
-		}
-	}
 	return r
 }
 

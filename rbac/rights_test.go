@@ -109,8 +109,8 @@ func TestComputeThroughAGroupNamesTheGroup(t *testing.T) {
 		Paths:  testPaths,
 	}
 	r := rbac.Compute(g)
-	if len(r.Effective) != 1 || r.Effective[0].Source.Group != "acme/finance" || r.Effective[0].Source.Role != "acme/r" {
-		t.Fatalf("effective %+v", r.Effective)
+	if eff := r.Effective(); len(eff) != 1 || eff[0].Source.Group != "acme/finance" || eff[0].Source.Role != "acme/r" {
+		t.Fatalf("effective %+v", r.Effective())
 	}
 	if !slices.Equal(r.Roles, []string{"acme/r@billing"}) || !slices.Equal(r.Groups, []string{"acme/finance"}) {
 		t.Fatalf("roles %v groups %v", r.Roles, r.Groups)
