@@ -45,7 +45,8 @@ type Inactive struct {
 	Reason string
 }
 
-// Rights are a subject's effective rights.
+// Rights are a subject's effective rights. They are not changed once
+// computed, so goroutines may share them.
 type Rights struct {
 	// Inactive lists the grants whose rules no longer hold.
 	Inactive []Inactive
