@@ -7,8 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 )
 
 const actorKey = "iamd.actor"
@@ -29,7 +29,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	a, err := s.admins.Authenticate(c.UserContext(), strings.TrimSpace(token))
 	switch {
-	case errors.Is(err, oauth.ErrInvalidToken):
+	case errors.Is(err, resource.ErrInvalidToken):
 		return unauthenticated(c, "invalid_token", "the access token is invalid, expired, or not meant for this API")
 	case err != nil:
 		return err

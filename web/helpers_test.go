@@ -25,6 +25,7 @@ import (
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/storage/storagetest"
@@ -158,7 +159,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 		t.Fatal(err)
 	}
 	f.db = db
-	f.keys = oauth.NewKeySet(db, mk, tokenTTL+oauth.DefaultLeeway, now, log)
+	f.keys = oauth.NewKeySet(db, mk, tokenTTL+resource.DefaultLeeway, now, log)
 	if cfg.noSigningKey {
 		// Loaded as a server loads it, with no key to find.
 		err = f.keys.Refresh(ctx)
