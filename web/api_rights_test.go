@@ -235,3 +235,32 @@ func TestEscalationIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountShowsAssignmentsToWhoMayReadThem: an account's roles and
+// groups are part of it only for a caller holding iam.assignments read,
+// and its keys only for one holding iam.keys read.
+func TestAccountShowsAssignmentsToWhoMayReadThem(t *testing.T) {
+	f, admin := rightsFixture(t)
+	f.createRole(t, admin, web.CreateRoleRequest{Org: rootOrg, Name: "account-reader", Rights: []string{"iam.service-accounts:read"}})
+	f.assign(t, admin, "sync@billing.iam", role("acme/viewer", "billing"))
+	_, reader := f.member(t, admin, "reader", "billing", role("acme/account-reader", "billing"))
+	_, viewer := f.member(t, admin, "auditor", "billing", role("acme/viewer", "billing"))
+	for _, tt := range []struct {
+		name, token string
+		shown       bool
+	}{
+		{"a caller who may read assignments and keys sees them", viewer, true},
+		{"a caller who may read the account alone sees neither", reader, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.call(t, http.MethodGet, "/api/v1/accounts/sync@billing.iam", tt.token, nil)
+			a := decode[web.Account](t, r, http.StatusOK)
+			if shown := a.Roles != nil && a.Groups != nil && a.Keys != nil; shown != tt.shown {
+				t.Errorf("roles %q, groups %q, keys %+v; want them shown: %t", a.Roles, a.Groups, a.Keys, tt.shown)
+			}
+			if tt.shown && (len(a.Roles) != 1 || a.Roles[0] != "acme/viewer@billing") {
+				t.Errorf("roles %q", a.Roles)
+			}
+		})
+	}
+}
