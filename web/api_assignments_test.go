@@ -66,8 +66,10 @@ func TestAssignAndUnassign(t *testing.T) {
 
 // TestMoveAccount: moving changes the client ID at once, keeps the keys,
 // and makes the assignments whose rules no longer hold inactive.
-func TestMoveAccount(t *testing.T) {
-	f := newFixture(t)
+func TestMoveAccount(t *testing.T) { onBothBackends(t, testMoveAccount) }
+
+func testMoveAccount(t *testing.T, opts ...option) {
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	f.createOrg(t, admin, "billing")
 	f.createOrg(t, admin, "sales")

@@ -47,8 +47,10 @@ func (f *fixture) auditLog(t testing.TB, token, query string, pageSize int) []we
 // TestEveryChangeIsAudited: the bootstrap admin makes every kind of change
 // the API offers; each one is in the audit log, with who, where and what,
 // the record before and after, and no secret.
-func TestEveryChangeIsAudited(t *testing.T) {
-	f := newFixture(t)
+func TestEveryChangeIsAudited(t *testing.T) { onBothBackends(t, testEveryChangeIsAudited) }
+
+func testEveryChangeIsAudited(t *testing.T, opts ...option) {
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	start := f.clock.Now().Add(-time.Second)
 	secrets := []string{f.admin.Secret, admin}
@@ -207,8 +209,10 @@ func orNull(s string) string {
 
 // TestAuditFilters: filters select exactly, pages walk the log once, and a
 // caller sees the organizations where it holds iam.audit read.
-func TestAuditFilters(t *testing.T) {
-	f := newFixture(t)
+func TestAuditFilters(t *testing.T) { onBothBackends(t, testAuditFilters) }
+
+func testAuditFilters(t *testing.T, opts ...option) {
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	f.createOrg(t, admin, "billing")
 	f.createOrg(t, admin, "sales")

@@ -8,8 +8,10 @@ import (
 	"github.com/iamd/iamd/web"
 )
 
-func TestGroups(t *testing.T) {
-	f := newFixture(t)
+func TestGroups(t *testing.T) { onBothBackends(t, testGroups) }
+
+func testGroups(t *testing.T, opts ...option) {
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	f.createOrg(t, admin, "billing")
 	f.createOrg(t, admin, "sales")

@@ -11,9 +11,9 @@ import (
 // (and billing-eu under it) and sales; accounts sync@billing.iam and
 // other@sales.iam; the role billing/local; the groups acme/finance and
 // billing/team.
-func rightsFixture(t *testing.T) (*fixture, string) {
+func rightsFixture(t *testing.T, opts ...option) (*fixture, string) {
 	t.Helper()
-	f := newFixture(t)
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	f.createOrg(t, admin, "billing")
 	f.createOrg(t, admin, "sales")
@@ -29,8 +29,10 @@ func rightsFixture(t *testing.T) (*fixture, string) {
 
 // TestViewerOnAChildOrg: the managed viewer role on billing reads billing
 // and nothing else, and every refusal names the right it lacks.
-func TestViewerOnAChildOrg(t *testing.T) {
-	f, admin := rightsFixture(t)
+func TestViewerOnAChildOrg(t *testing.T) { onBothBackends(t, testViewerOnAChildOrg) }
+
+func testViewerOnAChildOrg(t *testing.T, opts ...option) {
+	f, admin := rightsFixture(t, opts...)
 	_, viewer := f.member(t, admin, "auditor", "billing", role("acme/viewer", "billing"))
 	f.runSteps(t, viewer, []step{
 		{name: "the org list holds billing alone", method: http.MethodGet, path: "/api/v1/orgs", status: http.StatusOK,
@@ -152,8 +154,10 @@ func TestDeveloperOnAChildOrg(t *testing.T) {
 
 // TestAssignmentRules: each of the three rules refuses an assignment with
 // a 400 that names it, directly and through a group.
-func TestAssignmentRules(t *testing.T) {
-	f, admin := rightsFixture(t)
+func TestAssignmentRules(t *testing.T) { onBothBackends(t, testAssignmentRules) }
+
+func testAssignmentRules(t *testing.T, opts ...option) {
+	f, admin := rightsFixture(t, opts...)
 	f.createRole(t, admin, web.CreateRoleRequest{Org: rootOrg, Name: "billing-only", Rights: []string{"iam.keys:read"}, Perimeter: []string{"billing"}})
 	f.client(t, admin, web.CreateAccountRequest{ID: "top", Org: rootOrg})
 	decode[web.Group](t, f.call(t, http.MethodPost, "/api/v1/groups", admin, web.CreateGroupRequest{Org: rootOrg, Name: "billing-readers"}), http.StatusCreated)
@@ -198,8 +202,10 @@ func TestAssignmentRules(t *testing.T) {
 // TestEscalationIsRefused: an admin of billing cannot grant, through an
 // assignment, a subtree, a group or a role's new rights, what it does not
 // hold itself.
-func TestEscalationIsRefused(t *testing.T) {
-	f, admin := rightsFixture(t)
+func TestEscalationIsRefused(t *testing.T) { onBothBackends(t, testEscalationIsRefused) }
+
+func testEscalationIsRefused(t *testing.T, opts ...option) {
+	f, admin := rightsFixture(t, opts...)
 	f.createPermission(t, admin, "billing.invoices")
 	f.createRole(t, admin, web.CreateRoleRequest{Org: rootOrg, Name: "invoice-writer", Rights: []string{writeInvoices}})
 	_, boss := f.member(t, admin, "boss", "billing", role("acme/admin", "billing"))

@@ -93,8 +93,10 @@ func TestRoles(t *testing.T) {
 // TestDeletingAnAssignedRole: a role in use is deleted only with force,
 // which removes its assignments and group pairs, says so in the audit log,
 // and takes its rights out of the next token.
-func TestDeletingAnAssignedRole(t *testing.T) {
-	f := newFixture(t)
+func TestDeletingAnAssignedRole(t *testing.T) { onBothBackends(t, testDeletingAnAssignedRole) }
+
+func testDeletingAnAssignedRole(t *testing.T, opts ...option) {
+	f := newFixture(t, opts...)
 	admin := f.adminToken(t)
 	f.createOrg(t, admin, "billing")
 	f.createPermission(t, admin, "billing.invoices")

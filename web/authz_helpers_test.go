@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/storage/postgres"
+	"github.com/iamd/iamd/storage/postgres/pgtest"
 	"github.com/iamd/iamd/web"
 )
 
@@ -99,5 +102,20 @@ func (f *fixture) rightsOf(t testing.TB, admin, clientID string) web.AccountRigh
 func holds(r web.AccountRights, org, right, ref string) bool {
 	return slices.ContainsFunc(r.Rights, func(e web.EffectiveRight) bool {
 		return e.Org == org && e.Right == right && e.Role == ref
+	})
+}
+
+// onBothBackends runs test on a fixture over SQLite and one over
+// PostgreSQL, the latter skipped without a server (see pgtest.URL): the
+// rules and the audit log hold on both.
+func onBothBackends(t *testing.T, test func(t *testing.T, opts ...option)) {
+	t.Run("sqlite", func(t *testing.T) { test(t) })
+	t.Run("postgres", func(t *testing.T) {
+		db, err := postgres.Open(context.Background(), pgtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		test(t, withStore(db))
 	})
 }
