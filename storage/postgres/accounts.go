@@ -61,6 +61,10 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		args = append(args, opts.OrgID)
 		where = append(where, fmt.Sprintf(`a.org_id = $%d`, len(args)))
 	}
+	if opts.OrgIDs != nil {
+		args = append(args, opts.OrgIDs)
+		where = append(where, fmt.Sprintf(`a.org_id = ANY($%d)`, len(args)))
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -86,10 +90,12 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = $1, description = $2, archived_at = $3,
+		// org_id is written for accounts.Service.Move: the account keeps
+		// its ID, keys and assignments, only its organization changes.
+		return d.execOne(ctx, `UPDATE accounts SET org_id = $7, display_name = $1, description = $2, archived_at = $3,
 			allowed_audiences = $4, updated_at = $5 WHERE id = $6`,
 			a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
-			ts(a.UpdatedAt), id)
+			ts(a.UpdatedAt), id, a.OrgID)
 	})
 }
 

@@ -56,6 +56,13 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	if opts.OrgID != "" {
 		where, args = append(where, `a.org_id = ?`), append(args, opts.OrgID)
 	}
+	if opts.OrgIDs != nil {
+		// An empty list selects nothing: IN () is valid SQLite.
+		where = append(where, `a.org_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(opts.OrgIDs)), ", ")+`)`)
+		for _, id := range opts.OrgIDs {
+			args = append(args, id)
+		}
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -77,9 +84,11 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = ?, description = ?, archived_at = ?,
+		// org_id is written for accounts.Service.Move: the account keeps
+		// its ID, keys and assignments, only its organization changes.
+		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
 			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
-			a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
+			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
 			ms(a.UpdatedAt), id)
 	})
 }
