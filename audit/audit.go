@@ -9,11 +9,10 @@ package audit
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iamd/iamd/storage"
@@ -62,7 +61,6 @@ type Store interface {
 type Log struct {
 	store Store
 	now   func() time.Time
-	ids   idSequence
 }
 
 // NewLog returns a log over store.
@@ -82,7 +80,7 @@ func (l *Log) Record(ctx context.Context, actor, action, orgID, target string, b
 		return err
 	}
 	at := storage.Time(l.now())
-	e := Entry{ID: l.ids.next(at), At: at, Actor: actor, Action: action, OrgID: orgID, Target: target, Before: b, After: a}
+	e := Entry{ID: newID(at), At: at, Actor: actor, Action: action, OrgID: orgID, Target: target, Before: b, After: a}
 	if err := l.store.AddAuditEntry(ctx, e); err != nil {
 		return fmt.Errorf("audit %s %s: %w", action, target, err)
 	}
@@ -108,33 +106,15 @@ func view(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
-// idSequence makes entry IDs that sort by time: the milliseconds since the
-// epoch in 12 hex digits, a sequence number in 8 and 4 random bytes. The
-// sequence starts at a random value each millisecond and counts up within
-// it, so that the entries one instance records in the same millisecond (a
-// key rotation records two in one transaction) list in the order they were
-// made; entries of the same millisecond from several instances never
-// collide. A clock that steps back keeps the last millisecond, so IDs only
-// grow.
-type idSequence struct {
-	mu  sync.Mutex
-	ms  int64
-	seq uint32
-}
+// seq orders the entries one process records within a millisecond.
+var seq atomic.Uint32
 
-func (q *idSequence) next(at time.Time) string {
-	q.mu.Lock()
-	ms := at.UnixMilli()
-	if ms > q.ms {
-		var b [4]byte
-		rand.Read(b[:])
-		// Half the range is left to count in: no millisecond overflows.
-		q.ms, q.seq = ms, binary.BigEndian.Uint32(b[:])>>1
-	}
-	ms, seq := q.ms, q.seq
-	q.seq++
-	q.mu.Unlock()
-	b := make([]byte, 4)
+// newID returns an ID that sorts by time: the milliseconds since the epoch
+// in 12 hex digits, a sequence number in 8, so that one instance's entries
+// of the same millisecond keep their order, then 8 random bytes, so that
+// entries from several instances never collide.
+func newID(at time.Time) string {
+	b := make([]byte, 8)
 	rand.Read(b)
-	return fmt.Sprintf("%012x%08x", ms, seq) + hex.EncodeToString(b)
+	return fmt.Sprintf("%012x%08x", at.UnixMilli(), seq.Add(1)) + hex.EncodeToString(b)
 }

@@ -45,10 +45,7 @@ func newClaims(issuer, subject string, audience []string, scopes []string, org s
 // and groups (RFC 9068 §2.2.3.1). A granted right held through the
 // bootstrap wildcard is written as held on its organizations.
 func withRights(c *resource.Claims, r *rbac.Rights, granted []string) {
-	c.Roles, c.Groups = r.Roles, r.Groups
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
+	c.Roles, c.Groups = resource.CompactRoles(r.Held()), r.Groups
 	if len(c.Groups) == 0 {
 		c.Groups = nil
 	}

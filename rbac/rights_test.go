@@ -116,3 +116,21 @@ func TestComputeThroughAGroupNamesTheGroup(t *testing.T) {
 		t.Fatalf("roles %v groups %v", r.Roles, r.Groups)
 	}
 }
+
+func TestComputeNamesEachRoleOnceWithItsOrganizations(t *testing.T) {
+	perimeter := []rbac.Scope{{OrgID: "acme", Subtree: true}}
+	g := rbac.Grants{
+		Org: rbac.Org{ID: "acme", Path: "/acme/"},
+		Grants: []rbac.Grant{
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}},
+			{RoleID: "r", On: rbac.Scope{OrgID: "billing", Subtree: true}},
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}, GroupID: "g"},
+		},
+		Roles:  map[string]rbac.Role{"r": testRole("r", "acme", perimeter, readInvoices)},
+		Groups: map[string]rbac.Group{"g": {ID: "g", OrgID: "acme", Name: "finance"}},
+		Paths:  testPaths,
+	}
+	if got := rbac.Compute(g).Roles; !slices.Equal(got, []string{"acme/r@billing/*,sales"}) {
+		t.Fatalf("roles %v", got)
+	}
+}

@@ -90,12 +90,10 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		// org_id is written for accounts.Service.Move: the account keeps
-		// its ID, keys and assignments, only its organization changes.
-		return d.execOne(ctx, `UPDATE accounts SET org_id = $7, display_name = $1, description = $2, archived_at = $3,
-			allowed_audiences = $4, updated_at = $5 WHERE id = $6`,
-			a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
-			ts(a.UpdatedAt), id, a.OrgID)
+		return d.execOne(ctx, `UPDATE accounts SET org_id = $1, display_name = $2, description = $3, archived_at = $4,
+			allowed_audiences = $5, updated_at = $6 WHERE id = $7`,
+			a.OrgID, a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
+			ts(a.UpdatedAt), id)
 	})
 }
 

@@ -88,7 +88,9 @@ const grantsQuery = `WITH
 		UNION SELECT org_id FROM roles WHERE id = ANY(ARRAY(SELECT id FROM held))
 		UNION SELECT org_id FROM role_perimeter WHERE role_id = ANY(ARRAY(SELECT id FROM held))
 	),
-	tops AS (SELECT path FROM orgs WHERE id = ANY(ARRAY(SELECT org_id FROM grants WHERE subtree))),
+	tops AS (SELECT path FROM orgs WHERE id = ANY(ARRAY(SELECT g.org_id FROM grants g WHERE g.subtree AND NOT EXISTS (
+		SELECT 1 FROM role_perimeter p JOIN orgs r ON r.id = p.org_id
+		WHERE p.role_id = g.role_id AND p.org_id = g.org_id AND p.subtree AND r.parent_id IS NULL)))),
 	paths AS (
 		SELECT id, path FROM orgs WHERE id = ANY(ARRAY(SELECT org_id FROM named))
 		UNION

@@ -57,11 +57,7 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		where, args = append(where, `a.org_id = ?`), append(args, opts.OrgID)
 	}
 	if opts.OrgIDs != nil {
-		// An empty list selects nothing: IN () is valid SQLite.
-		where = append(where, `a.org_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(opts.OrgIDs)), ", ")+`)`)
-		for _, id := range opts.OrgIDs {
-			args = append(args, id)
-		}
+		where, args = append(where, `a.org_id IN (SELECT value FROM json_each(?))`), append(args, list(opts.OrgIDs))
 	}
 	switch opts.Status {
 	case accounts.StatusActive:
@@ -84,8 +80,6 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		// org_id is written for accounts.Service.Move: the account keeps
-		// its ID, keys and assignments, only its organization changes.
 		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
 			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
 			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),

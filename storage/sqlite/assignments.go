@@ -69,7 +69,9 @@ func (d *DB) ListRoleAssignments(ctx context.Context, subjectID string) ([]rbac.
 // UNION ALL branch. Every part is a lookup of primary keys from the subject
 // (role_assignments, group_members, group_roles, roles, role_rights,
 // role_perimeter, orgs by ID), and each subtree grant one range scan of
-// orgs by path. IN (SELECT …) and CROSS JOIN, which SQLite reads as "the
+// orgs by path, except on the root for a role whose perimeter is the whole
+// tree: that grant covers every organization, and rbac.Compute writes it
+// AnyOrg without the list. IN (SELECT …) and CROSS JOIN, which SQLite reads as "the
 // left side drives", keep it so whatever the statistics: joins left to the
 // planner scanned every organization.
 const grantsQuery = `WITH
@@ -88,7 +90,9 @@ const grantsQuery = `WITH
 		UNION SELECT org_id FROM roles WHERE id IN (SELECT id FROM held)
 		UNION SELECT org_id FROM role_perimeter WHERE role_id IN (SELECT id FROM held)
 	),
-	tops AS (SELECT path FROM orgs WHERE id IN (SELECT org_id FROM grants WHERE subtree)),
+	tops AS (SELECT path FROM orgs WHERE id IN (SELECT gs.org_id FROM grants AS gs WHERE gs.subtree AND NOT EXISTS (
+		SELECT 1 FROM role_perimeter p CROSS JOIN orgs r ON r.id = p.org_id
+		WHERE p.role_id = gs.role_id AND p.org_id = gs.org_id AND p.subtree AND r.parent_id IS NULL))),
 	paths AS (
 		SELECT id, path FROM orgs WHERE id IN (SELECT org_id FROM named)
 		UNION

@@ -26,7 +26,7 @@ func TestGrantsQueryReadsByIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	ctes := map[string]bool{"grants": true, "held": true, "named": true, "tops": true, "paths": true}
+	ctes := map[string]bool{"grants": true, "gs": true, "held": true, "named": true, "tops": true, "paths": true}
 	searched := 0
 	for rows.Next() {
 		var id, parent, unused int

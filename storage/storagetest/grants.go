@@ -82,6 +82,17 @@ func grantsCases() {
 		equal(t, got.Grants, []rbac.Grant{{RoleID: admin.ID, On: rbac.Scope{OrgID: "acme", Subtree: true}}})
 		equal(t, got.Roles, map[string]rbac.Role{admin.ID: admin})
 		equal(t, got.Roles[admin.ID].Rights, []rbac.Right{rbac.All})
+		// Compute writes this grant as every organization: the tree is not
+		// read, so the admin's rights cost the same whatever its size.
+		equal(t, got.Paths, pathsOf("/acme/"))
+	})
+	add("a grant on the root of a role with a narrower perimeter lists the tree", func(t *testing.T, s Store) {
+		authz(t, s)
+		narrow := role("acme", "narrow", rights("billing.invoices:read"), "acme", "billing/*")
+		must(t, s.CreateRole(ctx, narrow))
+		must(t, s.AddRoleAssignment(ctx, assignment("a2", narrow.ID, "acme/*")))
+		got, err := s.LoadGrants(ctx, "a2")
+		must(t, err)
 		equal(t, got.Paths, pathsOf("/acme/", "/acme/billing/", "/acme/ops/"))
 	})
 	add("grants follow a move of the tree", func(t *testing.T, s Store) {
