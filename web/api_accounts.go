@@ -33,8 +33,9 @@ type Account struct {
 	// Keys are listed when one account is shown.
 	Keys []Key `json:"keys,omitempty"`
 	// Roles and Groups, when one account is shown to a caller holding
-	// iam.assignments read on its organization, are its active role
-	// assignments ("ORG/ROLE@ORG" or "ORG/ROLE@ORG/*") and its groups.
+	// iam.assignments read on its organization, are its active roles,
+	// each with the scopes it is held on ("acme/viewer@billing,sales/*"),
+	// and its groups.
 	Roles  []string `json:"roles,omitzero"`
 	Groups []string `json:"groups,omitzero"`
 }

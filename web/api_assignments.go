@@ -75,8 +75,9 @@ func (s *Server) unassign(c *fiber.Ctx) error {
 type AccountRights struct {
 	ClientID string `json:"client_id"`
 	Org      string `json:"org"`
-	// Roles are the active role assignments, "ORG/ROLE@ORG" or
-	// "ORG/ROLE@ORG/*"; Groups the account's groups, ORG/NAME.
+	// Roles are the active roles, each with the scopes it is held on,
+	// "ORG/ROLE@SCOPE,SCOPE" as in "acme/viewer@billing,sales/*"; Groups
+	// the account's groups, ORG/NAME.
 	Roles    []string         `json:"roles"`
 	Groups   []string         `json:"groups"`
 	Rights   []EffectiveRight `json:"rights"`
