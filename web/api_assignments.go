@@ -114,9 +114,10 @@ func (s *Server) accountRights(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	effective := r.Effective()
 	out := AccountRights{ClientID: s.Accounts.ClientIDs().Of(a), Org: a.OrgID, Roles: r.Roles, Groups: r.Groups,
-		Rights: make([]EffectiveRight, len(r.Effective)), Inactive: make([]InactiveGrant, len(r.Inactive))}
-	for i, e := range r.Effective {
+		Rights: make([]EffectiveRight, len(effective)), Inactive: make([]InactiveGrant, len(r.Inactive))}
+	for i, e := range effective {
 		out.Rights[i] = EffectiveRight{Org: e.Org, Right: e.Right.String(), Role: e.Source.Role, Group: e.Source.Group, On: e.Source.On.String()}
 	}
 	for i, in := range r.Inactive {
