@@ -8,13 +8,14 @@ import (
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 )
 
 // benchmarkToken measures Server.Token with client_secret_basic over
 // SQLite, signing with alg, from parallel clients.
 func benchmarkToken(b *testing.B, alg string) {
-	e := newEnv(b, oauth.ES256)
-	if alg != oauth.ES256 {
+	e := newEnv(b, signing.ES256)
+	if alg != signing.ES256 {
 		e.clock.Advance(time.Second)
 		if _, err := e.keys.Rotate(e.ctx, alg, 0); err != nil {
 			b.Fatal(err)
@@ -46,9 +47,9 @@ func benchmarkToken(b *testing.B, alg string) {
 	})
 }
 
-func BenchmarkToken(b *testing.B)      { benchmarkToken(b, oauth.ES256) }
-func BenchmarkTokenEdDSA(b *testing.B) { benchmarkToken(b, oauth.EdDSA) }
-func BenchmarkTokenRS256(b *testing.B) { benchmarkToken(b, oauth.RS256) }
+func BenchmarkToken(b *testing.B)      { benchmarkToken(b, signing.ES256) }
+func BenchmarkTokenEdDSA(b *testing.B) { benchmarkToken(b, signing.EdDSA) }
+func BenchmarkTokenRS256(b *testing.B) { benchmarkToken(b, signing.RS256) }
 
 // BenchmarkTokenRights measures tokens of an account holding roles roles,
 // each of three rights, on orgs organizations (its own and children), and
@@ -56,7 +57,7 @@ func BenchmarkTokenRS256(b *testing.B) { benchmarkToken(b, oauth.RS256) }
 func BenchmarkTokenRights(b *testing.B) {
 	for _, c := range []struct{ roles, orgs int }{{3, 3}, {20, 50}} {
 		b.Run(fmt.Sprintf("%d roles on %d organizations", c.roles, c.orgs), func(b *testing.B) {
-			e := newEnv(b, oauth.ES256)
+			e := newEnv(b, signing.ES256)
 			id, _, secret := e.account("sync", nil, nil)
 			on := []rbac.Scope{{OrgID: "acme"}}
 			for i := 1; i < c.orgs; i++ {

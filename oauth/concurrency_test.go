@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
 // TestConcurrentTokensDuringRotation issues tokens from many goroutines
 // while keys rotate and refresh, for the race detector, and checks every
 // token verifies with the JWKS published afterwards.
 func TestConcurrentTokensDuringRotation(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, key, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
 	wrong := forgeSecret(t, key.ID)
@@ -41,7 +42,7 @@ func TestConcurrentTokensDuringRotation(t *testing.T) {
 	wg.Go(func() {
 		for range 3 {
 			e.clock.Advance(time.Second)
-			if _, err := e.keys.Rotate(e.ctx, oauth.ES256, 0); err != nil {
+			if _, err := e.keys.Rotate(e.ctx, signing.ES256, 0); err != nil {
 				t.Errorf("Rotate: %v", err)
 			}
 			if err := e.keys.Refresh(e.ctx); err != nil {

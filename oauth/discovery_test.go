@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
 func TestMetadata(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	cases := []struct {
 		name, issuer, token, jwks string
 	}{

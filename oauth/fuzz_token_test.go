@@ -16,6 +16,7 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -67,7 +68,7 @@ type tokenFuzz struct {
 }
 
 func newTokenFuzz(f *testing.F) *tokenFuzz {
-	e := newEnv(f, oauth.ES256)
+	e := newEnv(f, signing.ES256)
 	z := &tokenFuzz{
 		e: e, srv: e.server(oauth.Config{Throttle: unthrottled}),
 		valid:     map[[2]string]bool{{fuzzClient, fuzzSecret}: true, {fuzzOther, fuzzOtherSecret}: true},

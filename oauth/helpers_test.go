@@ -27,6 +27,7 @@ import (
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 )
@@ -346,7 +347,7 @@ func wantError(tb testing.TB, err error, code string, status int, secrets ...str
 }
 
 // countingStore is the SQLite store counting calls to every method of
-// accounts.Store and oauth.KeyStore, and to the writes and token-path reads
+// accounts.Store and signing.Store, and to the writes and token-path reads
 // of rbac.Store and audit.Store. GetCredential fails with failCredential
 // while it is set.
 type countingStore struct {
@@ -591,13 +592,13 @@ func (s *countingStore) AddAuditEntry(ctx context.Context, e audit.Entry) error 
 	return s.DB.AddAuditEntry(ctx, e)
 }
 
-// oauth.KeyStore
+// signing.Store
 
-func (s *countingStore) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+func (s *countingStore) ListSigningKeys(ctx context.Context) ([]signing.Key, error) {
 	s.count("ListSigningKeys")
 	return s.DB.ListSigningKeys(ctx)
 }
-func (s *countingStore) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+func (s *countingStore) UpdateSigningKeys(ctx context.Context, fn func([]signing.Key) ([]signing.Key, error)) error {
 	s.count("UpdateSigningKeys")
 	return s.DB.UpdateSigningKeys(ctx, fn)
 }
@@ -606,5 +607,5 @@ var (
 	_ accounts.Store = (*countingStore)(nil)
 	_ rbac.Store     = (*countingStore)(nil)
 	_ audit.Store    = (*countingStore)(nil)
-	_ oauth.KeyStore = (*countingStore)(nil)
+	_ signing.Store  = (*countingStore)(nil)
 )

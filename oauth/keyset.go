@@ -11,6 +11,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -19,7 +20,7 @@ import (
 // the store; Run does so periodically so that every instance picks up keys
 // another one rotated in.
 type KeySet struct {
-	store     KeyStore
+	store     signing.Store
 	master    *MasterKey
 	retention time.Duration
 	now       func() time.Time
@@ -46,7 +47,7 @@ const ReloadEvery = 5 * time.Second
 // NewKeySet returns an empty key set; call Refresh before use. retention is
 // how long a retired key stays published: the longest token lifetime plus
 // allowed clock skew.
-func NewKeySet(store KeyStore, master *MasterKey, retention time.Duration, now func() time.Time, log *slog.Logger) *KeySet {
+func NewKeySet(store signing.Store, master *MasterKey, retention time.Duration, now func() time.Time, log *slog.Logger) *KeySet {
 	return &KeySet{store: store, master: master, retention: retention, now: now, log: log}
 }
 
@@ -101,10 +102,10 @@ func (ks *KeySet) computeJWKS(now time.Time) {
 	ks.jwks, ks.etag = b, sha256Tag(b)
 }
 
-func (ks *KeySet) records() []SigningKey {
-	out := make([]SigningKey, len(ks.keys))
+func (ks *KeySet) records() []signing.Key {
+	out := make([]signing.Key, len(ks.keys))
 	for i, k := range ks.keys {
-		out[i] = k.SigningKey
+		out[i] = k.Key
 	}
 	return out
 }
@@ -226,7 +227,7 @@ type KeyState struct {
 // Ensure creates a key for alg that signs at once if no key is active.
 // It reports whether it created one.
 func (ks *KeySet) Ensure(ctx context.Context, alg string) (created bool, err error) {
-	err = ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
+	err = ks.store.UpdateSigningKeys(ctx, func(keys []signing.Key) ([]signing.Key, error) {
 		now := ks.now()
 		if current(keys, now) >= 0 {
 			return keys, nil
@@ -248,19 +249,19 @@ func (ks *KeySet) Ensure(ctx context.Context, alg string) (created bool, err err
 // empty, that starts signing after activateIn, and drops keys whose
 // publication has ended. It returns storage.ErrConflict while an earlier
 // rotation is still waiting to activate.
-func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Duration) (SigningKey, error) {
+func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Duration) (signing.Key, error) {
 	if activateIn < 0 {
-		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "activation delay must not be negative")
+		return signing.Key{}, storage.Errorf(storage.ErrInvalid, "activation delay must not be negative")
 	}
-	var next SigningKey
-	err := ks.store.UpdateSigningKeys(ctx, func(keys []SigningKey) ([]SigningKey, error) {
+	var next signing.Key
+	err := ks.store.UpdateSigningKeys(ctx, func(keys []signing.Key) ([]signing.Key, error) {
 		now := ks.now()
 		alg := alg
 		if i := current(keys, now); alg == "" && i >= 0 {
 			// Resource servers may accept only the algorithm in use.
 			alg = keys[i].Algorithm
 		} else if alg == "" {
-			alg = ES256
+			alg = signing.ES256
 		}
 		k, err := GenerateSigningKey(alg, ks.master, now, now.Add(activateIn))
 		if err != nil {
@@ -273,12 +274,12 @@ func (ks *KeySet) Rotate(ctx context.Context, alg string, activateIn time.Durati
 		return keys, nil
 	})
 	if err != nil {
-		return SigningKey{}, err
+		return signing.Key{}, err
 	}
 	return next, ks.Refresh(ctx)
 }
 
-func errRotationPending(k SigningKey) error {
+func errRotationPending(k signing.Key) error {
 	return storage.Errorf(storage.ErrConflict, "signing key %s is already waiting to activate at %s; rotate again after that",
 		k.ID, k.ActivatesAt.UTC().Format(time.RFC3339))
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -55,13 +56,13 @@ func states(ks *oauth.KeySet) []keyState {
 }
 
 func TestKeySetRotationSchedule(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, nil)
 	srv := e.server(oauth.Config{Throttle: generous})
 	verifier := srv.Verifier()
 	t0 := e.clock.Now()
 	old := e.keys.Keys()[0]
-	if old.State != "active" || !old.ActivatesAt.Equal(t0) || old.Algorithm != oauth.ES256 {
+	if old.State != "active" || !old.ActivatesAt.Equal(t0) || old.Algorithm != signing.ES256 {
 		t.Fatalf("Ensure made %+v, want an ES256 key active since %v", old, t0)
 	}
 
@@ -78,7 +79,7 @@ func TestKeySetRotationSchedule(t *testing.T) {
 
 	// Rotate with a delay: the next key is published at once, not signing.
 	e.clock.Advance(time.Minute)
-	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 10*time.Minute)
+	next, err := e.keys.Rotate(e.ctx, signing.ES256, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestKeySetRotationSchedule(t *testing.T) {
 	}
 
 	// A second rotation must wait for the first to activate.
-	if _, err := e.keys.Rotate(e.ctx, oauth.ES256, 0); !errors.Is(err, storage.ErrConflict) || !strings.Contains(err.Error(), next.ID) {
+	if _, err := e.keys.Rotate(e.ctx, signing.ES256, 0); !errors.Is(err, storage.ErrConflict) || !strings.Contains(err.Error(), next.ID) {
 		t.Errorf("rotating while %s is upcoming: %v, want ErrConflict naming it", next.ID, err)
 	}
 	if got := storedKeyIDs(t, e); !slices.Equal(got, []string{old.ID, next.ID}) {
@@ -162,7 +163,7 @@ func TestKeySetRotationSchedule(t *testing.T) {
 	}
 
 	// The next rotation deletes the unpublished key, keeps the current one.
-	third, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+	third, err := e.keys.Rotate(e.ctx, signing.ES256, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestKeySetEnsureIsIdempotent(t *testing.T) {
 		t.Errorf("JWKS of an empty set: %s", body)
 	}
 	for i, want := range []bool{true, false, false} {
-		created, err := e.keys.Ensure(e.ctx, oauth.ES256)
+		created, err := e.keys.Ensure(e.ctx, signing.ES256)
 		if err != nil || created != want {
 			t.Fatalf("Ensure #%d = %v, %v; want %v", i+1, created, err, want)
 		}
@@ -196,7 +197,7 @@ func TestKeySetEnsureIsIdempotent(t *testing.T) {
 		t.Errorf("stored keys %v, want one", ids)
 	}
 	// Another algorithm does not matter while a key is active.
-	if created, err := e.keys.Ensure(e.ctx, oauth.EdDSA); err != nil || created {
+	if created, err := e.keys.Ensure(e.ctx, signing.EdDSA); err != nil || created {
 		t.Errorf("Ensure(EdDSA) with an active ES256 key = %v, %v", created, err)
 	}
 	if !e.keys.CanSign() {
@@ -208,11 +209,11 @@ func TestKeySetEnsureIsIdempotent(t *testing.T) {
 
 	// With only an upcoming key, Ensure adds one that signs now.
 	e2 := newEnv(t, "")
-	upcoming, err := e2.keys.Rotate(e2.ctx, oauth.ES256, time.Hour)
+	upcoming, err := e2.keys.Rotate(e2.ctx, signing.ES256, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created, err := e2.keys.Ensure(e2.ctx, oauth.ES256); err != nil || !created {
+	if created, err := e2.keys.Ensure(e2.ctx, signing.ES256); err != nil || !created {
 		t.Fatalf("Ensure with only an upcoming key = %v, %v; want a new key", created, err)
 	}
 	if got := states(e2.keys); len(got) != 2 || got[0].state != "active" || got[1] != (keyState{upcoming.ID, "next"}) {
@@ -221,14 +222,14 @@ func TestKeySetEnsureIsIdempotent(t *testing.T) {
 }
 
 func TestKeySetRotateRefusesBadInput(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	before := storedKeyIDs(t, e)
 	cases := []struct {
 		name       string
 		alg        string
 		activateIn time.Duration
 	}{
-		{"a negative activation delay is refused", oauth.ES256, -time.Second},
+		{"a negative activation delay is refused", signing.ES256, -time.Second},
 		{"an unknown algorithm is refused", "HS256", 0},
 		{"an algorithm name in the wrong case is refused", "es256", 0},
 	}
@@ -245,12 +246,12 @@ func TestKeySetRotateRefusesBadInput(t *testing.T) {
 }
 
 func TestRotateToOtherAlgorithms(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, nil)
 	srv := e.server(oauth.Config{Throttle: generous})
 	verifier := srv.Verifier()
 	first := e.keys.Keys()[0].ID
-	for _, alg := range []string{oauth.EdDSA, oauth.RS256, oauth.ES256} {
+	for _, alg := range []string{signing.EdDSA, signing.RS256, signing.ES256} {
 		t.Run("tokens signed after rotating to "+alg+" verify with go-jose", func(t *testing.T) {
 			e.clock.Advance(time.Second)
 			k, err := e.keys.Rotate(e.ctx, alg, 0)
@@ -264,14 +265,14 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			}
 			var ok bool
 			switch alg {
-			case oauth.EdDSA:
+			case signing.EdDSA:
 				_, ok = m.key.Key.(ed25519.PublicKey)
-			case oauth.RS256:
+			case signing.RS256:
 				var pub *rsa.PublicKey
 				if pub, ok = m.key.Key.(*rsa.PublicKey); ok && pub.N.BitLen() < 2048 {
 					t.Errorf("RSA key of %d bits", pub.N.BitLen())
 				}
-			case oauth.ES256:
+			case signing.ES256:
 				_, ok = m.key.Key.(*ecdsa.PublicKey)
 			}
 			if !ok || !m.key.IsPublic() || m.key.Use != "sig" {
@@ -293,9 +294,9 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 }
 
 func TestJWKSHoldsOnlyPublicKeys(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	e.clock.Advance(time.Second)
-	if _, err := e.keys.Rotate(e.ctx, oauth.EdDSA, time.Hour); err != nil {
+	if _, err := e.keys.Rotate(e.ctx, signing.EdDSA, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := e.keys.JWKS()
@@ -321,7 +322,7 @@ func TestJWKSHoldsOnlyPublicKeys(t *testing.T) {
 }
 
 func TestKeySetsSharingADatabaseAgree(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	other := oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
 	if err := other.Refresh(e.ctx); err != nil {
 		t.Fatal(err)
@@ -335,7 +336,7 @@ func TestKeySetsSharingADatabaseAgree(t *testing.T) {
 		t.Fatal("two key sets over one database serve different JWKS")
 	}
 	e.clock.Advance(time.Second)
-	next, err := e.keys.Rotate(e.ctx, oauth.ES256, time.Minute)
+	next, err := e.keys.Rotate(e.ctx, signing.ES256, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,19 +350,19 @@ func TestKeySetsSharingADatabaseAgree(t *testing.T) {
 		t.Error("after a refresh the instances still disagree")
 	}
 	// Both refuse a second rotation through the shared store.
-	if _, err := other.Rotate(e.ctx, oauth.ES256, 0); !errors.Is(err, storage.ErrConflict) {
+	if _, err := other.Rotate(e.ctx, signing.ES256, 0); !errors.Is(err, storage.ErrConflict) {
 		t.Errorf("rotation from the other instance: %v, want ErrConflict", err)
 	}
 }
 
 // tamperedKeys returns the stored keys edited by edit.
 type tamperedKeys struct {
-	oauth.KeyStore
-	edit func(ks []oauth.SigningKey)
+	signing.Store
+	edit func(ks []signing.Key)
 }
 
-func (s tamperedKeys) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
-	ks, err := s.KeyStore.ListSigningKeys(ctx)
+func (s tamperedKeys) ListSigningKeys(ctx context.Context) ([]signing.Key, error) {
+	ks, err := s.Store.ListSigningKeys(ctx)
 	for i := range ks {
 		ks[i].PublicJWK = slices.Clone(ks[i].PublicJWK)
 		ks[i].PrivateKey = slices.Clone(ks[i].PrivateKey)
@@ -390,20 +391,20 @@ func relabel(t *testing.T, jwk []byte, member string, value any) []byte {
 func TestKeySetRefusesTamperedKeys(t *testing.T) {
 	e := newEnv(t, "")
 	now := e.clock.Now()
-	a, err := oauth.GenerateSigningKey(oauth.ES256, e.mk, now, now)
+	a, err := oauth.GenerateSigningKey(signing.ES256, e.mk, now, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := oauth.GenerateSigningKey(oauth.ES256, e.mk, now, now.Add(time.Second))
+	b, err := oauth.GenerateSigningKey(signing.ES256, e.mk, now, now.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ed, err := oauth.GenerateSigningKey(oauth.EdDSA, e.mk, now, now.Add(2*time.Second))
+	ed, err := oauth.GenerateSigningKey(signing.EdDSA, e.mk, now, now.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.UpdateSigningKeys(e.ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
-		return []oauth.SigningKey{a, b, ed}, nil
+	if err := e.db.UpdateSigningKeys(e.ctx, func([]signing.Key) ([]signing.Key, error) {
+		return []signing.Key{a, b, ed}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -411,25 +412,25 @@ func TestKeySetRefusesTamperedKeys(t *testing.T) {
 	cases := []struct {
 		name   string
 		master *oauth.MasterKey
-		edit   func(ks []oauth.SigningKey)
+		edit   func(ks []signing.Key)
 	}{
 		{name: "keys sealed under another master key are refused", master: newMasterKey(t)},
-		{name: "a sealed private key moved onto another key ID is refused", edit: func(ks []oauth.SigningKey) { ks[0].PrivateKey = ks[1].PrivateKey }},
-		{name: "a key relabelled with another algorithm is refused", edit: func(ks []oauth.SigningKey) { ks[0].Algorithm = oauth.RS256 }},
-		{name: "an EdDSA key relabelled as ES256 is refused", edit: func(ks []oauth.SigningKey) { ks[2].Algorithm = oauth.ES256 }},
-		{name: "a truncated sealed key is refused", edit: func(ks []oauth.SigningKey) { ks[0].PrivateKey = ks[0].PrivateKey[:12] }},
-		{name: "an empty sealed key is refused", edit: func(ks []oauth.SigningKey) { ks[0].PrivateKey = nil }},
-		{name: "a sealed key of an unknown format version is refused", edit: func(ks []oauth.SigningKey) { ks[0].PrivateKey[0] = 2 }},
-		{name: "a sealed key with a flipped ciphertext bit is refused", edit: func(ks []oauth.SigningKey) { ks[0].PrivateKey[len(ks[0].PrivateKey)-20] ^= 1 }},
-		{name: "the public JWK of another key is refused", edit: func(ks []oauth.SigningKey) { ks[0].PublicJWK = ks[1].PublicJWK }},
-		{name: "the public JWK of another key relabelled with this key's kid is refused", edit: func(ks []oauth.SigningKey) {
+		{name: "a sealed private key moved onto another key ID is refused", edit: func(ks []signing.Key) { ks[0].PrivateKey = ks[1].PrivateKey }},
+		{name: "a key relabelled with another algorithm is refused", edit: func(ks []signing.Key) { ks[0].Algorithm = signing.RS256 }},
+		{name: "an EdDSA key relabelled as ES256 is refused", edit: func(ks []signing.Key) { ks[2].Algorithm = signing.ES256 }},
+		{name: "a truncated sealed key is refused", edit: func(ks []signing.Key) { ks[0].PrivateKey = ks[0].PrivateKey[:12] }},
+		{name: "an empty sealed key is refused", edit: func(ks []signing.Key) { ks[0].PrivateKey = nil }},
+		{name: "a sealed key of an unknown format version is refused", edit: func(ks []signing.Key) { ks[0].PrivateKey[0] = 2 }},
+		{name: "a sealed key with a flipped ciphertext bit is refused", edit: func(ks []signing.Key) { ks[0].PrivateKey[len(ks[0].PrivateKey)-20] ^= 1 }},
+		{name: "the public JWK of another key is refused", edit: func(ks []signing.Key) { ks[0].PublicJWK = ks[1].PublicJWK }},
+		{name: "the public JWK of another key relabelled with this key's kid is refused", edit: func(ks []signing.Key) {
 			ks[0].PublicJWK = relabel(t, ks[1].PublicJWK, "kid", ks[0].ID)
 		}},
-		{name: "a public JWK announcing another algorithm is refused", edit: func(ks []oauth.SigningKey) {
-			ks[0].PublicJWK = relabel(t, ks[0].PublicJWK, "alg", oauth.RS256)
+		{name: "a public JWK announcing another algorithm is refused", edit: func(ks []signing.Key) {
+			ks[0].PublicJWK = relabel(t, ks[0].PublicJWK, "alg", signing.RS256)
 		}},
-		{name: "a public JWK that is not JSON is refused", edit: func(ks []oauth.SigningKey) { ks[0].PublicJWK = []byte("not json") }},
-		{name: "a key renamed consistently in its record and JWK is refused", edit: func(ks []oauth.SigningKey) {
+		{name: "a public JWK that is not JSON is refused", edit: func(ks []signing.Key) { ks[0].PublicJWK = []byte("not json") }},
+		{name: "a key renamed consistently in its record and JWK is refused", edit: func(ks []signing.Key) {
 			// Without the master key the private key cannot be re-sealed
 			// for the new kid: the AD binding refuses it.
 			ks[0].ID = ks[1].ID + "x"
@@ -442,7 +443,7 @@ func TestKeySetRefusesTamperedKeys(t *testing.T) {
 			if mk == nil {
 				mk = e.mk
 			}
-			ks := oauth.NewKeySet(tamperedKeys{KeyStore: e.db, edit: tc.edit}, mk, retention, e.clock.Now, e.log)
+			ks := oauth.NewKeySet(tamperedKeys{Store: e.db, edit: tc.edit}, mk, retention, e.clock.Now, e.log)
 			if err := ks.Refresh(e.ctx); err == nil {
 				msg := ""
 				if pub, ok := ks.PublicKey(a.ID); ok {
@@ -459,7 +460,7 @@ func TestKeySetRefusesTamperedKeys(t *testing.T) {
 		})
 	}
 	t.Run("untampered keys load", func(t *testing.T) {
-		ks := oauth.NewKeySet(tamperedKeys{KeyStore: e.db}, e.mk, retention, e.clock.Now, e.log)
+		ks := oauth.NewKeySet(tamperedKeys{Store: e.db}, e.mk, retention, e.clock.Now, e.log)
 		if err := ks.Refresh(e.ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -468,11 +469,11 @@ func TestKeySetRefusesTamperedKeys(t *testing.T) {
 		}
 	})
 	t.Run("a refresh that meets a broken new key fails and keeps the keys loaded before", func(t *testing.T) {
-		c, err := oauth.GenerateSigningKey(oauth.ES256, e.mk, now, now.Add(3*time.Second))
+		c, err := oauth.GenerateSigningKey(signing.ES256, e.mk, now, now.Add(3*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
-		ks := oauth.NewKeySet(tamperedKeys{KeyStore: e.db, edit: func(ks []oauth.SigningKey) {
+		ks := oauth.NewKeySet(tamperedKeys{Store: e.db, edit: func(ks []signing.Key) {
 			for i := range ks {
 				if ks[i].ID == c.ID {
 					ks[i].PrivateKey = ks[0].PrivateKey
@@ -483,7 +484,7 @@ func TestKeySetRefusesTamperedKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		body, etag := ks.JWKS()
-		if err := e.db.UpdateSigningKeys(e.ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+		if err := e.db.UpdateSigningKeys(e.ctx, func(old []signing.Key) ([]signing.Key, error) {
 			return append(old, c), nil
 		}); err != nil {
 			t.Fatal(err)
@@ -512,12 +513,12 @@ func TestRotateWithoutDelayInTheSameMillisecondSigns(t *testing.T) {
 	// current one, never before it, and the new key must sign as soon as
 	// that instant comes. Ten rotations in a row all pass only if the new
 	// key always wins.
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, nil)
 	srv := e.server(oauth.Config{Throttle: generous})
 	for i := range 10 {
 		before := e.keys.Keys()
-		k, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+		k, err := e.keys.Rotate(e.ctx, signing.ES256, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -536,7 +537,7 @@ func TestRotateWithoutDelayInTheSameMillisecondSigns(t *testing.T) {
 }
 
 func TestRotateWithoutAlgorithmKeepsTheCurrentOne(t *testing.T) {
-	for _, alg := range []string{oauth.RS256, oauth.EdDSA, oauth.ES256} {
+	for _, alg := range []string{signing.RS256, signing.EdDSA, signing.ES256} {
 		t.Run(alg+" stays "+alg, func(t *testing.T) {
 			e := newEnv(t, alg)
 			k, err := e.keys.Rotate(e.ctx, "", 0)
@@ -549,9 +550,9 @@ func TestRotateWithoutAlgorithmKeepsTheCurrentOne(t *testing.T) {
 		})
 	}
 	t.Run("an explicit algorithm wins", func(t *testing.T) {
-		e := newEnv(t, oauth.RS256)
-		k, err := e.keys.Rotate(e.ctx, oauth.EdDSA, 0)
-		if err != nil || k.Algorithm != oauth.EdDSA {
+		e := newEnv(t, signing.RS256)
+		k, err := e.keys.Rotate(e.ctx, signing.EdDSA, 0)
+		if err != nil || k.Algorithm != signing.EdDSA {
 			t.Fatalf("got %+v, %v", k, err)
 		}
 	})
@@ -561,13 +562,13 @@ func TestRotateWithoutAlgorithmKeepsTheCurrentOne(t *testing.T) {
 // another instance rotated in reloads at once, but no flood of made-up key
 // IDs makes it read the store more than once every ReloadEvery.
 func TestLookupReloadsForUnknownKeyIDs(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	other := oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
 	if err := other.Refresh(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Second)
-	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+	next, err := e.keys.Rotate(e.ctx, signing.ES256, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +634,7 @@ func TestLookupReloadsForUnknownKeyIDs(t *testing.T) {
 // verifier, on an instance that has not refreshed, accepts a token signed by
 // a key another instance has just rotated in.
 func TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, nil)
 	other := oauth.NewKeySet(e.store, e.mk, retention, e.clock.Now, e.log)
 	if err := other.Refresh(e.ctx); err != nil {
@@ -641,7 +642,7 @@ func TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere(t *testing.T) {
 	}
 	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, e.orgs, other, e.clock.Now, e.log)
 	e.clock.Advance(time.Second)
-	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
+	next, err := e.keys.Rotate(e.ctx, signing.ES256, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

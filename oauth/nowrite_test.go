@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
 func TestIssuingTokensWritesNothingToTheDatabase(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, key, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
 	e.store.reset()
@@ -85,7 +86,7 @@ func TestIssuingTokensWritesNothingToTheDatabase(t *testing.T) {
 }
 
 func TestRefusedTokenRequestsWriteNothing(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, key, _ := e.account("sync", syncScopes, nil)
 	srv := e.server(oauth.Config{Throttle: generous})
 	e.store.reset()

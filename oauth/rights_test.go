@@ -12,6 +12,7 @@ import (
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 )
 
 // claimsOf decodes the iamd claims of a token verified with go-jose.
@@ -29,7 +30,7 @@ func (e *env) claimsOf(token string) resource.Claims {
 }
 
 func TestTokensCarryTheRightsOfTheRoles(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	for _, id := range []string{"billing", "sales"} {
 		if _, err := e.orgs.CreateOrg(e.ctx, sys, id, "", "acme"); err != nil {
 			t.Fatal(err)
@@ -90,7 +91,7 @@ func TestTokensCarryTheRightsOfTheRoles(t *testing.T) {
 }
 
 func TestAnAccountWithoutRolesGetsATokenThatGrantsNothing(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	srv := e.server(oauth.Config{})
 	id, _, secret := e.account("bare", nil, nil)
 	resp, tok := e.token(srv, id, secret)
@@ -104,7 +105,7 @@ func TestAnAccountWithoutRolesGetsATokenThatGrantsNothing(t *testing.T) {
 }
 
 func TestTheBootstrapAdminsTokenHoldsEverything(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	srv := e.server(oauth.Config{})
 	a, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "acme", Name: "admin", System: true})
 	if err != nil {

@@ -1,6 +1,10 @@
 package oauth
 
-import "time"
+import (
+	"time"
+
+	"github.com/iamd/iamd/signing"
+)
 
 // Signing key schedule. Keys are ordered by ActivatesAt. At any instant:
 //
@@ -17,7 +21,7 @@ import "time"
 
 // current returns the index of the current key in keys, or -1 if none has
 // activated yet.
-func current(keys []SigningKey, now time.Time) int {
+func current(keys []signing.Key, now time.Time) int {
 	for i := len(keys) - 1; i >= 0; i-- {
 		if !keys[i].ActivatesAt.After(now) {
 			return i
@@ -27,7 +31,7 @@ func current(keys []SigningKey, now time.Time) int {
 }
 
 // published reports whether keys[i] belongs in the JWKS at now.
-func published(keys []SigningKey, i int, now time.Time, retention time.Duration) bool {
+func published(keys []signing.Key, i int, now time.Time, retention time.Duration) bool {
 	if i == len(keys)-1 || keys[i].ActivatesAt.After(now) {
 		return true // newest or upcoming
 	}
@@ -37,13 +41,13 @@ func published(keys []SigningKey, i int, now time.Time, retention time.Duration)
 // rotate returns keys with next added and the keys no longer published
 // removed. It refuses while a key is still upcoming: rotating again before
 // verifiers have learnt that key would make it sign unannounced.
-func rotate(keys []SigningKey, next SigningKey, now time.Time, retention time.Duration) ([]SigningKey, error) {
+func rotate(keys []signing.Key, next signing.Key, now time.Time, retention time.Duration) ([]signing.Key, error) {
 	for _, k := range keys {
 		if k.ActivatesAt.After(now) {
 			return nil, errRotationPending(k)
 		}
 	}
-	kept := make([]SigningKey, 0, len(keys)+1)
+	kept := make([]signing.Key, 0, len(keys)+1)
 	for i, k := range keys {
 		if published(keys, i, now, retention) || i == current(keys, now) {
 			kept = append(kept, k)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -16,15 +17,15 @@ var schedNow = time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
 const schedRetention = time.Hour
 
 // keysAt returns keys k0, k1, ... activating at now plus each offset.
-func keysAt(offsets ...time.Duration) []SigningKey {
-	ks := make([]SigningKey, len(offsets))
+func keysAt(offsets ...time.Duration) []signing.Key {
+	ks := make([]signing.Key, len(offsets))
 	for i, o := range offsets {
-		ks[i] = SigningKey{ID: fmt.Sprintf("k%d", i), ActivatesAt: schedNow.Add(o)}
+		ks[i] = signing.Key{ID: fmt.Sprintf("k%d", i), ActivatesAt: schedNow.Add(o)}
 	}
 	return ks
 }
 
-func ids(ks []SigningKey) []string {
+func ids(ks []signing.Key) []string {
 	var out []string
 	for _, k := range ks {
 		out = append(out, k.ID)
@@ -89,7 +90,7 @@ func TestPublished(t *testing.T) {
 
 func TestRotate(t *testing.T) {
 	h, r := time.Hour, schedRetention
-	next := SigningKey{ID: "next", ActivatesAt: schedNow.Add(10 * time.Minute)}
+	next := signing.Key{ID: "next", ActivatesAt: schedNow.Add(10 * time.Minute)}
 	cases := []struct {
 		name    string
 		offsets []time.Duration
@@ -110,7 +111,7 @@ func TestRotate(t *testing.T) {
 			ks := keysAt(tc.offsets...)
 			before := slices.Clone(ks)
 			got, err := rotate(ks, next, schedNow, r)
-			if !slices.EqualFunc(ks, before, func(a, b SigningKey) bool { return a.ID == b.ID && a.ActivatesAt.Equal(b.ActivatesAt) }) {
+			if !slices.EqualFunc(ks, before, func(a, b signing.Key) bool { return a.ID == b.ID && a.ActivatesAt.Equal(b.ActivatesAt) }) {
 				t.Errorf("rotate changed its input to %v", ids(ks))
 			}
 			if tc.pending != "" {

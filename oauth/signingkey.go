@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
@@ -22,46 +21,9 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
-
-// Signing algorithms. RFC 9068 §4 requires RS256 support; ES256 is the
-// default for its small keys and signatures.
-const (
-	ES256 = "ES256"
-	EdDSA = "EdDSA"
-	RS256 = "RS256"
-)
-
-// Algorithms lists the signing algorithms iamd can use.
-var Algorithms = []string{ES256, EdDSA, RS256}
-
-// SigningKey is a token signing key as stored: the public half as a JWK, the
-// private half as PKCS #8 sealed under the master key.
-type SigningKey struct {
-	// ID is the key ID (kid): the RFC 7638 thumbprint of the public key.
-	ID        string
-	Algorithm string
-	PublicJWK []byte
-	// PrivateKey is the sealed PKCS #8 private key.
-	PrivateKey []byte
-	CreatedAt  time.Time
-	// ActivatesAt is when the key starts signing. Until then it is only
-	// published, so verifiers learn it before they see tokens it signed.
-	ActivatesAt time.Time
-}
-
-// KeyStore persists signing keys.
-type KeyStore interface {
-	// ListSigningKeys returns every key ordered by ActivatesAt then ID.
-	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
-	// UpdateSigningKeys calls fn with the stored keys, ordered, and stores
-	// the set it returns, in one transaction that excludes concurrent
-	// updates: keys not in the result are deleted, new ones inserted.
-	// Stored keys are immutable; a returned key with a known ID is kept as
-	// stored.
-	UpdateSigningKeys(ctx context.Context, fn func([]SigningKey) ([]SigningKey, error)) error
-}
 
 // MasterKey encrypts signing keys at rest with AES-256-GCM.
 type MasterKey struct {
@@ -135,32 +97,32 @@ func sealAD(kid, alg string) []byte {
 
 // GenerateSigningKey returns a new key for alg, sealed under mk, that starts
 // signing at activatesAt.
-func GenerateSigningKey(alg string, mk *MasterKey, now, activatesAt time.Time) (SigningKey, error) {
+func GenerateSigningKey(alg string, mk *MasterKey, now, activatesAt time.Time) (signing.Key, error) {
 	var priv crypto.Signer
 	var err error
 	switch alg {
-	case ES256:
+	case signing.ES256:
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case EdDSA:
+	case signing.EdDSA:
 		_, priv, err = ed25519.GenerateKey(rand.Reader)
-	case RS256:
+	case signing.RS256:
 		priv, err = rsa.GenerateKey(rand.Reader, 2048)
 	default:
-		return SigningKey{}, storage.Errorf(storage.ErrInvalid, "unknown signing algorithm %s (want one of %s)", storage.Quote(alg), strings.Join(Algorithms, ", "))
+		return signing.Key{}, storage.Errorf(storage.ErrInvalid, "unknown signing algorithm %s (want one of %s)", storage.Quote(alg), strings.Join(signing.Algorithms, ", "))
 	}
 	if err != nil {
-		return SigningKey{}, fmt.Errorf("generate %s key: %w", alg, err)
+		return signing.Key{}, fmt.Errorf("generate %s key: %w", alg, err)
 	}
 	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: alg, Use: "sig", KeyID: thumbprint(priv.Public())}
 	pubJSON, err := json.Marshal(pub)
 	if err != nil {
-		return SigningKey{}, err
+		return signing.Key{}, err
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return SigningKey{}, err
+		return signing.Key{}, err
 	}
-	return SigningKey{
+	return signing.Key{
 		ID: pub.KeyID, Algorithm: alg, PublicJWK: pubJSON,
 		PrivateKey: mk.seal(pub.KeyID, alg, der),
 		CreatedAt:  storage.Time(now), ActivatesAt: storage.Time(activatesAt),
@@ -169,12 +131,12 @@ func GenerateSigningKey(alg string, mk *MasterKey, now, activatesAt time.Time) (
 
 // signer is a usable signing key: decrypted, with its public JWK.
 type signer struct {
-	SigningKey
+	signing.Key
 	public jose.JSONWebKey
 	signer jose.Signer
 }
 
-func openSigningKey(k SigningKey, mk *MasterKey) (*signer, error) {
+func openSigningKey(k signing.Key, mk *MasterKey) (*signer, error) {
 	der, err := mk.open(k.ID, k.Algorithm, k.PrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", k.ID, err)
@@ -204,7 +166,7 @@ func openSigningKey(k SigningKey, mk *MasterKey) (*signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", k.ID, err)
 	}
-	return &signer{SigningKey: k, public: pub, signer: s}, nil
+	return &signer{Key: k, public: pub, signer: s}, nil
 }
 
 // thumbprint returns the RFC 7638 SHA-256 thumbprint of a public key,
@@ -221,26 +183,4 @@ func thumbprint(public any) string {
 func sha256Tag(b []byte) string {
 	h := sha256.Sum256(b)
 	return `"` + base64.RawURLEncoding.EncodeToString(h[:16]) + `"`
-}
-
-// KeyChanges returns what turns the stored keys old into next: keys to
-// insert and IDs to delete. Backends use it in UpdateSigningKeys.
-func KeyChanges(old, next []SigningKey) (added []SigningKey, removed []string) {
-	keep := make(map[string]bool, len(next))
-	for _, k := range next {
-		keep[k.ID] = true
-	}
-	stored := make(map[string]bool, len(old))
-	for _, k := range old {
-		stored[k.ID] = true
-		if !keep[k.ID] {
-			removed = append(removed, k.ID)
-		}
-	}
-	for _, k := range next {
-		if !stored[k.ID] {
-			added = append(added, k)
-		}
-	}
-	return added, removed
 }

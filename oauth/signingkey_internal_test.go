@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -29,14 +30,14 @@ func testMasterKey(t *testing.T) *MasterKey {
 func TestMasterKeySealing(t *testing.T) {
 	mk, other := testMasterKey(t), testMasterKey(t)
 	plain := []byte("PKCS #8 bytes")
-	sealed := mk.seal("kid-1", ES256, plain)
+	sealed := mk.seal("kid-1", signing.ES256, plain)
 	if bytes.Contains(sealed, plain) {
 		t.Fatal("the sealed key holds the plaintext")
 	}
-	if again := mk.seal("kid-1", ES256, plain); bytes.Equal(again, sealed) {
+	if again := mk.seal("kid-1", signing.ES256, plain); bytes.Equal(again, sealed) {
 		t.Error("sealing twice gives the same bytes: the nonce is not random")
 	}
-	if got, err := mk.open("kid-1", ES256, sealed); err != nil || !bytes.Equal(got, plain) {
+	if got, err := mk.open("kid-1", signing.ES256, sealed); err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("open = %q, %v; want the plaintext", got, err)
 	}
 	flipped := slices.Clone(sealed)
@@ -49,14 +50,14 @@ func TestMasterKeySealing(t *testing.T) {
 		kid, alg string
 		sealed   []byte
 	}{
-		{"another master key cannot open it", other, "kid-1", ES256, sealed},
-		{"it cannot be moved onto another kid", mk, "kid-2", ES256, sealed},
-		{"it cannot be moved onto another algorithm", mk, "kid-1", EdDSA, sealed},
-		{"kid and algorithm cannot be shifted into each other", mk, "kid-1\x00" + ES256, "", sealed},
-		{"a flipped bit is detected", mk, "kid-1", ES256, flipped},
-		{"an unknown format version is refused", mk, "kid-1", ES256, versioned},
-		{"a truncated key is refused", mk, "kid-1", ES256, sealed[:5]},
-		{"an empty key is refused", mk, "kid-1", ES256, nil},
+		{"another master key cannot open it", other, "kid-1", signing.ES256, sealed},
+		{"it cannot be moved onto another kid", mk, "kid-2", signing.ES256, sealed},
+		{"it cannot be moved onto another algorithm", mk, "kid-1", signing.EdDSA, sealed},
+		{"kid and algorithm cannot be shifted into each other", mk, "kid-1\x00" + signing.ES256, "", sealed},
+		{"a flipped bit is detected", mk, "kid-1", signing.ES256, flipped},
+		{"an unknown format version is refused", mk, "kid-1", signing.ES256, versioned},
+		{"a truncated key is refused", mk, "kid-1", signing.ES256, sealed[:5]},
+		{"an empty key is refused", mk, "kid-1", signing.ES256, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,7 +102,7 @@ func TestParseMasterKey(t *testing.T) {
 	t.Run("both encodings give the same key", func(t *testing.T) {
 		a, _ := ParseMasterKey(base64.StdEncoding.EncodeToString(raw))
 		b, _ := ParseMasterKey(base64.RawURLEncoding.EncodeToString(raw))
-		if got, err := b.open("k", ES256, a.seal("k", ES256, []byte("x"))); err != nil || string(got) != "x" {
+		if got, err := b.open("k", signing.ES256, a.seal("k", signing.ES256, []byte("x"))); err != nil || string(got) != "x" {
 			t.Errorf("a key sealed under the std form does not open under the URL form: %v", err)
 		}
 	})
@@ -117,7 +118,7 @@ func TestParseMasterKey(t *testing.T) {
 func TestGenerateSigningKey(t *testing.T) {
 	mk := testMasterKey(t)
 	now := time.Date(2031, 1, 1, 0, 0, 0, 123456789, time.FixedZone("X", 3600))
-	for _, alg := range []string{ES256, EdDSA} {
+	for _, alg := range []string{signing.ES256, signing.EdDSA} {
 		t.Run("a fresh "+alg+" key is sealed, identified by its thumbprint and opens", func(t *testing.T) {
 			k, err := GenerateSigningKey(alg, mk, now, now.Add(time.Hour))
 			if err != nil {
@@ -153,7 +154,7 @@ func TestGenerateSigningKey(t *testing.T) {
 		}
 	})
 	t.Run("a key ID that is not its thumbprint is refused even when correctly sealed", func(t *testing.T) {
-		k, err := GenerateSigningKey(ES256, mk, now, now)
+		k, err := GenerateSigningKey(signing.ES256, mk, now, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,41 +172,6 @@ func TestGenerateSigningKey(t *testing.T) {
 			t.Error("a key with a made-up kid opened")
 		}
 	})
-}
-
-func TestKeyChanges(t *testing.T) {
-	k := func(ids ...string) []SigningKey {
-		var out []SigningKey
-		for _, id := range ids {
-			out = append(out, SigningKey{ID: id})
-		}
-		return out
-	}
-	cases := []struct {
-		name      string
-		old, next []SigningKey
-		added     []string
-		removed   []string
-	}{
-		{"nothing changes", k("a", "b"), k("a", "b"), nil, nil},
-		{"a new key is added", k("a"), k("a", "b"), []string{"b"}, nil},
-		{"a dropped key is removed", k("a", "b"), k("b"), nil, []string{"a"}},
-		{"rotation adds and removes at once", k("a", "b"), k("b", "c"), []string{"c"}, []string{"a"}},
-		{"everything from nothing", nil, k("a"), []string{"a"}, nil},
-		{"nothing from everything", k("a", "b"), nil, nil, []string{"a", "b"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			added, removed := KeyChanges(tc.old, tc.next)
-			var addedIDs []string
-			for _, a := range added {
-				addedIDs = append(addedIDs, a.ID)
-			}
-			if !slices.Equal(addedIDs, tc.added) || !slices.Equal(removed, tc.removed) {
-				t.Errorf("KeyChanges = +%v -%v, want +%v -%v", addedIDs, removed, tc.added, tc.removed)
-			}
-		})
-	}
 }
 
 func TestClaimsJSON(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
 // tight allows 3 failures per client ID and 5 per address, each refilling
@@ -26,7 +27,7 @@ type throttleEnv struct {
 }
 
 func newThrottleEnv(t *testing.T) *throttleEnv {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	te := &throttleEnv{env: e, srv: e.server(oauth.Config{Throttle: tight})}
 	id, key, secret := e.account("sync", syncScopes, nil)
 	te.id, te.secret, te.wrong = id, secret, forgeSecret(t, key.ID)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 )
 
 var (
@@ -21,7 +22,7 @@ var (
 )
 
 func TestTokenIssuesAccessTokens(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	if id != "sync@acme.iam" {
 		t.Fatalf("client ID %q, want sync@acme.iam", id)
@@ -145,7 +146,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 				t.Errorf("response scope %q, want %q", resp.Scope, want)
 			}
 			m := e.inspect(resp.AccessToken)
-			if m.typ != resource.AccessTokenType || m.header.Algorithm != oauth.ES256 || m.header.KeyID != kid || m.key.Algorithm != oauth.ES256 {
+			if m.typ != resource.AccessTokenType || m.header.Algorithm != signing.ES256 || m.header.KeyID != kid || m.key.Algorithm != signing.ES256 {
 				t.Errorf("header typ %q alg %q kid %q (JWKS alg %q), want at+jwt ES256 %s", m.typ, m.header.Algorithm, m.header.KeyID, m.key.Algorithm, kid)
 			}
 			now := e.clock.Now().Unix()
@@ -215,7 +216,7 @@ func checkAudience(t *testing.T, aud any, want []string) {
 }
 
 func TestTokenIDsAreUniqueForIdenticalRequests(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
 	_, t1 := e.token(srv, id, secret, "scope", "data.items:read")
@@ -230,7 +231,7 @@ func TestTokenIDsAreUniqueForIdenticalRequests(t *testing.T) {
 }
 
 func TestTokenForAnAccountWithoutScopes(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("bare", nil, nil)
 	srv := e.server(oauth.Config{Throttle: generous})
 	resp, tok := e.token(srv, id, secret)
@@ -246,7 +247,7 @@ func TestTokenForAnAccountWithoutScopes(t *testing.T) {
 }
 
 func TestTokenDefaultAudience(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	cases := []struct {
 		name     string
@@ -281,7 +282,7 @@ func TestTokenDefaultAudience(t *testing.T) {
 }
 
 func TestTokenRefusals(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, key, secret := e.account("sync", syncScopes, syncAudiences)
 	otherID, _, otherSecret := e.account("other", []string{"data.items:read"}, nil)
 	inactiveID, inactiveKey, inactiveSecret := e.account("inactive", []string{"data.items:read"}, nil)
@@ -441,7 +442,7 @@ func flip(c byte) string {
 
 func TestTokenServerErrors(t *testing.T) {
 	t.Run("a failing database answers server_error without details and logs it", func(t *testing.T) {
-		e := newEnv(t, oauth.ES256)
+		e := newEnv(t, signing.ES256)
 		id, _, secret := e.account("sync", syncScopes, nil)
 		srv := e.server(oauth.Config{Throttle: oauth.ThrottleConfig{ClientBurst: 2, ClientEvery: time.Hour, AddrBurst: 2, AddrEvery: time.Hour}})
 		e.store.setFailCredential(errors.New("disk I/O error: /var/lib/iamd/iamd.db"))
@@ -475,7 +476,7 @@ func TestTokenServerErrors(t *testing.T) {
 	t.Run("a key that only activates later cannot sign yet", func(t *testing.T) {
 		e := newEnv(t, "")
 		id, _, secret := e.account("sync", syncScopes, nil)
-		if _, err := e.keys.Rotate(e.ctx, oauth.ES256, time.Minute); err != nil {
+		if _, err := e.keys.Rotate(e.ctx, signing.ES256, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		srv := e.server(oauth.Config{Throttle: generous})

@@ -8,12 +8,13 @@ import (
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 )
 
 // TestVerifierChecksServerTokens: the tokens the server mints verify with
 // the verifier of resource servers, and only as what they are.
 func TestVerifierChecksServerTokens(t *testing.T) {
-	e := newEnv(t, oauth.ES256)
+	e := newEnv(t, signing.ES256)
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
 	v := srv.Verifier()

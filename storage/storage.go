@@ -2,7 +2,7 @@
 // share: the sentinel errors callers branch on and the transaction contract.
 //
 // The records and store interfaces belong to the domain packages that use
-// them (accounts.Store, rbac.Store, oauth.KeyStore); the backends in
+// them (accounts.Store, rbac.Store, signing.Store); the backends in
 // storage/sqlite and storage/postgres implement all of them, and
 // storage/storagetest is the conformance suite both must pass.
 package storage

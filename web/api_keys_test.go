@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/web"
 )
 
@@ -304,7 +305,7 @@ func TestSigningKeyRotation(t *testing.T) {
 		{name: "the first signing key is listed as active", method: http.MethodGet, path: "/api/v1/signing-keys", status: http.StatusOK,
 			check: func(t *testing.T, r *response) {
 				keys := signingKeys(t, r)
-				if len(keys) != 1 || keys[0].ID != firstKid || keys[0].State != "active" || keys[0].Algorithm != oauth.ES256 ||
+				if len(keys) != 1 || keys[0].ID != firstKid || keys[0].State != "active" || keys[0].Algorithm != signing.ES256 ||
 					keys[0].ActivatesAt.After(f.clock.Now()) || keys[0].RetiredAt != nil || keys[0].PublishedUntil != nil {
 					t.Errorf("signing keys %+v, want %s active", keys, firstKid)
 				}
@@ -374,17 +375,17 @@ func TestSigningKeyRotationRequests(t *testing.T) {
 	}{
 		{name: "without a body the next key activates after the default delay", status: http.StatusOK,
 			check: func(t *testing.T, f *fixture, keys []web.SigningKey) {
-				if len(keys) != 2 || keys[1].State != "next" || keys[1].Algorithm != oauth.ES256 || !near(&keys[1].ActivatesAt, f.clock.Now().Add(activation)) {
+				if len(keys) != 2 || keys[1].State != "next" || keys[1].Algorithm != signing.ES256 || !near(&keys[1].ActivatesAt, f.clock.Now().Add(activation)) {
 					t.Errorf("signing keys %+v, want an ES256 key activating in %s", keys, activation)
 				}
 			}},
 		{name: "an EdDSA key can replace the ES256 key", body: `{"algorithm":"EdDSA","activate_in":0,"force":true}`, status: http.StatusOK,
 			check: func(t *testing.T, f *fixture, keys []web.SigningKey) {
-				if len(keys) != 2 || keys[1].Algorithm != oauth.EdDSA || keys[1].State != "active" {
+				if len(keys) != 2 || keys[1].Algorithm != signing.EdDSA || keys[1].State != "active" {
 					t.Fatalf("signing keys %+v, want an active EdDSA key", keys)
 				}
 				tok := f.adminToken(t)
-				if h := jwtHeader(t, tok); h.Alg != oauth.EdDSA || h.Kid != keys[1].ID {
+				if h := jwtHeader(t, tok); h.Alg != signing.EdDSA || h.Kid != keys[1].ID {
 					t.Errorf("JWT header %+v, want EdDSA by %s", h, keys[1].ID)
 				}
 				decode[web.OrgList](t, f.call(t, http.MethodGet, "/api/v1/orgs", tok, nil), http.StatusOK)

@@ -26,6 +26,7 @@ import (
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/storage/storagetest"
@@ -164,7 +165,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 		// Loaded as a server loads it, with no key to find.
 		err = f.keys.Refresh(ctx)
 	} else {
-		_, err = f.keys.Ensure(ctx, oauth.ES256)
+		_, err = f.keys.Ensure(ctx, signing.ES256)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
 func TestDiscoveryMetadata(t *testing.T) {
@@ -56,7 +57,7 @@ func TestJWKS(t *testing.T) {
 	f := newFixture(t)
 	set, first := f.jwks(t)
 	etag := first.Header.Get("ETag")
-	if len(set.Keys) != 1 || set.Keys[0].Algorithm != oauth.ES256 {
+	if len(set.Keys) != 1 || set.Keys[0].Algorithm != signing.ES256 {
 		t.Fatalf("JWKS %+v, want one ES256 key", set.Keys)
 	}
 	if kid := jwtHeader(t, f.adminToken(t)).Kid; set.Keys[0].KeyID != kid {
@@ -93,7 +94,7 @@ func TestJWKS(t *testing.T) {
 	}
 
 	t.Run("a rotation publishes the next key under a new ETag", func(t *testing.T) {
-		next, err := f.keys.Rotate(context.Background(), oauth.ES256, time.Hour)
+		next, err := f.keys.Rotate(context.Background(), signing.ES256, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

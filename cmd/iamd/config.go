@@ -15,6 +15,7 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/postgres"
 	"github.com/iamd/iamd/storage/sqlite"
@@ -25,7 +26,7 @@ type store interface {
 	storage.Transactor
 	rbac.Store
 	accounts.Store
-	oauth.KeyStore
+	signing.Store
 	Migrate(ctx context.Context) ([]string, error)
 	Ping(ctx context.Context) error
 	Close() error

@@ -13,6 +13,7 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -54,7 +55,7 @@ admin commands work right away.`,
 	fs.StringVar(&f.org, "org", "", "ID of the root organization (required)")
 	fs.StringVar(&f.orgName, "org-name", "", "display name of the root organization (default: its ID)")
 	fs.StringVar(&f.admin, "admin", "admin", "ID of the admin account")
-	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", oauth.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256")
+	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", signing.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256")
 	fs.BoolVar(&f.force, "force", false, "overwrite an existing CLI profile")
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/resource"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/web"
 )
 
@@ -63,7 +64,7 @@ and listens on 127.0.0.1:8080.`,
 	fs.StringVar(&f.tokenTTL, "token-ttl", envOr("IAMD_TOKEN_TTL", "1h"), "lifetime of access tokens, 1m to 24h [IAMD_TOKEN_TTL]")
 	fs.StringVar(&f.defaultAudience, "default-audience", os.Getenv("IAMD_DEFAULT_AUDIENCE"), "audience of tokens requested without audience or resource (default: the issuer) [IAMD_DEFAULT_AUDIENCE]")
 	fs.StringSliceVar(&f.trustedProxies, "trusted-proxies", splitList(os.Getenv("IAMD_TRUSTED_PROXIES")), "reverse proxies (IPs or CIDRs) whose X-Forwarded-For is trusted [IAMD_TRUSTED_PROXIES]")
-	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", oauth.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256 [IAMD_SIGNING_ALG]")
+	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", signing.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256 [IAMD_SIGNING_ALG]")
 	return cmd
 }
 

@@ -5,18 +5,18 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
-// ListSigningKeys implements oauth.KeyStore.
-func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+// ListSigningKeys implements signing.Store.
+func (d *DB) ListSigningKeys(ctx context.Context) ([]signing.Key, error) {
 	rows, err := d.q(ctx).Query(ctx, `SELECT id, algorithm, public_jwk, private_key, created_at, activates_at
 		FROM signing_keys ORDER BY activates_at, id`)
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return collect(rows, func(r pgx.Row) (oauth.SigningKey, error) {
-		var k oauth.SigningKey
+	return collect(rows, func(r pgx.Row) (signing.Key, error) {
+		var k signing.Key
 		var pub string
 		err := r.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &k.CreatedAt, &k.ActivatesAt)
 		k.PublicJWK, k.CreatedAt, k.ActivatesAt = []byte(pub), k.CreatedAt.UTC(), k.ActivatesAt.UTC()
@@ -24,10 +24,10 @@ func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
 	})
 }
 
-// UpdateSigningKeys implements oauth.KeyStore. The table lock conflicts with
+// UpdateSigningKeys implements signing.Store. The table lock conflicts with
 // itself, so concurrent updates (two instances rotating) run one after the
 // other, the second seeing the first's result; readers are not blocked.
-func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]signing.Key) ([]signing.Key, error)) error {
 	return d.InTx(ctx, func(ctx context.Context) error {
 		if _, err := d.q(ctx).Exec(ctx, `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return mapErr(err)
@@ -40,7 +40,7 @@ func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) 
 		if err != nil {
 			return err
 		}
-		added, removed := oauth.KeyChanges(old, next)
+		added, removed := signing.Changes(old, next)
 		if _, err := d.q(ctx).Exec(ctx, `DELETE FROM signing_keys WHERE id = ANY($1)`, removed); err != nil {
 			return mapErr(err)
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/signing"
 )
 
-// ListSigningKeys implements oauth.KeyStore.
-func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
-	return collect(ctx, d.q(ctx), func(s scanner) (oauth.SigningKey, error) {
-		var k oauth.SigningKey
+// ListSigningKeys implements signing.Store.
+func (d *DB) ListSigningKeys(ctx context.Context) ([]signing.Key, error) {
+	return collect(ctx, d.q(ctx), func(s scanner) (signing.Key, error) {
+		var k signing.Key
 		var pub string
 		var created, activates sql.NullInt64
 		err := s.Scan(&k.ID, &k.Algorithm, &pub, &k.PrivateKey, &created, &activates)
@@ -20,9 +20,9 @@ func (d *DB) ListSigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
 		FROM signing_keys ORDER BY activates_at, id`)
 }
 
-// UpdateSigningKeys implements oauth.KeyStore. The transaction starts with
+// UpdateSigningKeys implements signing.Store. The transaction starts with
 // the write lock (_txlock=immediate), which excludes concurrent updates.
-func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) ([]oauth.SigningKey, error)) error {
+func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]signing.Key) ([]signing.Key, error)) error {
 	return d.InTx(ctx, func(ctx context.Context) error {
 		old, err := d.ListSigningKeys(ctx)
 		if err != nil {
@@ -32,7 +32,7 @@ func (d *DB) UpdateSigningKeys(ctx context.Context, fn func([]oauth.SigningKey) 
 		if err != nil {
 			return err
 		}
-		added, removed := oauth.KeyChanges(old, next)
+		added, removed := signing.Changes(old, next)
 		for _, id := range removed {
 			if _, err := d.q(ctx).ExecContext(ctx, `DELETE FROM signing_keys WHERE id = ?`, id); err != nil {
 				return mapErr(err)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
-	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -34,8 +34,8 @@ func Seed(t *testing.T, s Store) {
 	must(t, s.CreateRole(ctx, managedRole(rbac.RoleBootstrap, "acme")))
 	must(t, s.AddRoleAssignment(ctx, rbac.RoleAssignment{SubjectID: "a1", RoleID: rbac.AdminRole,
 		On: rbac.Scope{OrgID: "acme", Subtree: true}, CreatedAt: storage.Time(t0), CreatedBy: "test"}))
-	must(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
-		return []oauth.SigningKey{signingKey("sk1", t0)}, nil
+	must(t, s.UpdateSigningKeys(ctx, func([]signing.Key) ([]signing.Key, error) {
+		return []signing.Key{signingKey("sk1", t0)}, nil
 	}))
 }
 
@@ -84,7 +84,7 @@ func Calls() []Call {
 			return s.RecordUsage(ctx, []accounts.Usage{{KeyID: "k1", AccountID: "a1", At: time.Now()}})
 		}},
 		{"UpdateSigningKeys", true, func(ctx context.Context, s Store) error {
-			return s.UpdateSigningKeys(ctx, func(ks []oauth.SigningKey) ([]oauth.SigningKey, error) { return ks, nil })
+			return s.UpdateSigningKeys(ctx, func(ks []signing.Key) ([]signing.Key, error) { return ks, nil })
 		}},
 		{"InTx with a lock", true, func(ctx context.Context, s Store) error {
 			return s.InTx(ctx, func(ctx context.Context) error { return s.LockAccount(ctx, "a1") })

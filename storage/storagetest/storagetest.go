@@ -14,8 +14,8 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/audit"
-	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -24,7 +24,7 @@ type Store interface {
 	storage.Transactor
 	rbac.Store
 	accounts.Store
-	oauth.KeyStore
+	signing.Store
 	audit.Store
 }
 
@@ -145,9 +145,9 @@ func key(id, accountID string, created time.Time) accounts.Key {
 	}
 }
 
-func signingKey(id string, activates time.Time) oauth.SigningKey {
-	return oauth.SigningKey{
-		ID: id, Algorithm: oauth.ES256, PublicJWK: []byte(`{"kid":"` + id + `"}`),
+func signingKey(id string, activates time.Time) signing.Key {
+	return signing.Key{
+		ID: id, Algorithm: signing.ES256, PublicJWK: []byte(`{"kid":"` + id + `"}`),
 		PrivateKey: []byte("sealed " + id), CreatedAt: storage.Time(t0), ActivatesAt: storage.Time(activates),
 	}
 }
@@ -505,36 +505,36 @@ func txCases() {
 func signingKeyCases() {
 	add("signing keys are added and removed as the update function says", func(t *testing.T, s Store) {
 		k1, k2, k3 := signingKey("k1", t0), signingKey("k2", t0.Add(time.Hour)), signingKey("k3", t0.Add(time.Hour))
-		must(t, s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+		must(t, s.UpdateSigningKeys(ctx, func(old []signing.Key) ([]signing.Key, error) {
 			equal(t, len(old), 0)
-			return []oauth.SigningKey{k3, k1, k2}, nil
+			return []signing.Key{k3, k1, k2}, nil
 		}))
 		got, err := s.ListSigningKeys(ctx)
 		must(t, err)
-		equal(t, got, []oauth.SigningKey{k1, k2, k3}) // by activation, then ID
-		must(t, s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
-			equal(t, old, []oauth.SigningKey{k1, k2, k3})
+		equal(t, got, []signing.Key{k1, k2, k3}) // by activation, then ID
+		must(t, s.UpdateSigningKeys(ctx, func(old []signing.Key) ([]signing.Key, error) {
+			equal(t, old, []signing.Key{k1, k2, k3})
 			return old[1:], nil
 		}))
 		got, _ = s.ListSigningKeys(ctx)
-		equal(t, got, []oauth.SigningKey{k2, k3})
+		equal(t, got, []signing.Key{k2, k3})
 	})
 	add("a failed signing key update changes nothing", func(t *testing.T, s Store) {
 		k1 := signingKey("k1", t0)
-		must(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
-			return []oauth.SigningKey{k1}, nil
+		must(t, s.UpdateSigningKeys(ctx, func([]signing.Key) ([]signing.Key, error) {
+			return []signing.Key{k1}, nil
 		}))
 		boom := errors.New("boom")
-		wantErr(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
-			return []oauth.SigningKey{signingKey("k2", t0)}, boom
+		wantErr(t, s.UpdateSigningKeys(ctx, func([]signing.Key) ([]signing.Key, error) {
+			return []signing.Key{signingKey("k2", t0)}, boom
 		}), boom)
 		got, _ := s.ListSigningKeys(ctx)
-		equal(t, got, []oauth.SigningKey{k1})
+		equal(t, got, []signing.Key{k1})
 	})
 	add("concurrent signing key updates run one after the other", func(t *testing.T, s Store) {
 		const n = 6
 		concurrently(t, n, func(i int) error {
-			return s.UpdateSigningKeys(ctx, func(old []oauth.SigningKey) ([]oauth.SigningKey, error) {
+			return s.UpdateSigningKeys(ctx, func(old []signing.Key) ([]signing.Key, error) {
 				return append(old, signingKey(fmt.Sprint("k", i), t0)), nil
 			})
 		})
