@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var domainPackages = []string{"oauth", "accounts", "rbac", "audit", "resource", "storage", "migrations"}
+var domainPackages = []string{"oauth", "signing", "accounts", "rbac", "audit", "resource", "storage", "migrations"}
 
 // TestDomainPackagesStayOffDrivers keeps the import direction: the domain and
 // protocol packages never depend, even indirectly, on the HTTP framework, the
@@ -85,4 +85,28 @@ func goList(t *testing.T, format string, args ...string) []string {
 		t.Fatalf("go list %v: %v", args, err)
 	}
 	return strings.Fields(string(out))
+}
+
+// TestBackendsStayOffProtocol keeps the protocol out of storage: the
+// backends and their conformance suite, tests included, store signing-key
+// records (package signing) but must not depend on package oauth or fosite,
+// which would tie every backend to the OAuth stack.
+func TestBackendsStayOffProtocol(t *testing.T) {
+	forbidden := []string{"github.com/iamd/iamd/oauth", "github.com/ory/fosite"}
+	for _, pkg := range []string{"storage/sqlite", "storage/postgres", "storage/storagetest"} {
+		t.Run(pkg, func(t *testing.T) {
+			deps := goList(t, "{{.ImportPath}}", "-test", "-deps", "./"+pkg)
+			if !slices.Contains(deps, "github.com/iamd/iamd/"+pkg) {
+				t.Fatalf("go list -test -deps returned %q; want the package and its dependencies", deps)
+			}
+			for _, dep := range deps {
+				dep = strings.Trim(dep, "[]")
+				for _, f := range forbidden {
+					if dep == f || strings.HasPrefix(dep, f+"/") {
+						t.Errorf("%s depends on %s", pkg, dep)
+					}
+				}
+			}
+		})
+	}
 }
