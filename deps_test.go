@@ -2,6 +2,7 @@ package iamd_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,33 @@ func TestDomainPackagesDoNotUseSQL(t *testing.T) {
 			if strings.HasPrefix(imp, "database/sql") {
 				t.Errorf("%s imports %s", pkg, imp)
 			}
+		}
+	}
+}
+
+// TestResourceStandsAlone: resource servers import package resource
+// without any of the server. It and its tests depend on the standard
+// library (without database/sql) and go-jose, and nothing else: no other
+// iamd package, no fosite, fiber, pgx or SQL driver.
+func TestResourceStandsAlone(t *testing.T) {
+	const self = "github.com/iamd/iamd/resource"
+	const jose = "github.com/go-jose/go-jose/v4"
+	deps := goList(t, "{{.ImportPath}}", "-test", "-deps", "./resource")
+	if !slices.Contains(deps, jose) {
+		t.Fatalf("go list -test -deps returned %q; want the package's dependencies", deps)
+	}
+	for _, dep := range deps {
+		// A package built for the tests is listed as "path [path.test]".
+		dep = strings.Trim(dep, "[]")
+		switch {
+		case dep == self || dep == self+"_test" || dep == self+".test":
+		case dep == jose || strings.HasPrefix(dep, jose+"/"):
+		case dep == "database/sql" || strings.HasPrefix(dep, "database/sql/"):
+			t.Errorf("resource depends on %s", dep)
+		case !strings.Contains(strings.Split(dep, "/")[0], "."):
+			// The standard library: no dot in the first path element.
+		default:
+			t.Errorf("resource depends on %s; it may use only the standard library and go-jose", dep)
 		}
 	}
 }

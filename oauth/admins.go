@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -23,7 +24,7 @@ type Admins struct {
 func (s *Server) Admins() *Admins { return &Admins{s: s} }
 
 // Authenticate returns the caller holding token, with its effective
-// rights. Errors wrap ErrInvalidToken when the token is not good for the
+// rights. Errors wrap resource.ErrInvalidToken when the token is not good for the
 // management API.
 func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, error) {
 	claims, err := a.s.Verifier().Verify(token, ManagementAudience)
@@ -32,7 +33,7 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	}
 	acct, err := a.s.accounts.Lookup(ctx, claims.Subject)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) || (err == nil && !acct.ArchivedAt.IsZero()) {
-		return rbac.Actor{}, fmt.Errorf("%w: its account no longer exists or is archived", ErrInvalidToken)
+		return rbac.Actor{}, fmt.Errorf("%w: its account no longer exists or is archived", resource.ErrInvalidToken)
 	}
 	if err != nil {
 		return rbac.Actor{}, err

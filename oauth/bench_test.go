@@ -22,7 +22,7 @@ func benchmarkToken(b *testing.B, alg string) {
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: oauth.DefaultThrottle})
 	auth := basic(id, secret)
-	body := form("grant_type", "client_credentials", "scope", "read write", "audience", "https://api.acme.test")
+	body := form("grant_type", "client_credentials", "scope", "data.items:read data.items:write", "audience", "https://api.acme.test")
 	// Check once that the benchmark measures successes with alg.
 	resp, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: body, Authorization: auth, ClientAddr: "192.0.2.1"})
 	if err != nil {

@@ -29,7 +29,7 @@ func TestConcurrentTokensDuringRotation(t *testing.T) {
 					srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials"), Authorization: basic(id, wrong), ClientAddr: addr})
 					continue
 				}
-				resp, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials", "scope", "read"), Authorization: basic(id, secret), ClientAddr: addr})
+				resp, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials", "scope", "data.items:read"), Authorization: basic(id, secret), ClientAddr: addr})
 				if err != nil {
 					t.Errorf("worker %d: %v", w, err)
 					return

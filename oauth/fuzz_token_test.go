@@ -15,6 +15,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -56,7 +57,7 @@ func fixedSecret(keyID string, fill byte) string {
 type tokenFuzz struct {
 	e        *env
 	srv      *oauth.Server
-	verifier *oauth.Verifier
+	verifier *resource.Verifier
 	// valid holds the client ID and secret pairs that authenticate.
 	valid map[[2]string]bool
 	// secrets are every secret of the store, valid or not.
@@ -71,7 +72,7 @@ func newTokenFuzz(f *testing.F) *tokenFuzz {
 		e: e, srv: e.server(oauth.Config{Throttle: unthrottled}),
 		valid:     map[[2]string]bool{{fuzzClient, fuzzSecret}: true, {fuzzOther, fuzzOtherSecret}: true},
 		secrets:   []string{fuzzSecret, fuzzInactiveSecret, fuzzOtherSecret},
-		scopes:    map[string][]string{fuzzClient: {"read", "write"}, fuzzOther: {}},
+		scopes:    map[string][]string{fuzzClient: {"data.items:read", "data.items:write"}, fuzzOther: {}},
 		audiences: map[string][]string{fuzzClient: {"https://api.example", "urn:x"}, fuzzOther: {}},
 	}
 	z.verifier = z.srv.Verifier()
@@ -83,11 +84,12 @@ func newTokenFuzz(f *testing.F) *tokenFuzz {
 }
 
 func (z *tokenFuzz) fixedAccount(name, clientID string) accounts.Account {
-	a, err := z.e.accts.Create(z.e.ctx, accounts.NewAccount{OrgID: "acme", Name: name,
-		AllowedScopes: z.scopes[clientID], AllowedAudiences: z.audiences[clientID]}, "test")
+	a, err := z.e.accts.Create(z.e.ctx, sys, accounts.NewAccount{OrgID: "acme", Name: name,
+		AllowedAudiences: z.audiences[clientID]})
 	if err != nil || z.e.ids.Of(a) != clientID {
 		z.e.tb.Fatalf("account %s: %v, %v", clientID, z.e.ids.Of(a), err)
 	}
+	z.e.grant(clientID, "acme", z.scopes[clientID]...)
 	return a
 }
 

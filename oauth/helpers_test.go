@@ -23,9 +23,11 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 )
 
@@ -107,8 +109,8 @@ func newEnv(tb testing.TB, alg string) *env {
 			tb.Fatalf("Ensure(%s) = %v, %v; want a new key", alg, created, err)
 		}
 	}
-	e.orgs = rbac.NewService(e.store, e.clock.Now)
-	if _, err := e.orgs.CreateRoot(ctx, "acme", "", "test"); err != nil {
+	e.orgs = rbac.NewService(e.store, e.store, audit.NewLog(e.store, e.clock.Now), e.clock.Now)
+	if _, err := e.orgs.CreateRoot(ctx, sys, "acme", ""); err != nil {
 		tb.Fatal(err)
 	}
 	if e.ids, err = accounts.NewClientIDs(""); err != nil {
@@ -130,23 +132,56 @@ func newMasterKey(tb testing.TB) *oauth.MasterKey {
 	return mk
 }
 
+// sys is the actor of the tests' setup.
+var sys = rbac.System("test")
+
 // account creates an account in acme with one key and returns its client
-// ID, the key and the key's secret.
-func (e *env) account(name string, scopes, audiences []string) (clientID string, key accounts.Key, secret string) {
+// ID, the key and the key's secret. rights ("PERMISSION:OPERATION") are
+// given through a role of its own, held on acme.
+func (e *env) account(name string, rights, audiences []string) (clientID string, key accounts.Key, secret string) {
 	e.tb.Helper()
-	a, err := e.accts.Create(e.ctx, accounts.NewAccount{OrgID: "acme", Name: name, AllowedScopes: scopes, AllowedAudiences: audiences}, "test")
+	a, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "acme", Name: name, AllowedAudiences: audiences})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
 	clientID = e.ids.Of(a)
+	e.grant(clientID, "acme", rights...)
 	key, secret = e.key(clientID, time.Time{})
 	return clientID, key, secret
+}
+
+// grant gives the account a role of its own holding rights on org,
+// registering the permissions it names.
+func (e *env) grant(clientID, org string, rights ...string) {
+	e.tb.Helper()
+	if len(rights) == 0 {
+		return
+	}
+	var rs []rbac.Right
+	for _, s := range rights {
+		r, err := rbac.ParseRight(s)
+		if err != nil {
+			e.tb.Fatal(err)
+		}
+		if _, err := e.orgs.CreatePermission(e.ctx, sys, r.Permission, ""); err != nil && !errors.Is(err, storage.ErrConflict) {
+			e.tb.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	name, _, _ := strings.Cut(clientID, "@")
+	role, err := e.orgs.CreateRole(e.ctx, sys, rbac.NewRole{OrgID: "acme", Name: name + "-" + org, Rights: rs})
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	if err := e.accts.AssignRole(e.ctx, sys, clientID, role.Ref(), []rbac.Scope{{OrgID: org}}); err != nil {
+		e.tb.Fatal(err)
+	}
 }
 
 // key adds a key to the account, expiring at expires unless zero.
 func (e *env) key(clientID string, expires time.Time) (accounts.Key, string) {
 	e.tb.Helper()
-	k, secret, err := e.accts.CreateKey(e.ctx, clientID, accounts.NewKey{Label: "ci", ExpiresAt: expires}, "test")
+	k, secret, err := e.accts.CreateKey(e.ctx, sys, clientID, accounts.NewKey{Label: "ci", ExpiresAt: expires})
 	if err != nil {
 		e.tb.Fatal(err)
 	}
@@ -162,7 +197,7 @@ func (e *env) server(cfg oauth.Config) *oauth.Server {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = testTTL
 	}
-	return oauth.NewServer(cfg, e.accts, e.keys, e.clock.Now, e.log)
+	return oauth.NewServer(cfg, e.accts, e.orgs, e.keys, e.clock.Now, e.log)
 }
 
 // jwks returns the key set's JWKS as go-jose parses it.
@@ -255,7 +290,7 @@ type minted struct {
 }
 
 // inspect verifies token with go-jose against the published JWKS (not with
-// oauth.Verifier) and returns its header and claims.
+// resource.Verifier) and returns its header and claims.
 func (e *env) inspect(token string) minted {
 	e.tb.Helper()
 	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})

@@ -8,36 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 )
 
-// AccessTokenType is the JOSE "typ" of access tokens (RFC 9068 §2.1).
-const AccessTokenType = "at+jwt"
-
-// Claims are the claims of an iamd access token (RFC 9068 §2.2).
-type Claims struct {
-	Issuer   string `json:"iss"`
-	Subject  string `json:"sub"`
-	ClientID string `json:"client_id"`
-	// Audience marshals as a string when it holds one value.
-	Audience  jwt.Audience `json:"aud"`
-	Expiry    int64        `json:"exp"`
-	IssuedAt  int64        `json:"iat"`
-	NotBefore int64        `json:"nbf"`
-	ID        string       `json:"jti"`
-	// Scope is the space-separated list of granted scopes, if any.
-	Scope string `json:"scope,omitempty"`
-	// Org is the ID of the organization the account belongs to.
-	Org string `json:"org"`
-}
-
-// Scopes returns the granted scopes.
-func (c *Claims) Scopes() []string {
-	return strings.Fields(c.Scope)
-}
-
 // mint signs claims with the current key and returns the compact JWT.
-func (ks *KeySet) mint(c *Claims) (string, error) {
+func (ks *KeySet) mint(c *resource.Claims) (string, error) {
 	s, err := ks.signer()
 	if err != nil {
 		return "", err
@@ -54,13 +30,45 @@ func (ks *KeySet) mint(c *Claims) (string, error) {
 }
 
 // newClaims fills the registered claims of a token issued at now.
-func newClaims(issuer, subject string, audience []string, scopes []string, org string, now time.Time, ttl time.Duration) *Claims {
+func newClaims(issuer, subject string, audience []string, scopes []string, org string, now time.Time, ttl time.Duration) *resource.Claims {
 	iat := now.Unix()
-	return &Claims{
+	return &resource.Claims{
 		Issuer: issuer, Subject: subject, ClientID: subject,
 		Audience: audience, IssuedAt: iat, NotBefore: iat, Expiry: iat + int64(ttl/time.Second),
 		ID: newJTI(), Scope: strings.Join(scopes, " "), Org: org,
 	}
+}
+
+// withRights adds to claims what the account's rights become under the
+// granted scope: the rights claim, holding each granted right on every
+// organization where the account holds it, and the account's active roles
+// and groups (RFC 9068 §2.2.3.1). A granted right held through the
+// bootstrap wildcard is written as held on its organizations.
+func withRights(c *resource.Claims, r *rbac.Rights, granted []string) {
+	c.Roles, c.Groups = r.Roles, r.Groups
+	if len(c.Roles) == 0 {
+		c.Roles = nil
+	}
+	if len(c.Groups) == 0 {
+		c.Groups = nil
+	}
+	want := make([]rbac.Right, 0, len(granted))
+	for _, g := range granted {
+		if g == rbac.All.String() {
+			want = append(want, rbac.All)
+		} else if right, err := rbac.ParseRight(g); err == nil {
+			want = append(want, right)
+		}
+	}
+	var ts []resource.Triple
+	for _, e := range r.Effective {
+		for _, w := range want {
+			if e.Right.Covers(w) {
+				ts = append(ts, resource.Triple{Org: e.Org, Permission: w.Permission, Operation: w.Operation})
+			}
+		}
+	}
+	c.Rights = resource.Compact(ts)
 }
 
 func newJTI() string {

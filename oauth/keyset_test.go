@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -147,7 +148,7 @@ func TestKeySetRotationSchedule(t *testing.T) {
 	if _, ok := e.keys.PublicKey(next.ID); !ok {
 		t.Error("the current key is not published")
 	}
-	if _, err := verifier.Verify(tokOld, ""); !errors.Is(err, oauth.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown signing key") {
+	if _, err := verifier.Verify(tokOld, ""); !errors.Is(err, resource.ErrInvalidToken) || !strings.Contains(err.Error(), "unknown signing key") {
 		t.Errorf("Verify with a key past retention: %v, want unknown signing key", err)
 	}
 	if err := e.keys.Refresh(e.ctx); err != nil {
@@ -256,9 +257,9 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, tok := e.token(srv, id, secret, "scope", "read")
+			_, tok := e.token(srv, id, secret, "scope", "data.items:read")
 			m := e.inspect(tok)
-			if m.header.KeyID != k.ID || m.header.Algorithm != alg || m.key.Algorithm != alg || m.typ != oauth.AccessTokenType {
+			if m.header.KeyID != k.ID || m.header.Algorithm != alg || m.key.Algorithm != alg || m.typ != resource.AccessTokenType {
 				t.Errorf("header kid %s alg %s typ %s (JWKS alg %s), want %s %s at+jwt", m.header.KeyID, m.header.Algorithm, m.typ, m.key.Algorithm, k.ID, alg)
 			}
 			var ok bool
@@ -280,7 +281,7 @@ func TestRotateToOtherAlgorithms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if c.Subject != id || !slices.Equal(c.Scopes(), []string{"read"}) {
+			if c.Subject != id || !slices.Equal(c.Scopes(), []string{"data.items:read"}) {
 				t.Errorf("verified claims %+v", c)
 			}
 		})
@@ -638,7 +639,7 @@ func TestVerifierAcceptsTokensOfAKeyRotatedInElsewhere(t *testing.T) {
 	if err := other.Refresh(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, other, e.clock.Now, e.log)
+	otherServer := oauth.NewServer(oauth.Config{Issuer: testIssuer, TokenTTL: testTTL}, e.accts, e.orgs, other, e.clock.Now, e.log)
 	e.clock.Advance(time.Second)
 	next, err := e.keys.Rotate(e.ctx, oauth.ES256, 0)
 	if err != nil {

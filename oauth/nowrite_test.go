@@ -19,7 +19,7 @@ func TestIssuingTokensWritesNothingToTheDatabase(t *testing.T) {
 	for i := range n {
 		e.clock.Advance(time.Second)
 		// Alternate the authentication methods and parameters.
-		params := []string{"scope", "read"}
+		params := []string{"scope", "data.items:read"}
 		if i%2 == 1 {
 			params = []string{"audience", "https://api.acme.test"}
 		}
@@ -42,7 +42,7 @@ func TestIssuingTokensWritesNothingToTheDatabase(t *testing.T) {
 	if !stored.LastUsedAt.IsZero() {
 		t.Fatalf("LastUsedAt %v stored before the flush", stored.LastUsedAt)
 	}
-	keys, err := e.accts.ListKeys(e.ctx, id)
+	keys, err := e.accts.ListKeys(e.ctx, sys, id)
 	if err != nil {
 		t.Fatal(err)
 	}

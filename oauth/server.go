@@ -23,6 +23,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 )
 
 // Endpoint paths, relative to the issuer URL.
@@ -194,6 +195,7 @@ func (j jwtStrategy) GenerateAccessToken(_ context.Context, ar fosite.Requester)
 	}
 	claims := newClaims(j.s.cfg.Issuer, c.id, ar.GetGrantedAudience(), ar.GetGrantedScopes(),
 		c.cred.Account.OrgID, j.s.now(), j.s.cfg.TokenTTL)
+	withRights(claims, c.rights, ar.GetGrantedScopes())
 	token, err := j.s.keys.mint(claims)
 	if err != nil {
 		return "", "", err
@@ -235,8 +237,8 @@ func (stateless) SetClientAssertionJWT(context.Context, string, time.Time) error
 // its key set: the management API checks its callers with it. A token of a
 // key that another instance rotated in makes the set reload (see
 // KeySet.Lookup).
-func (s *Server) Verifier() *Verifier {
-	return NewVerifier(s.cfg.Issuer, func(kid string) (jose.JSONWebKey, bool) {
+func (s *Server) Verifier() *resource.Verifier {
+	return resource.NewVerifier(s.cfg.Issuer, func(kid string) (jose.JSONWebKey, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 		defer cancel()
 		return s.keys.Lookup(ctx, kid)

@@ -21,6 +21,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -198,7 +199,7 @@ func openSigningKey(k SigningKey, mk *MasterKey) (*signer, error) {
 	}
 	s, err := jose.NewSigner(
 		jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: jose.JSONWebKey{Key: priv, KeyID: k.ID}},
-		(&jose.SignerOptions{}).WithType(AccessTokenType),
+		(&jose.SignerOptions{}).WithType(resource.AccessTokenType),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", k.ID, err)

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 )
 
 var (
-	syncScopes    = []string{"read", "write", "admin:all"}
+	syncScopes    = []string{"data.items:read", "data.items:write", "app.admin:delete"}
 	syncAudiences = []string{"https://api.acme.test", "https://billing.acme.test", "urn:acme:reports"}
 )
 
@@ -77,11 +78,11 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 		{
 			name: "a requested subset of scopes is granted exactly, in request order",
 			auth: basic(id, secret), body: grant("scope", "write read"),
-			wantScopes: []string{"write", "read"}, wantAud: []string{testIssuer},
+			wantScopes: []string{"data.items:write", "data.items:read"}, wantAud: []string{testIssuer},
 		},
 		{
 			name: "client_secret_post with one scope grants only that scope",
-			body: post("scope", "admin:all"), wantScopes: []string{"admin:all"}, wantAud: []string{testIssuer},
+			body: post("scope", "app.admin:delete"), wantScopes: []string{"app.admin:delete"}, wantAud: []string{testIssuer},
 		},
 		{
 			name: "one allowed audience replaces the default audience",
@@ -115,8 +116,8 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 		},
 		{
 			name: "a resource indicator is added to the requested audience",
-			auth: basic(id, secret), body: grant("audience", "https://api.acme.test", "resource", "https://billing.acme.test", "scope", "read"),
-			wantScopes: []string{"read"}, wantAud: []string{"https://api.acme.test", "https://billing.acme.test"},
+			auth: basic(id, secret), body: grant("audience", "https://api.acme.test", "resource", "https://billing.acme.test", "scope", "data.items:read"),
+			wantScopes: []string{"data.items:read"}, wantAud: []string{"https://api.acme.test", "https://billing.acme.test"},
 		},
 		{
 			name:       "a resource equal to a requested audience appears once",
@@ -142,7 +143,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 				t.Errorf("response scope %q, want %q", resp.Scope, want)
 			}
 			m := e.inspect(resp.AccessToken)
-			if m.typ != oauth.AccessTokenType || m.header.Algorithm != oauth.ES256 || m.header.KeyID != kid || m.key.Algorithm != oauth.ES256 {
+			if m.typ != resource.AccessTokenType || m.header.Algorithm != oauth.ES256 || m.header.KeyID != kid || m.key.Algorithm != oauth.ES256 {
 				t.Errorf("header typ %q alg %q kid %q (JWKS alg %q), want at+jwt ES256 %s", m.typ, m.header.Algorithm, m.header.KeyID, m.key.Algorithm, kid)
 			}
 			now := e.clock.Now().Unix()
@@ -215,8 +216,8 @@ func TestTokenIDsAreUniqueForIdenticalRequests(t *testing.T) {
 	e := newEnv(t, oauth.ES256)
 	id, _, secret := e.account("sync", syncScopes, syncAudiences)
 	srv := e.server(oauth.Config{Throttle: generous})
-	_, t1 := e.token(srv, id, secret, "scope", "read")
-	_, t2 := e.token(srv, id, secret, "scope", "read")
+	_, t1 := e.token(srv, id, secret, "scope", "data.items:read")
+	_, t2 := e.token(srv, id, secret, "scope", "data.items:read")
 	m1, m2 := e.inspect(t1), e.inspect(t2)
 	if m1.raw["jti"] == m2.raw["jti"] {
 		t.Errorf("two tokens share jti %v", m1.raw["jti"])
@@ -238,7 +239,7 @@ func TestTokenForAnAccountWithoutScopes(t *testing.T) {
 	if m.raw["sub"] != "bare@acme.iam" || m.raw["aud"] != testIssuer {
 		t.Errorf("sub %v aud %v", m.raw["sub"], m.raw["aud"])
 	}
-	_, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials", "scope", "read"), Authorization: basic(id, secret)})
+	_, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials", "scope", "data.items:read"), Authorization: basic(id, secret)})
 	wantError(t, err, oauth.CodeInvalidScope, http.StatusBadRequest, secret)
 }
 
@@ -280,16 +281,16 @@ func TestTokenDefaultAudience(t *testing.T) {
 func TestTokenRefusals(t *testing.T) {
 	e := newEnv(t, oauth.ES256)
 	id, key, secret := e.account("sync", syncScopes, syncAudiences)
-	otherID, _, otherSecret := e.account("other", []string{"read"}, nil)
-	inactiveID, inactiveKey, inactiveSecret := e.account("inactive", []string{"read"}, nil)
-	if _, _, err := e.accts.SetKeyActive(e.ctx, inactiveKey.ID, false); err != nil {
+	otherID, _, otherSecret := e.account("other", []string{"data.items:read"}, nil)
+	inactiveID, inactiveKey, inactiveSecret := e.account("inactive", []string{"data.items:read"}, nil)
+	if _, _, err := e.accts.SetKeyActive(e.ctx, sys, inactiveKey.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	archivedID, _, archivedSecret := e.account("archived", []string{"read"}, nil)
-	if _, err := e.accts.Archive(e.ctx, archivedID); err != nil {
+	archivedID, _, archivedSecret := e.account("archived", []string{"data.items:read"}, nil)
+	if _, err := e.accts.Archive(e.ctx, sys, archivedID); err != nil {
 		t.Fatal(err)
 	}
-	expiringID, _, _ := e.account("expiring", []string{"read"}, nil)
+	expiringID, _, _ := e.account("expiring", []string{"data.items:read"}, nil)
 	_, expiredSecret := e.key(expiringID, e.clock.Now().Add(time.Hour))
 	srv := e.server(oauth.Config{Throttle: generous})
 
@@ -351,7 +352,7 @@ func TestTokenRefusals(t *testing.T) {
 		{name: "a malformed query string is refused as such", auth: ok, body: grant(), query: "a=%zz", code: oauth.CodeInvalidRequest, status: badRequest, mention: "query string"},
 
 		// Grant type.
-		{name: "a request without grant_type is refused", auth: ok, body: form("scope", "read"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "grant_type"},
+		{name: "a request without grant_type is refused", auth: ok, body: form("scope", "data.items:read"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "grant_type"},
 		{name: "an empty grant_type is refused", auth: ok, body: form("grant_type", ""), code: oauth.CodeInvalidRequest, status: badRequest, mention: "grant_type"},
 		{name: "the password grant is unsupported even with bad credentials", auth: basic(id, wrongSecret), body: form("grant_type", "password", "username", "u", "password", "p"), code: oauth.CodeUnsupportedGrantType, status: badRequest, mention: "client_credentials"},
 		{name: "the password grant is unsupported with good credentials", auth: ok, body: form("grant_type", "password"), code: oauth.CodeUnsupportedGrantType, status: badRequest},
@@ -380,7 +381,7 @@ func TestTokenRefusals(t *testing.T) {
 
 		// Form.
 		{name: "a repeated grant_type is refused", auth: ok, body: form("grant_type", "client_credentials", "grant_type", "client_credentials"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'grant_type'"},
-		{name: "a repeated scope is refused", auth: ok, body: grant("scope", "read", "scope", "write"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'scope'"},
+		{name: "a repeated scope is refused", auth: ok, body: grant("scope", "data.items:read", "scope", "data.items:write"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'scope'"},
 		{name: "a repeated client_id is refused", body: grant("client_id", id, "client_id", id, "client_secret", secret), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'client_id'"},
 		{name: "a repeated client_secret is refused", body: grant("client_id", id, "client_secret", secret, "client_secret", secret), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'client_secret'"},
 		{name: "a JSON body is refused", contentType: "application/json", auth: ok, body: []byte(`{"grant_type":"client_credentials"}`), code: oauth.CodeInvalidRequest, status: badRequest, mention: "x-www-form-urlencoded"},

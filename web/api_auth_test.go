@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/web"
 )
 
@@ -108,7 +109,7 @@ func TestManagementAPIReadsTheCallerFresh(t *testing.T) {
 func TestManagementAPIRefusesExpiredTokens(t *testing.T) {
 	f := newFixture(t)
 	old := f.adminToken(t)
-	f.clock.Advance(tokenTTL + oauth.DefaultLeeway + time.Second)
+	f.clock.Advance(tokenTTL + resource.DefaultLeeway + time.Second)
 	t.Run("a token past its expiry and the leeway is invalid", func(t *testing.T) {
 		r := f.call(t, http.MethodGet, "/api/v1/orgs", old, nil)
 		wantAPIError(t, r, http.StatusUnauthorized, "unauthenticated")

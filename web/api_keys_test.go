@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/web"
 )
 
@@ -327,7 +328,7 @@ func TestSigningKeyRotation(t *testing.T) {
 				}
 				activeKid = keys[1].ID
 				if keys[0].RetiredAt == nil || !keys[0].RetiredAt.Equal(keys[1].ActivatesAt) ||
-					keys[0].PublishedUntil == nil || !keys[0].PublishedUntil.Equal(keys[0].RetiredAt.Add(tokenTTL+oauth.DefaultLeeway)) {
+					keys[0].PublishedUntil == nil || !keys[0].PublishedUntil.Equal(keys[0].RetiredAt.Add(tokenTTL+resource.DefaultLeeway)) {
 					t.Errorf("retired key %+v, want retired when %s activated and published a token lifetime more", keys[0], activeKid)
 				}
 				if kid := jwtHeader(t, f.adminToken(t)).Kid; kid != activeKid {

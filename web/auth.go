@@ -7,7 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -28,7 +28,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	caller, err := s.admins.Authenticate(c.UserContext(), strings.TrimSpace(token))
 	switch {
-	case errors.Is(err, oauth.ErrInvalidToken):
+	case errors.Is(err, resource.ErrInvalidToken):
 		return unauthenticated(c, "invalid_token", "the access token is invalid, expired, or not meant for this API")
 	case errors.Is(err, storage.ErrForbidden):
 		// RFC 6750 §3.1: the token is valid but grants too little.

@@ -24,6 +24,7 @@ import (
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/storage/storagetest"
@@ -151,7 +152,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	}
 	now := f.clock.Now
 	f.db = db
-	f.keys = oauth.NewKeySet(db, mk, tokenTTL+oauth.DefaultLeeway, now, log)
+	f.keys = oauth.NewKeySet(db, mk, tokenTTL+resource.DefaultLeeway, now, log)
 	if cfg.noSigningKey {
 		// Loaded as a server loads it, with no key to find.
 		err = f.keys.Refresh(ctx)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/web"
 )
 
@@ -119,8 +120,8 @@ func TestTokenEndpointIssuesAccessTokens(t *testing.T) {
 				t.Errorf("claims %+v; want sub and client_id %s, org billing, scope %q, aud %q",
 					claims, sync.ClientID, tt.wantScop, tt.wantAud)
 			}
-			if h := jwtHeader(t, tr.AccessToken); h.Typ != oauth.AccessTokenType || h.Alg != oauth.ES256 || h.Kid == "" {
-				t.Errorf("JWT header %+v; want typ %s, alg ES256 and a kid", h, oauth.AccessTokenType)
+			if h := jwtHeader(t, tr.AccessToken); h.Typ != resource.AccessTokenType || h.Alg != oauth.ES256 || h.Kid == "" {
+				t.Errorf("JWT header %+v; want typ %s, alg ES256 and a kid", h, resource.AccessTokenType)
 			}
 		})
 	}

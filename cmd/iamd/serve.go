@@ -14,6 +14,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/web"
 )
 
@@ -107,7 +108,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 		return err
 	}
 
-	keys := oauth.NewKeySet(st, mk, ttl+oauth.DefaultLeeway, time.Now, log)
+	keys := oauth.NewKeySet(st, mk, ttl+resource.DefaultLeeway, time.Now, log)
 	if created, err := keys.Ensure(ctx, f.signingAlg); err != nil {
 		return err
 	} else if created {

@@ -1,4 +1,4 @@
-package oauth_test
+package resource_test
 
 import (
 	"crypto/ecdsa"
@@ -12,58 +12,61 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 )
 
-// verifyFuzz is a verifier of a real key set, with the claims of every
-// token its server issued that still verifies.
+// verifyFuzz is a verifier of published keys, with the claims of every
+// token signed by them that still verifies.
 type verifyFuzz struct {
-	verifier *oauth.Verifier
+	verifier *resource.Verifier
 	// issued are the claims of the good tokens, decoded from their payload
 	// without the verifier.
-	issued []oauth.Claims
+	issued []resource.Claims
 	// good, bad are tokens the verifier must accept and refuse.
 	good, bad []string
 }
 
-// newVerifyFuzz issues tokens signed with each algorithm, an expired one,
-// one from another server and one signed with a key that is not the
-// server's under the kid of one that is.
+// newVerifyFuzz signs tokens as iamd does, with each algorithm and with the
+// authorization claims, plus an expired one, one signed with a key that is
+// not published, and one signed with a key that is not the published one
+// under the kid of one that is.
 func newVerifyFuzz(f *testing.F) *verifyFuzz {
-	e := newEnv(f, oauth.ES256)
-	id, _, secret := e.account("svc", []string{"read", "write"}, []string{"https://api.example", oauth.ManagementAudience})
-	srv := e.server(oauth.Config{Throttle: unthrottled})
-	z := &verifyFuzz{verifier: srv.Verifier()}
-	_, expired := e.token(srv, id, secret)
-	z.bad = append(z.bad, expired)
-	e.clock.Advance(2 * testTTL)
-	mint := func(params ...string) string {
-		_, tok := e.token(srv, id, secret, params...)
-		z.good = append(z.good, tok)
-		return tok
-	}
-	es := mint()
-	mint("scope", "read", "audience", "https://api.example")
-	mint("resource", oauth.ManagementAudience, "audience", testIssuer)
-	for _, alg := range []string{oauth.EdDSA, oauth.RS256} {
-		if _, err := e.keys.Rotate(e.ctx, alg, 0); err != nil {
-			f.Fatal(err)
+	clk := newClock()
+	vk := newVerifierKeys(f)
+	z := &verifyFuzz{verifier: resource.NewVerifier(testIssuer, vk.lookup, clk.Now)}
+	now := clk.Now().Unix()
+	claims := func(jti string, extra ...any) map[string]any {
+		c := map[string]any{
+			"iss": testIssuer, "sub": "svc@acme.iam", "client_id": "svc@acme.iam",
+			"aud": []string{"https://api.example", "urn:iamd:api"},
+			"exp": now + 3600, "iat": now, "nbf": now, "jti": jti, "scope": "billing.invoices:read iam.keys:write", "org": "acme",
 		}
-		e.clock.Advance(time.Second)
-		mint("scope", "write")
+		for i := 0; i < len(extra); i += 2 {
+			c[extra[i].(string)] = extra[i+1]
+		}
+		return c
 	}
-
-	other := newEnv(f, oauth.ES256)
-	otherID, _, otherSecret := other.account("svc", []string{"read"}, nil)
-	_, foreign := other.token(other.server(oauth.Config{}), otherID, otherSecret)
-	z.bad = append(z.bad, foreign, resign(f, es))
-
+	rights := []map[string]any{
+		{"orgs": []string{"billing", "sales"}, "scope": "billing.invoices:read"},
+		{"orgs": []string{"acme"}, "scope": "iam.keys:write"},
+	}
+	es := sign(f, jose.ES256, vk.es256, "es", resource.AccessTokenType, claims("j1"))
+	z.good = append(z.good, es,
+		sign(f, jose.ES256, vk.es256, "es", resource.AccessTokenType, claims("j2", "scope", "billing.invoices:read", "aud", "https://api.example")),
+		sign(f, jose.EdDSA, vk.ed, "ed", resource.AccessTokenType, claims("j3", "rights", rights)),
+		sign(f, jose.RS256, vk.rs, "rs", resource.AccessTokenType, claims("j4", "rights", rights,
+			"roles", []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"}, "groups", []string{"acme/finance"})),
+	)
+	z.bad = append(z.bad,
+		sign(f, jose.ES256, vk.es256, "es", resource.AccessTokenType, claims("j5", "exp", now-3600)),
+		sign(f, jose.ES256, vk.other, "other", resource.AccessTokenType, claims("j6")),
+		resign(f, es),
+	)
 	for _, tok := range z.good {
-		var c oauth.Claims
+		var c resource.Claims
 		if err := json.Unmarshal(segment(f, tok, 1), &c); err != nil {
 			f.Fatal(err)
 		}
@@ -81,7 +84,7 @@ func newVerifyFuzz(f *testing.F) *verifyFuzz {
 func FuzzVerify(f *testing.F) {
 	z := newVerifyFuzz(f)
 	for _, tok := range append(z.good, z.bad...) {
-		for _, aud := range []string{"", "https://api.example", oauth.ManagementAudience, testIssuer} {
+		for _, aud := range []string{"", "https://api.example", "urn:iamd:api", testIssuer} {
 			f.Add(tok, aud)
 		}
 		for _, m := range mutations(f, tok) {
@@ -105,12 +108,12 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token, audience string) {
 		c, err := z.verifier.Verify(token, audience)
 		if err != nil {
-			if !errors.Is(err, oauth.ErrInvalidToken) || c != nil {
+			if !errors.Is(err, resource.ErrInvalidToken) || c != nil {
 				t.Fatalf("Verify = %v, %v; want nil and an error wrapping ErrInvalidToken", c, err)
 			}
 			return
 		}
-		if !slices.ContainsFunc(z.issued, func(i oauth.Claims) bool { return reflect.DeepEqual(i, *c) }) {
+		if !slices.ContainsFunc(z.issued, func(i resource.Claims) bool { return reflect.DeepEqual(i, *c) }) {
 			t.Fatalf("token %q verifies with claims %+v that were never issued", token, c)
 		}
 		if audience != "" && !slices.Contains(c.Audience, audience) {
@@ -121,12 +124,12 @@ func FuzzVerify(f *testing.F) {
 
 // mutations returns variants of a compact token: header and payload
 // tampering, algorithm confusion, encoding quirks.
-func mutations(f *testing.F, tok string) []string {
+func mutations(tb testing.TB, tok string) []string {
 	p := strings.Split(tok, ".")
 	enc := base64.RawURLEncoding.EncodeToString
 	var header map[string]any
-	if err := json.Unmarshal(segment(f, tok, 0), &header); err != nil {
-		f.Fatal(err)
+	if err := json.Unmarshal(segment(tb, tok, 0), &header); err != nil {
+		tb.Fatal(err)
 	}
 	withHeader := func(k string, v any) string {
 		h := make(map[string]any, len(header)+1)
@@ -142,11 +145,13 @@ func mutations(f *testing.F, tok string) []string {
 		return enc(b)
 	}
 	var claims map[string]any
-	if err := json.Unmarshal(segment(f, tok, 1), &claims); err != nil {
-		f.Fatal(err)
+	if err := json.Unmarshal(segment(tb, tok, 1), &claims); err != nil {
+		tb.Fatal(err)
 	}
 	claims["scope"] = "read write admin"
 	escalated, _ := json.Marshal(claims)
+	claims["rights"] = []map[string]any{{"orgs": []string{"*"}, "scope": "*"}}
+	everywhere, _ := json.Marshal(claims)
 	flip := func(s string) string {
 		b := []byte(s)
 		b[len(b)/2] ^= 1
@@ -161,6 +166,7 @@ func mutations(f *testing.F, tok string) []string {
 		withHeader("crit", []string{"b64"}) + "." + p[1] + "." + p[2],
 		withHeader("b64", false) + "." + p[1] + "." + p[2],
 		p[0] + "." + enc(escalated) + "." + p[2],
+		p[0] + "." + enc(everywhere) + "." + p[2],
 		p[0] + "." + flip(p[1]) + "." + p[2],
 		p[0] + "." + p[1] + "." + flip(p[2]),
 		p[0] + "." + p[1] + ".",
@@ -176,17 +182,17 @@ func mutations(f *testing.F, tok string) []string {
 		strings.ReplaceAll(tok, "-", "+"),
 		strings.ToUpper(tok),
 	}
-	if header["alg"] == oauth.ES256 {
-		out = append(out, p[0]+"."+p[1]+"."+enc(twinSignature(f, segment(f, tok, 2))))
+	if header["alg"] == string(jose.ES256) {
+		out = append(out, p[0]+"."+p[1]+"."+enc(twinSignature(tb, segment(tb, tok, 2))))
 	}
 	return out
 }
 
 // twinSignature returns (r, n-s) for an ES256 signature (r, s): it verifies
 // just as well.
-func twinSignature(f *testing.F, sig []byte) []byte {
+func twinSignature(tb testing.TB, sig []byte) []byte {
 	if len(sig) != 64 {
-		f.Fatalf("ES256 signature of %d bytes", len(sig))
+		tb.Fatalf("ES256 signature of %d bytes", len(sig))
 	}
 	s := new(big.Int).SetBytes(sig[32:])
 	s.Sub(elliptic.P256().Params().N, s)
@@ -198,38 +204,38 @@ func twinSignature(f *testing.F, sig []byte) []byte {
 
 // resign signs tok's header and claims again with a fresh key: a token that
 // names a published key but was not signed by it.
-func resign(f *testing.F, tok string) string {
+func resign(tb testing.TB, tok string) string {
 	var h struct {
 		Kid string `json:"kid"`
 	}
-	if err := json.Unmarshal(segment(f, tok, 0), &h); err != nil {
-		f.Fatal(err)
+	if err := json.Unmarshal(segment(tb, tok, 0), &h); err != nil {
+		tb.Fatal(err)
 	}
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k, KeyID: h.Kid}},
-		(&jose.SignerOptions{}).WithType(oauth.AccessTokenType))
+		(&jose.SignerOptions{}).WithType(resource.AccessTokenType))
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	jws, err := s.Sign(segment(f, tok, 1))
+	jws, err := s.Sign(segment(tb, tok, 1))
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	out, err := jws.CompactSerialize()
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	return out
 }
 
 // segment returns the decoded i-th part of a compact token.
-func segment(f *testing.F, tok string, i int) []byte {
+func segment(tb testing.TB, tok string, i int) []byte {
 	b, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[i])
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }

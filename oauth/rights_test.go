@@ -1,0 +1,120 @@
+package oauth_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/resource"
+)
+
+// claimsOf decodes the iamd claims of a token verified with go-jose.
+func (e *env) claimsOf(token string) resource.Claims {
+	e.tb.Helper()
+	raw, err := json.Marshal(e.inspect(token).raw)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	var c resource.Claims
+	if err := json.Unmarshal(raw, &c); err != nil {
+		e.tb.Fatal(err)
+	}
+	return c
+}
+
+func TestTokensCarryTheRightsOfTheRoles(t *testing.T) {
+	e := newEnv(t, oauth.ES256)
+	for _, id := range []string{"billing", "sales"} {
+		if _, err := e.orgs.CreateOrg(e.ctx, sys, id, "", "acme"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := e.server(oauth.Config{})
+	id, _, secret := e.account("sync", []string{"billing.invoices:read", "billing.invoices:write"}, nil)
+	e.grant(id, "billing", "billing.invoices:read")
+	e.grant(id, "sales", "billing.invoices:read")
+
+	resp, tok := e.token(srv, id, secret)
+	c := e.claimsOf(tok)
+	if resp.Scope != "billing.invoices:read billing.invoices:write" || c.Scope != resp.Scope {
+		t.Fatalf("scope %q, claim %q", resp.Scope, c.Scope)
+	}
+	want := resource.Rights{
+		{Orgs: []string{"acme", "billing", "sales"}, Scope: "billing.invoices:read"},
+		{Orgs: []string{"acme"}, Scope: "billing.invoices:write"},
+	}
+	if !slices.EqualFunc(c.Rights, want, func(a, b resource.Entry) bool { return slices.Equal(a.Orgs, b.Orgs) && a.Scope == b.Scope }) {
+		t.Fatalf("rights %+v, want %+v", c.Rights, want)
+	}
+	if !slices.Equal(c.Roles, []string{"acme/sync-acme@acme", "acme/sync-billing@billing", "acme/sync-sales@sales"}) || c.Org != "acme" {
+		t.Fatalf("roles %v, org %q", c.Roles, c.Org)
+	}
+	if !c.Allows("sales", "billing.invoices", "read") || c.Allows("sales", "billing.invoices", "write") {
+		t.Fatal("Allows disagrees with the rights claim")
+	}
+
+	// A requested scope narrows the rights claim.
+	_, tok = e.token(srv, id, secret, "scope", "billing.invoices:write")
+	if c := e.claimsOf(tok); len(c.Rights) != 1 || c.Rights[0].Scope != "billing.invoices:write" || c.Scope != "billing.invoices:write" {
+		t.Fatalf("narrowed to %+v (scope %q)", c.Rights, c.Scope)
+	}
+	// A right not held is invalid_scope.
+	_, err := srv.Token(e.ctx, oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials", "scope", "billing.invoices:delete"), Authorization: basic(id, secret)})
+	wantError(t, err, oauth.CodeInvalidScope, http.StatusBadRequest)
+
+	// Removing a role removes it from the next token.
+	if err := e.orgs.DeleteRole(e.ctx, sys, "acme/sync-sales", true); err != nil {
+		t.Fatal(err)
+	}
+	_, tok = e.token(srv, id, secret)
+	if c := e.claimsOf(tok); c.Allows("sales", "billing.invoices", "read") || slices.Contains(c.Roles, "acme/sync-sales@sales") {
+		t.Fatalf("the deleted role is still in the token: %+v %v", c.Rights, c.Roles)
+	}
+}
+
+func TestAnAccountWithoutRolesGetsATokenThatGrantsNothing(t *testing.T) {
+	e := newEnv(t, oauth.ES256)
+	srv := e.server(oauth.Config{})
+	id, _, secret := e.account("bare", nil, nil)
+	resp, tok := e.token(srv, id, secret)
+	c := e.claimsOf(tok)
+	if resp.Scope != "" || c.Scope != "" || len(c.Rights) != 0 || len(c.Roles) != 0 {
+		t.Fatalf("scope %q, rights %+v, roles %v", resp.Scope, c.Rights, c.Roles)
+	}
+	if _, ok := e.inspect(tok).raw["rights"]; ok {
+		t.Fatal("a token granting nothing carries a rights claim")
+	}
+}
+
+func TestTheBootstrapAdminsTokenHoldsEverything(t *testing.T) {
+	e := newEnv(t, oauth.ES256)
+	srv := e.server(oauth.Config{})
+	a, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "acme", Name: "admin", System: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := e.orgs.Root(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.ids.Of(a)
+	if err := e.orgs.GrantBootstrap(e.ctx, sys, rbac.Subject{ID: a.ID, Kind: rbac.SubjectAccount, Name: id, Org: root, System: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, secret := e.key(id, time.Time{})
+	_, tok := e.token(srv, id, secret)
+	c := e.claimsOf(tok)
+	if c.Scope != "*" || !c.Allows("any-org", "billing.invoices", "delete") || !slices.Equal(c.Roles, []string{"acme/system-admin@acme/*"}) {
+		t.Fatalf("scope %q rights %+v roles %v", c.Scope, c.Rights, c.Roles)
+	}
+	// Narrowed, the wildcard becomes the right asked for, everywhere.
+	_, tok = e.token(srv, id, secret, "scope", "iam.keys:read")
+	if c := e.claimsOf(tok); c.Scope != "iam.keys:read" || !c.Allows("any-org", "iam.keys", "read") || c.Allows("any-org", "iam.keys", "write") {
+		t.Fatalf("narrowed: scope %q rights %+v", c.Scope, c.Rights)
+	}
+}

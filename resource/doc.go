@@ -1,0 +1,78 @@
+// Package resource is for resource servers that accept iamd access tokens:
+// it verifies a token offline against the keys iamd publishes and answers
+// whether the token allows an operation on a permission in an
+// organization. It depends on the standard library and go-jose only, so a
+// resource server imports none of iamd's server code.
+//
+// # Verifying a token
+//
+// NewRemoteKeys reads the issuer's metadata (RFC 8414) and the key set at
+// its jwks_uri, and fetches the set again when a token names a key it
+// lacks (at most every RemoteConfig.RefetchInterval). A Verifier makes the
+// checks of RFC 9068 §4: typ at+jwt, a signature by a published key of the
+// algorithm that key announces, the issuer, the audience and the validity
+// period, with DefaultLeeway of clock skew.
+//
+// # The authorization claims
+//
+// Besides the claims of RFC 9068 §2.2, an iamd token carries:
+//
+//   - "scope": the granted rights, space-separated, each
+//     "PERMISSION:OPERATION" (billing.invoices:read), or "*" for every
+//     right. It says what was granted, not where.
+//   - "org": the ID of the account's own organization.
+//   - "roles": the active role assignments, "ORG/ROLE@ORG" for one on an
+//     organization and "ORG/ROLE@ORG/*" for one on an organization and its
+//     descendants (RFC 9068 §2.2.3.1), e.g. "acme/invoice-reader@billing".
+//   - "groups": the account's groups, "ORG/GROUP", e.g. "acme/finance".
+//   - "rights": where each right holds, and the only claim that decides.
+//
+// A permission name is one or more dot-separated segments of lowercase
+// letters, digits and hyphens, each starting with a letter; an operation is
+// read, write, delete or archive.
+//
+// The rights claim is an array of entries {"orgs": [...], "scope": "..."}.
+// "orgs" lists organization IDs, sorted, or is ["*"], every organization
+// present and future. "scope" lists rights as the scope claim does, sorted,
+// space-separated; "*" is every right. Each right appears in exactly one
+// entry, the one listing every organization where it holds, so rights that
+// hold in exactly the same organizations share an entry; entries are
+// sorted by their first right. The token lists every organization it
+// reaches, subtrees expanded, so a resource server needs no copy of the
+// organization tree.
+//
+// A token allows operation O on permission P in organization X if and only
+// if some entry has X or "*" in its orgs and "P:O" or "*" in its scope. A
+// token without a rights claim allows nothing. Example:
+//
+//	"rights": [
+//	  {"orgs": ["billing", "sales"], "scope": "billing.invoices:read"},
+//	  {"orgs": ["billing"], "scope": "iam.keys:read iam.keys:write"}
+//	]
+//
+// allows billing.invoices:read in billing and in sales, and iam.keys:write
+// in billing only. Compact builds this claim from (org, permission,
+// operation) triples; Rights.Allows and Claims.Allows read it.
+//
+// # A resource server
+//
+//	keys, err := resource.NewRemoteKeys(ctx, "https://iam.example.com", resource.RemoteConfig{})
+//	if err != nil {
+//		return err
+//	}
+//	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now)
+//
+//	http.HandleFunc("GET /orgs/{org}/invoices", func(w http.ResponseWriter, r *http.Request) {
+//		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+//		claims, err := verifier.Verify(token, "https://billing.example.com")
+//		if err != nil {
+//			http.Error(w, "invalid token", http.StatusUnauthorized)
+//			return
+//		}
+//		if !claims.Allows(r.PathValue("org"), "billing.invoices", "read") {
+//			http.Error(w, "forbidden", http.StatusForbidden)
+//			return
+//		}
+//		// ... list the invoices of the organization
+//	})
+package resource
