@@ -278,8 +278,9 @@ func TestScopesFlagPointsToRoles(t *testing.T) {
 }
 
 // TestViewerOnAChildOrganization: an account given the managed viewer role
-// on billing gets a management token with which the API lets it read
-// billing, and nothing else: no write there, no read of its parent.
+// on billing gets a management token that grants reading billing, and
+// nothing else: verify --require says so, and the API refuses it writes
+// there and reads of its parent.
 func TestViewerOnAChildOrganization(t *testing.T) {
 	in := newInstance(t)
 	acmeTree(t, in)
@@ -295,6 +296,12 @@ func TestViewerOnAChildOrganization(t *testing.T) {
 	claims := verifyWithJWKS(t, in.url, token, "urn:iamd:api")
 	wantClaim(t, claims, "org", "billing")
 	wantClaim(t, claims, "roles", []string{"acme/viewer@billing"})
+	mustIamd(t, in.env, "verify", token, "--audience", "urn:iamd:api", "--require", "billing:iam.organizations:read")
+	for _, req := range []string{"acme:iam.organizations:read", "billing:iam.organizations:write"} {
+		if _, errOut, code := iamd(t, in.env, "verify", token, "--require", req); code != exitError || !strings.Contains(errOut, "does not grant") {
+			t.Errorf("verify --require %s: exit %d, %s", req, code, errOut)
+		}
+	}
 
 	for _, c := range []struct {
 		name, method, path, body string
