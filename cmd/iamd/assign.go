@@ -80,7 +80,7 @@ the role, on the organization.`,
 			if err := f.check(false); err != nil {
 				return err
 			}
-			in := assignRequest{Role: f.role, On: f.on, Group: f.group}
+			in := web.AssignRequest{Role: f.role, On: f.on, Group: f.group}
 			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/assignments", in, nil); err != nil {
 				return err
 			}
@@ -107,7 +107,7 @@ func newAccountsUnassignCmd(c *cli) *cobra.Command {
 				q.Set("group", f.group)
 			} else {
 				q.Set("role", f.role)
-				q.Set("on", assignedOrg(f.on[0]))
+				q.Set("on", f.on[0])
 			}
 			if err := c.call(cmd, "DELETE", "/accounts/"+pathEscape(a[0])+"/assignments?"+q.Encode(), nil, nil); err != nil {
 				return err
@@ -116,7 +116,7 @@ func newAccountsUnassignCmd(c *cli) *cobra.Command {
 			return c.print(done, func(w io.Writer) { row(w, "unassigned", done.String(), "from "+a[0]) })
 		},
 	}
-	f.register(cmd, "organization the role was given on (ORG/* is read as ORG)")
+	f.register(cmd, "organization the role was given on")
 	return cmd
 }
 
@@ -131,7 +131,7 @@ narrowed) give no right: they are listed as inactive, with the reason. The
 organization * stands for every organization.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var r accountRights
+			var r web.AccountRights
 			if err := c.call(cmd, "GET", "/accounts/"+pathEscape(a[0])+"/rights", nil, &r); err != nil {
 				return err
 			}
@@ -140,7 +140,7 @@ organization * stands for every organization.`,
 	}
 }
 
-func rightsTable(w io.Writer, r accountRights) {
+func rightsTable(w io.Writer, r web.AccountRights) {
 	row(w, "client_id", r.ClientID)
 	row(w, "org", r.Org)
 	row(w, "roles", list(r.Roles))
@@ -189,7 +189,7 @@ rights). Needs --yes.`,
 					a[0], orgID, movedClientID(a[0], orgID))
 			}
 			var acct web.Account
-			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/move", moveAccountRequest{Org: orgID, Confirm: true}, &acct); err != nil {
+			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/move", web.MoveAccountRequest{Org: orgID, Confirm: true}, &acct); err != nil {
 				return err
 			}
 			if c.output == "table" {
@@ -212,8 +212,3 @@ func movedClientID(clientID, orgID string) string {
 	}
 	return name + "@" + orgID + "." + suffix
 }
-
-// assignedOrg is the organization of a scope, ORG or ORG/*: the API names
-// an assignment to remove by its organization, which the listings show
-// with /* for a subtree.
-func assignedOrg(scope string) string { return strings.TrimSuffix(scope, "/*") }

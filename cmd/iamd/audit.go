@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/web"
 )
 
 // auditPageSize is the most entries asked for in one request.
@@ -98,16 +100,16 @@ func pointInTime(s string, now time.Time) (time.Time, error) {
 
 // auditPages fetches pages from token on until it has limit entries or
 // there are no more; NextPageToken says where the rest starts.
-func (c *cli) auditPages(cmd *cobra.Command, q url.Values, limit int, token string) (auditList, error) {
-	out := auditList{Items: []auditEntry{}}
+func (c *cli) auditPages(cmd *cobra.Command, q url.Values, limit int, token string) (web.AuditList, error) {
+	out := web.AuditList{Items: []web.AuditEntry{}}
 	for {
 		q.Set("page_size", strconv.Itoa(min(limit-len(out.Items), auditPageSize)))
 		if token != "" {
 			q.Set("page_token", token)
 		}
-		var page auditList
+		var page web.AuditList
 		if err := c.call(cmd, "GET", "/audit?"+q.Encode(), nil, &page); err != nil {
-			return auditList{}, err
+			return web.AuditList{}, err
 		}
 		out.Items = append(out.Items, page.Items...)
 		out.NextPageToken, token = page.NextPageToken, page.NextPageToken

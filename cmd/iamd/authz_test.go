@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/iamd/iamd/web"
 )
 
 // acmeTree is the tree the authorization tests work on: acme at the root,
@@ -104,9 +106,9 @@ func TestPermissionsAndRoles(t *testing.T) {
 }
 
 // rightsOf returns the account's rights, as -o json gives them.
-func rightsOf(t *testing.T, in *instance, clientID string) accountRights {
+func rightsOf(t *testing.T, in *instance, clientID string) web.AccountRights {
 	t.Helper()
-	var r accountRights
+	var r web.AccountRights
 	if err := json.Unmarshal([]byte(mustIamd(t, in.env, "accounts", "rights", clientID, "-o", "json")), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +125,11 @@ func TestAssignmentsGroupsRightsAndMoves(t *testing.T) {
 	run("roles", "create", "sales-reader", "--org", "sales", "--permissions", "billing.invoices:read")
 	run("groups", "create", "finance", "--org", "acme", "--description", "Finance jobs")
 	run("groups", "add", "acme/finance", "--role", "acme/invoice-writer", "--on", "eu")
-	var g roleGroup
+	var g web.Group
 	if err := json.Unmarshal([]byte(run("groups", "get", "acme/finance", "-o", "json")), &g); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(g.Roles, []groupPair{{Role: "acme/invoice-writer", On: "eu"}}) || g.Ref != "acme/finance" {
+	if !slices.Equal(g.Roles, []web.GroupRole{{Role: "acme/invoice-writer", On: "eu"}}) || g.Ref != "acme/finance" {
 		t.Fatalf("groups get: %+v", g)
 	}
 	run("accounts", "create", "invoice-sync", "--org", "billing")
@@ -139,7 +141,7 @@ func TestAssignmentsGroupsRightsAndMoves(t *testing.T) {
 		t.Fatalf("groups members: %q", got)
 	}
 	r := rightsOf(t, in, sync)
-	wantRights := []effectiveRight{
+	wantRights := []web.EffectiveRight{
 		{Org: "billing", Right: "billing.invoices:read", Role: "acme/invoice-reader", On: "billing"},
 		{Org: "eu", Right: "billing.invoices:write", Role: "acme/invoice-writer", Group: "acme/finance", On: "eu"},
 	}
@@ -220,7 +222,7 @@ func TestAuditShowsTheChangesToATarget(t *testing.T) {
 	mustIamd(t, in.env, "accounts", "update", "invoice-sync@billing.iam", "--description", "nightly export")
 	mustIamd(t, in.env, "accounts", "assign", "invoice-sync@billing.iam", "--role", "acme/viewer", "--on", "billing")
 
-	var out auditList
+	var out web.AuditList
 	if err := json.Unmarshal([]byte(mustIamd(t, in.env, "audit", "--target", "invoice-sync@billing.iam", "-o", "json")), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +241,7 @@ func TestAuditShowsTheChangesToATarget(t *testing.T) {
 		t.Fatalf("the update's before and after: %s / %s", update.Before, update.After)
 	}
 
-	var page auditList
+	var page web.AuditList
 	if err := json.Unmarshal([]byte(mustIamd(t, in.env, "audit", "--org", "billing", "--limit", "1", "-o", "json")), &page); err != nil {
 		t.Fatal(err)
 	}

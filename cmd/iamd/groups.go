@@ -5,6 +5,8 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/web"
 )
 
 func newGroupsCmd(c *cli) *cobra.Command {
@@ -49,7 +51,7 @@ func newGroupsListCmd(c *cli) *cobra.Command {
 			if orgID != "" {
 				path += "?org=" + url.QueryEscape(orgID)
 			}
-			var out roleGroupList
+			var out web.GroupList
 			if err := c.call(cmd, "GET", path, nil, &out); err != nil {
 				return err
 			}
@@ -66,7 +68,7 @@ func newGroupsListCmd(c *cli) *cobra.Command {
 }
 
 func newGroupsCreateCmd(c *cli) *cobra.Command {
-	var in createGroupRequest
+	var in web.CreateGroupRequest
 	cmd := &cobra.Command{
 		Use: "create NAME --org ORG", Short: "Create an empty group", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -83,26 +85,26 @@ func newGroupsCreateCmd(c *cli) *cobra.Command {
 }
 
 func newGroupsUpdateCmd(c *cli) *cobra.Command {
-	var in updateGroupRequest
+	var description string
 	cmd := &cobra.Command{
 		Use: "update ORG/NAME --description TEXT", Short: "Describe a group anew", Args: refArgs("group"),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if !cmd.Flags().Changed("description") {
 				return usagef("nothing to update: give --description")
 			}
-			return c.groupCall(cmd, "PATCH", refPath("groups", a[0]), in)
+			return c.groupCall(cmd, "PATCH", refPath("groups", a[0]), web.UpdateGroupRequest{Description: &description})
 		},
 	}
-	cmd.Flags().StringVar(&in.Description, "description", "", "new description")
+	cmd.Flags().StringVar(&description, "description", "", "new description")
 	return cmd
 }
 
 // newGroupsPairCmd returns groups add or groups remove: both name a role
 // and the organization it applies on.
 func newGroupsPairCmd(c *cli, action, short string) *cobra.Command {
-	var p groupPair
+	var p web.GroupRole
 	use := action + " ORG/NAME --role ORG/ROLE --on ORG"
-	on := "organization the role applies on (ORG/* is read as ORG)"
+	on := "organization the role applies on"
 	if action == "add" {
 		use += "[/*]"
 		on = "organization the role applies on: ORG, or ORG/* with its descendants"
@@ -120,7 +122,7 @@ func newGroupsPairCmd(c *cli, action, short string) *cobra.Command {
 			if action == "add" {
 				return c.groupCall(cmd, "POST", path, p)
 			}
-			return c.groupCall(cmd, "DELETE", path+"?"+url.Values{"role": {p.Role}, "on": {assignedOrg(p.On)}}.Encode(), nil)
+			return c.groupCall(cmd, "DELETE", path+"?"+url.Values{"role": {p.Role}, "on": {p.On}}.Encode(), nil)
 		},
 	}
 	cmd.Flags().StringVar(&p.Role, "role", "", "role, ORG/ROLE (required)")
@@ -132,7 +134,7 @@ func newGroupsMembersCmd(c *cli) *cobra.Command {
 	return &cobra.Command{
 		Use: "members ORG/NAME", Short: "List the accounts in a group", Args: refArgs("group"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var out memberList
+			var out web.MemberList
 			if err := c.call(cmd, "GET", refPath("groups", a[0])+"/members", nil, &out); err != nil {
 				return err
 			}
@@ -148,7 +150,7 @@ func newGroupsMembersCmd(c *cli) *cobra.Command {
 
 // groupCall sends a request answered with a group, and prints it.
 func (c *cli) groupCall(cmd *cobra.Command, method, path string, in any) error {
-	var g roleGroup
+	var g web.Group
 	if err := c.call(cmd, method, path, in, &g); err != nil {
 		return err
 	}
@@ -162,7 +164,7 @@ func (c *cli) groupCall(cmd *cobra.Command, method, path string, in any) error {
 }
 
 // pairs formats a group's roles as ROLE@ORG, as tokens name roles.
-func pairs(ps []groupPair) []string {
+func pairs(ps []web.GroupRole) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.Role + "@" + p.On

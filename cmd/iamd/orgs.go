@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/web"
 )
 
 func newOrgsCmd(c *cli) *cobra.Command {
@@ -17,7 +18,7 @@ func newOrgsCmd(c *cli) *cobra.Command {
 		&cobra.Command{
 			Use: "list", Short: "List organizations", Args: args(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				var out orgList
+				var out web.OrgList
 				if err := c.call(cmd, "GET", "/orgs", nil, &out); err != nil {
 					return err
 				}
@@ -32,7 +33,7 @@ func newOrgsCmd(c *cli) *cobra.Command {
 		&cobra.Command{
 			Use: "get ID", Short: "Show an organization", Args: args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, a []string) error {
-				var o org
+				var o web.Org
 				if err := c.call(cmd, "GET", "/orgs/"+pathEscape(a[0]), nil, &o); err != nil {
 					return err
 				}
@@ -50,12 +51,12 @@ func newOrgsCmd(c *cli) *cobra.Command {
 }
 
 func newOrgsCreateCmd(c *cli) *cobra.Command {
-	var in createOrgRequest
+	var in web.CreateOrgRequest
 	cmd := &cobra.Command{
 		Use: "create ID", Short: "Create an organization", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			in.ID = a[0]
-			var o org
+			var o web.Org
 			if err := c.call(cmd, "POST", "/orgs", in, &o); err != nil {
 				return err
 			}
@@ -75,7 +76,7 @@ func newOrgsUpdateCmd(c *cli) *cobra.Command {
 			if !cmd.Flags().Changed("name") {
 				return usagef("nothing to update: give --name (iamd orgs move changes the parent)")
 			}
-			return c.patchOrg(cmd, a[0], updateOrgRequest{Name: &name})
+			return c.patchOrg(cmd, a[0], web.UpdateOrgRequest{Name: &name})
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "new display name")
@@ -96,15 +97,15 @@ inactive (see iamd accounts rights).`,
 			if parent == "" {
 				return usagef("--parent is required")
 			}
-			return c.patchOrg(cmd, a[0], updateOrgRequest{Parent: &parent})
+			return c.patchOrg(cmd, a[0], web.UpdateOrgRequest{Parent: &parent})
 		},
 	}
 	cmd.Flags().StringVar(&parent, "parent", "", "the new parent organization (required)")
 	return cmd
 }
 
-func (c *cli) patchOrg(cmd *cobra.Command, id string, in updateOrgRequest) error {
-	var o org
+func (c *cli) patchOrg(cmd *cobra.Command, id string, in web.UpdateOrgRequest) error {
+	var o web.Org
 	if err := c.call(cmd, "PATCH", "/orgs/"+pathEscape(id), in, &o); err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func newOrgsTreeCmd(c *cli) *cobra.Command {
 			if under != "" {
 				path += "?under=" + url.QueryEscape(under)
 			}
-			var out orgList
+			var out web.OrgList
 			if err := c.call(cmd, "GET", path, nil, &out); err != nil {
 				return err
 			}
@@ -134,7 +135,7 @@ func newOrgsTreeCmd(c *cli) *cobra.Command {
 // orgTree writes organizations, listed parents first, one a line, indented
 // by depth below the shallowest, with their names where they differ from
 // their IDs.
-func orgTree(w io.Writer, orgs []org) {
+func orgTree(w io.Writer, orgs []web.Org) {
 	top := -1
 	for _, o := range orgs {
 		if top < 0 || len(o.Path) < top {
@@ -150,7 +151,7 @@ func orgTree(w io.Writer, orgs []org) {
 	}
 }
 
-func (c *cli) printOrg(o org) error {
+func (c *cli) printOrg(o web.Org) error {
 	return c.print(o, func(w io.Writer) {
 		row(w, "id", o.ID)
 		row(w, "name", o.Name)

@@ -4,6 +4,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/web"
 )
 
 func newPermissionsCmd(c *cli) *cobra.Command {
@@ -19,7 +21,7 @@ iam.* permissions, which govern iamd itself, are built in.`,
 		&cobra.Command{
 			Use: "list", Short: "List the permissions", Args: args(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				var out permissionList
+				var out web.PermissionList
 				if err := c.call(cmd, "GET", "/permissions", nil, &out); err != nil {
 					return err
 				}
@@ -48,7 +50,7 @@ iam.* permissions, which govern iamd itself, are built in.`,
 }
 
 func newPermissionsCreateCmd(c *cli) *cobra.Command {
-	var in createPermissionRequest
+	var in web.CreatePermissionRequest
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Add a permission of your platform to the catalog",
@@ -58,7 +60,7 @@ billing.invoices; the iam. prefix is iamd's own.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			in.Name = a[0]
-			var p permission
+			var p web.Permission
 			if err := c.call(cmd, "POST", "/permissions", in, &p); err != nil {
 				return err
 			}
@@ -70,30 +72,30 @@ billing.invoices; the iam. prefix is iamd's own.`,
 }
 
 func newPermissionsUpdateCmd(c *cli) *cobra.Command {
-	var in updatePermissionRequest
+	var description string
 	cmd := &cobra.Command{
 		Use: "update NAME --description TEXT", Short: "Describe a permission anew", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if !cmd.Flags().Changed("description") {
 				return usagef("nothing to update: give --description")
 			}
-			return c.permission(cmd, "PATCH", a[0], in)
+			return c.permission(cmd, "PATCH", a[0], web.UpdatePermissionRequest{Description: &description})
 		},
 	}
-	cmd.Flags().StringVar(&in.Description, "description", "", "new description")
+	cmd.Flags().StringVar(&description, "description", "", "new description")
 	return cmd
 }
 
 // permission sends a request about one permission and prints the answer.
 func (c *cli) permission(cmd *cobra.Command, method, name string, in any) error {
-	var p permission
+	var p web.Permission
 	if err := c.call(cmd, method, "/permissions/"+pathEscape(name), in, &p); err != nil {
 		return err
 	}
 	return c.printPermission(p)
 }
 
-func (c *cli) printPermission(p permission) error {
+func (c *cli) printPermission(p web.Permission) error {
 	return c.print(p, func(w io.Writer) {
 		row(w, "name", p.Name)
 		row(w, "description", orDash(p.Description))

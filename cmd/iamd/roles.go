@@ -5,6 +5,8 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+
+	"github.com/iamd/iamd/web"
 )
 
 func newRolesCmd(c *cli) *cobra.Command {
@@ -23,7 +25,7 @@ and ROOT/viewer, assignable but not editable.`,
 		&cobra.Command{
 			Use: "get ORG/NAME", Short: "Show a role", Args: refArgs("role"),
 			RunE: func(cmd *cobra.Command, a []string) error {
-				var r role
+				var r web.Role
 				if err := c.call(cmd, "GET", refPath("roles", a[0]), nil, &r); err != nil {
 					return err
 				}
@@ -46,7 +48,7 @@ func newRolesListCmd(c *cli) *cobra.Command {
 			if orgID != "" {
 				path += "?org=" + url.QueryEscape(orgID)
 			}
-			var out roleList
+			var out web.RoleList
 			if err := c.call(cmd, "GET", path, nil, &out); err != nil {
 				return err
 			}
@@ -63,7 +65,7 @@ func newRolesListCmd(c *cli) *cobra.Command {
 }
 
 func newRolesCreateCmd(c *cli) *cobra.Command {
-	var in createRoleRequest
+	var in web.CreateRoleRequest
 	cmd := &cobra.Command{
 		Use:   "create NAME --org ORG --permissions PERMISSION:OPERATION[,...]",
 		Short: "Create a role",
@@ -80,7 +82,7 @@ or one of its descendants, alone (billing) or with its subtree (billing/*).`,
 			if len(in.Rights) == 0 {
 				return usagef("--permissions is required: the rights the role grants, as billing.invoices:read")
 			}
-			var r role
+			var r web.Role
 			if err := c.call(cmd, "POST", "/roles", in, &r); err != nil {
 				return err
 			}
@@ -106,7 +108,7 @@ a right requires holding it wherever the role is assigned; narrowing the
 perimeter makes the assignments outside it inactive.`,
 		Args: refArgs("role"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var in updateRoleRequest
+			var in web.UpdateRoleRequest
 			f := cmd.Flags()
 			if f.Changed("description") {
 				in.Description = &description
@@ -117,10 +119,10 @@ perimeter makes the assignments outside it inactive.`,
 			if f.Changed("perimeter") {
 				in.Perimeter = &perimeter
 			}
-			if in == (updateRoleRequest{}) {
+			if in == (web.UpdateRoleRequest{}) {
 				return usagef("nothing to update: give --permissions, --perimeter or --description")
 			}
-			var r role
+			var r web.Role
 			if err := c.call(cmd, "PATCH", refPath("roles", a[0]), in, &r); err != nil {
 				return err
 			}
@@ -150,7 +152,7 @@ func newRolesDeleteCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
-func (c *cli) printRole(r role) error {
+func (c *cli) printRole(r web.Role) error {
 	return c.print(r, func(w io.Writer) {
 		row(w, "role", r.Ref)
 		row(w, "kind", r.Kind)
