@@ -132,7 +132,9 @@ type Store interface {
 	GetAccountByName(ctx context.Context, orgID, name string) (Account, error)
 	// ListAccounts returns the accounts opts selects, in order.
 	ListAccounts(ctx context.Context, opts ListOptions) ([]Account, error)
-	// UpdateAccount applies fn to the stored account in one transaction.
+	// UpdateAccount applies fn to the stored account in one transaction;
+	// a new OrgID moves it (ErrConflict if that organization already has
+	// an account of its name).
 	UpdateAccount(ctx context.Context, id string, fn func(Account) (Account, error)) error
 	// DeleteAccount removes the account, its keys and its assignments.
 	DeleteAccount(ctx context.Context, id string) error

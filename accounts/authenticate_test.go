@@ -19,7 +19,7 @@ func TestAuthenticateSucceeds(t *testing.T) {
 		e.account(t, "other")
 		k, secret := e.key(t, client, accounts.NewKey{Label: "ci"})
 		c := e.authOK(t, client, secret, k.ID)
-		a, _ := e.svc.Get(e.ctx, client)
+		a, _ := e.svc.Get(e.ctx, sys, client)
 		if c.Account.ID != a.ID || c.Account.Name != "deployer" || c.Account.OrgID != "eng" {
 			t.Errorf("account %+v, want %s", c.Account, client)
 		}
@@ -46,10 +46,10 @@ func TestAuthenticateSucceeds(t *testing.T) {
 		e := newEnv(t)
 		ids := mustClientIDs(t, "example.com")
 		svc := accounts.NewService(e.db, e.db, e.orgs, ids, nil, e.clock.Now)
-		if _, err := svc.Create(e.ctx, accounts.NewAccount{OrgID: "eng", Name: "deployer"}, "test"); err != nil {
+		if _, err := svc.Create(e.ctx, sys, accounts.NewAccount{OrgID: "eng", Name: "deployer"}); err != nil {
 			t.Fatal(err)
 		}
-		k, secret, err := svc.CreateKey(e.ctx, "deployer@eng.iam.example.com", accounts.NewKey{}, "test")
+		k, secret, err := svc.CreateKey(e.ctx, sys, "deployer@eng.iam.example.com", accounts.NewKey{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 			f.presentedSec = forge("abcdefghijklmnop", strings.Repeat("q", 52))
 		}},
 		{"refuses the secret of a deleted key", "unknown key", func(t *testing.T, f *fixture) {
-			if err := f.e.svc.DeleteKey(f.e.ctx, f.k.ID); err != nil {
+			if err := f.e.svc.DeleteKey(f.e.ctx, sys, f.k.ID); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -146,7 +146,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 		}},
 		{"refuses an empty client id", "belongs to", func(t *testing.T, f *fixture) { f.clientID = "" }},
 		{"refuses an inactive key", "is inactive", func(t *testing.T, f *fixture) {
-			if _, _, err := f.e.svc.SetKeyActive(f.e.ctx, f.k.ID, false); err != nil {
+			if _, _, err := f.e.svc.SetKeyActive(f.e.ctx, sys, f.k.ID, false); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -161,17 +161,17 @@ func TestAuthenticateRefuses(t *testing.T) {
 			f.e.clock.Advance(365 * 24 * time.Hour)
 		}},
 		{"refuses a key retired by rotation without grace", "is inactive", func(t *testing.T, f *fixture) {
-			if _, err := f.e.svc.RotateKey(f.e.ctx, f.k.ID, accounts.Rotation{}, "test"); err != nil {
+			if _, err := f.e.svc.RotateKey(f.e.ctx, sys, f.k.ID, accounts.Rotation{}); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"refuses an archived account", "archived", func(t *testing.T, f *fixture) {
-			if _, err := f.e.svc.Archive(f.e.ctx, f.client); err != nil {
+			if _, err := f.e.svc.Archive(f.e.ctx, sys, f.client); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"refuses a deleted account", "unknown key", func(t *testing.T, f *fixture) {
-			if err := f.e.svc.Delete(f.e.ctx, f.client); err != nil {
+			if err := f.e.svc.Delete(f.e.ctx, sys, f.client); err != nil {
 				t.Fatal(err)
 			}
 		}},

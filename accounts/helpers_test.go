@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
@@ -43,6 +44,9 @@ func (c *fakeClock) Set(t time.Time) {
 	c.t = t
 	c.mu.Unlock()
 }
+
+// sys is the actor of the tests, holding every right.
+var sys = rbac.System("test")
 
 // start is on a millisecond boundary so that expiry arithmetic in the tests
 // is exact; TestCreateAccount checks rounding from a finer clock separately.
@@ -94,16 +98,16 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	store := &hookStore{DB: db}
-	orgs := rbac.NewService(db, clock.Now)
+	orgs := rbac.NewService(db, db, audit.NewLog(db, clock.Now), clock.Now)
 	usage := accounts.NewUsageRecorder(store, scannedLog(t))
 	e := &env{
 		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: ids, usage: usage,
 		svc: accounts.NewService(db, db, orgs, ids, usage, clock.Now),
 	}
-	if _, err := orgs.CreateRoot(ctx, "acme", "Acme", "test"); err != nil {
+	if _, err := orgs.CreateRoot(ctx, sys, "acme", "Acme"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := orgs.CreateOrg(ctx, "eng", "Engineering", "", "test"); err != nil {
+	if _, err := orgs.CreateOrg(ctx, sys, "eng", "Engineering", ""); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -117,7 +121,7 @@ func scannedLog(t *testing.T) *slog.Logger {
 
 func (e *env) create(t *testing.T, in accounts.NewAccount) accounts.Account {
 	t.Helper()
-	a, err := e.svc.Create(e.ctx, in, "test")
+	a, err := e.svc.Create(e.ctx, sys, in)
 	if err != nil {
 		t.Fatalf("Create(%+v): %v", in, err)
 	}
@@ -133,7 +137,7 @@ func (e *env) account(t *testing.T, name string) string {
 
 func (e *env) key(t *testing.T, clientID string, in accounts.NewKey) (accounts.Key, string) {
 	t.Helper()
-	k, secret, err := e.svc.CreateKey(e.ctx, clientID, in, "test")
+	k, secret, err := e.svc.CreateKey(e.ctx, sys, clientID, in)
 	if err != nil {
 		t.Fatalf("CreateKey(%s): %v", clientID, err)
 	}
@@ -175,7 +179,7 @@ func (e *env) authRefused(t *testing.T, clientID, secret string) {
 
 func (e *env) keyIDs(t *testing.T, clientID string) []string {
 	t.Helper()
-	keys, err := e.svc.ListKeys(e.ctx, clientID)
+	keys, err := e.svc.ListKeys(e.ctx, sys, clientID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
 )
@@ -22,7 +23,7 @@ func TestCreateKey(t *testing.T) {
 	t.Run("returns a secret that authenticates as the new key", func(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
-		k, secret, err := e.svc.CreateKey(e.ctx, client, accounts.NewKey{Label: "ci"}, "alice")
+		k, secret, err := e.svc.CreateKey(e.ctx, rbac.System("alice"), client, accounts.NewKey{Label: "ci"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +33,7 @@ func TestCreateKey(t *testing.T) {
 		if id, ok := accounts.SecretKeyID(secret); !ok || id != k.ID {
 			t.Errorf("SecretKeyID(secret) = %q, %v; want the key id %q", id, ok, k.ID)
 		}
-		a, _ := e.svc.Get(e.ctx, client)
+		a, _ := e.svc.Get(e.ctx, sys, client)
 		if k.AccountID != a.ID || k.Kind != accounts.KindSecret || k.Label != "ci" || !k.Active ||
 			k.CreatedBy != "alice" || !k.ExpiresAt.IsZero() || !k.LastUsedAt.IsZero() {
 			t.Errorf("new key %+v", k)
@@ -57,11 +58,11 @@ func TestCreateKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		listed, err := e.svc.ListKeys(e.ctx, client)
+		listed, err := e.svc.ListKeys(e.ctx, sys, client)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := e.svc.GetKey(e.ctx, k.ID)
+		got, _, err := e.svc.GetKey(e.ctx, sys, k.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestCreateKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			client := e.account(t, "deployer")
-			k, secret, err := e.svc.CreateKey(e.ctx, client, tt.in, "test")
+			k, secret, err := e.svc.CreateKey(e.ctx, sys, client, tt.in)
 			wantErr(t, err, tt.kind)
 			if k.ID != "" || secret != "" {
 				t.Errorf("refused CreateKey returned key %q and a secret", k.ID)
@@ -145,12 +146,12 @@ func TestCreateKey(t *testing.T) {
 	}
 	t.Run("refuses an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, _, err := e.svc.CreateKey(e.ctx, "nobody@eng.iam", accounts.NewKey{}, "test")
+		_, _, err := e.svc.CreateKey(e.ctx, sys, "nobody@eng.iam", accounts.NewKey{})
 		wantErr(t, err, storage.ErrNotFound)
 	})
 	t.Run("refuses a malformed client id as invalid", func(t *testing.T) {
 		e := newEnv(t)
-		_, _, err := e.svc.CreateKey(e.ctx, "nobody", accounts.NewKey{}, "test")
+		_, _, err := e.svc.CreateKey(e.ctx, sys, "nobody", accounts.NewKey{})
 		wantErr(t, err, storage.ErrInvalid)
 	})
 	t.Run("refuses a key beyond MaxKeys, counting inactive and expired keys", func(t *testing.T) {
@@ -166,11 +167,11 @@ func TestCreateKey(t *testing.T) {
 			made = append(made, k.ID)
 			e.clock.Advance(time.Millisecond)
 		}
-		if _, _, err := e.svc.SetKeyActive(e.ctx, made[1], false); err != nil {
+		if _, _, err := e.svc.SetKeyActive(e.ctx, sys, made[1], false); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(time.Hour) // the first key has expired
-		_, secret, err := e.svc.CreateKey(e.ctx, client, accounts.NewKey{}, "test")
+		_, secret, err := e.svc.CreateKey(e.ctx, sys, client, accounts.NewKey{})
 		wantErr(t, err, storage.ErrConflict)
 		if secret != "" {
 			t.Error("refused CreateKey returned a secret")
@@ -182,7 +183,7 @@ func TestCreateKey(t *testing.T) {
 			t.Errorf("keys %v, want %v", ids, made)
 		}
 		// Deleting one makes room again.
-		if err := e.svc.DeleteKey(e.ctx, made[0]); err != nil {
+		if err := e.svc.DeleteKey(e.ctx, sys, made[0]); err != nil {
 			t.Fatal(err)
 		}
 		e.key(t, client, accounts.NewKey{})
@@ -218,7 +219,7 @@ func TestListAndGetKeys(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, _ := e.key(t, client, accounts.NewKey{Label: "ci"})
-		got, a, err := e.svc.GetKey(e.ctx, k.ID)
+		got, a, err := e.svc.GetKey(e.ctx, sys, k.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,12 +232,12 @@ func TestListAndGetKeys(t *testing.T) {
 	})
 	t.Run("reports an unknown key as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, _, err := e.svc.GetKey(e.ctx, "aaaaaaaaaaaaaaaa")
+		_, _, err := e.svc.GetKey(e.ctx, sys, "aaaaaaaaaaaaaaaa")
 		wantErr(t, err, storage.ErrNotFound)
 	})
 	t.Run("reports the keys of an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.ListKeys(e.ctx, "nobody@eng.iam")
+		_, err := e.svc.ListKeys(e.ctx, sys, "nobody@eng.iam")
 		wantErr(t, err, storage.ErrNotFound)
 	})
 }
@@ -246,7 +247,7 @@ func TestSetKeyActive(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, secret := e.key(t, client, accounts.NewKey{})
-		got, a, err := e.svc.SetKeyActive(e.ctx, k.ID, false)
+		got, a, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +259,7 @@ func TestSetKeyActive(t *testing.T) {
 		}
 		e.authRefused(t, client, secret)
 
-		got, _, err = e.svc.SetKeyActive(e.ctx, k.ID, true)
+		got, _, err = e.svc.SetKeyActive(e.ctx, sys, k.ID, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +272,7 @@ func TestSetKeyActive(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, _ := e.key(t, client, accounts.NewKey{})
-		if _, _, err := e.svc.SetKeyActive(e.ctx, k.ID, false); err != nil {
+		if _, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, false); err != nil {
 			t.Errorf("SetKeyActive(false) = %v", err)
 		}
 	})
@@ -280,7 +281,7 @@ func TestSetKeyActive(t *testing.T) {
 		client := e.account(t, "deployer")
 		k, secret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(time.Hour)})
 		e.clock.Advance(time.Hour)
-		_, _, err := e.svc.SetKeyActive(e.ctx, k.ID, true)
+		_, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, true)
 		wantErr(t, err, storage.ErrConflict)
 		e.authRefused(t, client, secret)
 	})
@@ -288,11 +289,11 @@ func TestSetKeyActive(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, secret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(time.Hour)})
-		if _, _, err := e.svc.SetKeyActive(e.ctx, k.ID, false); err != nil {
+		if _, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(2 * time.Hour)
-		got, _, err := e.svc.SetKeyActive(e.ctx, k.ID, true)
+		got, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, true)
 		if err == nil {
 			t.Errorf("SetKeyActive(true) on an expired key succeeded and returned %+v (status %q); want a conflict",
 				got, got.Status(e.clock.Now()))
@@ -305,7 +306,7 @@ func TestSetKeyActive(t *testing.T) {
 	})
 	t.Run("reports an unknown key as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, _, err := e.svc.SetKeyActive(e.ctx, "aaaaaaaaaaaaaaaa", false)
+		_, _, err := e.svc.SetKeyActive(e.ctx, sys, "aaaaaaaaaaaaaaaa", false)
 		wantErr(t, err, storage.ErrNotFound)
 	})
 }
@@ -316,10 +317,10 @@ func TestDeleteKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		k, secret := e.key(t, client, accounts.NewKey{})
 		keep, keepSecret := e.key(t, client, accounts.NewKey{})
-		if err := e.svc.DeleteKey(e.ctx, k.ID); err != nil {
+		if err := e.svc.DeleteKey(e.ctx, sys, k.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := e.svc.GetKey(e.ctx, k.ID)
+		_, _, err := e.svc.GetKey(e.ctx, sys, k.ID)
 		wantErr(t, err, storage.ErrNotFound)
 		if ids := e.keyIDs(t, client); !slices.Equal(ids, []string{keep.ID}) {
 			t.Errorf("keys %v, want %v", ids, []string{keep.ID})
@@ -329,16 +330,16 @@ func TestDeleteKey(t *testing.T) {
 	})
 	t.Run("reports an unknown key as not found", func(t *testing.T) {
 		e := newEnv(t)
-		wantErr(t, e.svc.DeleteKey(e.ctx, "aaaaaaaaaaaaaaaa"), storage.ErrNotFound)
+		wantErr(t, e.svc.DeleteKey(e.ctx, sys, "aaaaaaaaaaaaaaaa"), storage.ErrNotFound)
 	})
 	t.Run("reports a key deleted twice as not found", func(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, _ := e.key(t, client, accounts.NewKey{})
-		if err := e.svc.DeleteKey(e.ctx, k.ID); err != nil {
+		if err := e.svc.DeleteKey(e.ctx, sys, k.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, e.svc.DeleteKey(e.ctx, k.ID), storage.ErrNotFound)
+		wantErr(t, e.svc.DeleteKey(e.ctx, sys, k.ID), storage.ErrNotFound)
 	})
 }
 
@@ -348,7 +349,7 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{Label: "ci"})
 		e.clock.Advance(time.Minute)
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{}, "bob")
+		rot, err := e.svc.RotateKey(e.ctx, rbac.System("bob"), old.ID, accounts.Rotation{})
 		nk, secret, retired := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
@@ -370,7 +371,7 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
 		rotatedAt := e.clock.Advance(10 * time.Minute)
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: time.Hour})
 		nk, secret, retired := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
@@ -389,7 +390,7 @@ func TestRotateKey(t *testing.T) {
 		e.clock.Set(rotatedAt.Add(time.Hour))
 		e.authRefused(t, client, oldSecret)
 		e.authOK(t, client, secret, nk.ID)
-		if k, _, _ := e.svc.GetKey(e.ctx, old.ID); k.Status(e.clock.Now()) != accounts.StatusExpired {
+		if k, _, _ := e.svc.GetKey(e.ctx, sys, old.ID); k.Status(e.clock.Now()) != accounts.StatusExpired {
 			t.Errorf("old key status %q, want expired", k.Status(e.clock.Now()))
 		}
 	})
@@ -397,7 +398,7 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(30 * time.Minute)})
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: time.Hour})
 		retired := rot.Old
 		if err != nil {
 			t.Fatal(err)
@@ -410,7 +411,7 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(48 * time.Hour)})
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: time.Hour}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: time.Hour})
 		retired := rot.Old
 		if err != nil {
 			t.Fatal(err)
@@ -424,7 +425,7 @@ func TestRotateKey(t *testing.T) {
 		client := e.account(t, "deployer")
 		old, _ := e.key(t, client, accounts.NewKey{Label: "old"})
 		exp := start.Add(24 * time.Hour)
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Label: "new", ExpiresAt: exp}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Label: "new", ExpiresAt: exp})
 		nk, secret := rot.New, rot.Secret
 		if err != nil {
 			t.Fatal(err)
@@ -440,7 +441,7 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
-		rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: -time.Second}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: -time.Second})
 		secret := rot.Secret
 		wantErr(t, err, storage.ErrInvalid)
 		if secret != "" {
@@ -455,7 +456,7 @@ func TestRotateKey(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		old, oldSecret := e.key(t, client, accounts.NewKey{})
-		_, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{ExpiresAt: start.Add(-time.Hour)}, "test")
+		_, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{ExpiresAt: start.Add(-time.Hour)})
 		wantErr(t, err, storage.ErrInvalid)
 		if ids := e.keyIDs(t, client); !slices.Equal(ids, []string{old.ID}) {
 			t.Errorf("keys %v, want only the old key", ids)
@@ -471,7 +472,7 @@ func TestRotateKey(t *testing.T) {
 		}
 		before := e.keyIDs(t, client)
 		for _, grace := range []time.Duration{0, time.Hour} {
-			rot, err := e.svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			rot, err := e.svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: grace})
 			nk, secret := rot.New, rot.Secret
 			wantErr(t, err, storage.ErrConflict)
 			if nk.ID != "" || secret != "" {
@@ -500,7 +501,7 @@ func TestRotateKey(t *testing.T) {
 		// key was written.
 		svc := accounts.NewService(&failingKeyUpdates{DB: e.db, err: boom}, e.db, e.orgs, e.ids, e.usage, e.clock.Now)
 		for _, grace := range []time.Duration{0, time.Hour} {
-			rot, err := svc.RotateKey(e.ctx, old.ID, accounts.Rotation{Grace: grace}, "test")
+			rot, err := svc.RotateKey(e.ctx, sys, old.ID, accounts.Rotation{Grace: grace})
 			nk, secret := rot.New, rot.Secret
 			if !errors.Is(err, boom) {
 				t.Fatalf("grace %v: RotateKey = %v, want the store's error", grace, err)
@@ -516,7 +517,7 @@ func TestRotateKey(t *testing.T) {
 	})
 	t.Run("reports an unknown key as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.RotateKey(e.ctx, "aaaaaaaaaaaaaaaa", accounts.Rotation{}, "test")
+		_, err := e.svc.RotateKey(e.ctx, sys, "aaaaaaaaaaaaaaaa", accounts.Rotation{})
 		wantErr(t, err, storage.ErrNotFound)
 	})
 }

@@ -2,6 +2,7 @@ package accounts_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
@@ -19,14 +21,13 @@ func ptr[T any](v T) *T { return &v }
 func TestCreateAccount(t *testing.T) {
 	t.Run("stores the account with its fields and no key or role", func(t *testing.T) {
 		e := newEnv(t)
-		a, err := e.svc.Create(e.ctx, accounts.NewAccount{
-			OrgID: "eng", Name: "deployer", DisplayName: "Deployer", Description: "Deploys.\nNightly.",
-			AllowedScopes: []string{"deploy:write", "read"}, AllowedAudiences: []string{"https://api.example.com"},
-		}, "alice")
+		a, err := e.svc.Create(e.ctx, rbac.System("alice"), accounts.NewAccount{
+			OrgID: "eng", Name: "deployer", DisplayName: "Deployer", Description: "Deploys.\nNightly.", AllowedAudiences: []string{"https://api.example.com"},
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := e.svc.Get(e.ctx, "deployer@eng.iam")
+		got, err := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,9 +38,8 @@ func TestCreateAccount(t *testing.T) {
 			got.Description != "Deploys.\nNightly." || got.System || got.CreatedBy != "alice" {
 			t.Errorf("stored %+v", got)
 		}
-		if !slices.Equal(got.AllowedScopes, []string{"deploy:write", "read"}) ||
-			!slices.Equal(got.AllowedAudiences, []string{"https://api.example.com"}) {
-			t.Errorf("scopes %v, audiences %v", got.AllowedScopes, got.AllowedAudiences)
+		if !slices.Equal(got.AllowedAudiences, []string{"https://api.example.com"}) {
+			t.Errorf("audiences %v", got.AllowedAudiences)
 		}
 		sameTime(t, "CreatedAt", got.CreatedAt, start)
 		sameTime(t, "UpdatedAt", got.UpdatedAt, start)
@@ -49,8 +49,8 @@ func TestCreateAccount(t *testing.T) {
 		if keys := e.keyIDs(t, "deployer@eng.iam"); len(keys) != 0 {
 			t.Errorf("new account has keys %v", keys)
 		}
-		if ok, err := e.orgs.HasRole(e.ctx, a.ID, rbac.AdminRole); err != nil || ok {
-			t.Errorf("HasRole(admin) = %v, %v; want false", ok, err)
+		if r, err := e.orgs.SubjectRights(e.ctx, a.ID); err != nil || len(r.Effective)+len(r.Inactive) != 0 {
+			t.Errorf("a new account holds %+v (%v); want nothing", r, err)
 		}
 	})
 	t.Run("defaults the display name to the id", func(t *testing.T) {
@@ -59,7 +59,7 @@ func TestCreateAccount(t *testing.T) {
 		if a.DisplayName != "deployer" {
 			t.Errorf("display name %q, want %q", a.DisplayName, "deployer")
 		}
-		got, _ := e.svc.Get(e.ctx, "deployer@eng.iam")
+		got, _ := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 		if got.DisplayName != "deployer" {
 			t.Errorf("stored display name %q, want %q", got.DisplayName, "deployer")
 		}
@@ -67,8 +67,8 @@ func TestCreateAccount(t *testing.T) {
 	t.Run("stores empty rather than nil scope and audience lists", func(t *testing.T) {
 		e := newEnv(t)
 		a := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
-		if a.AllowedScopes == nil || a.AllowedAudiences == nil || len(a.AllowedScopes)+len(a.AllowedAudiences) != 0 {
-			t.Errorf("scopes %#v, audiences %#v; want empty lists", a.AllowedScopes, a.AllowedAudiences)
+		if a.AllowedAudiences == nil || len(a.AllowedAudiences) != 0 {
+			t.Errorf("audiences %#v; want an empty list", a.AllowedAudiences)
 		}
 	})
 	t.Run("stores times at millisecond precision in UTC", func(t *testing.T) {
@@ -76,7 +76,7 @@ func TestCreateAccount(t *testing.T) {
 		fine := time.Date(2031, 3, 4, 5, 6, 7, 987654321, time.FixedZone("X", -5*3600))
 		e.clock.Set(fine)
 		e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
-		got, _ := e.svc.Get(e.ctx, "deployer@eng.iam")
+		got, _ := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 		if want := storage.Time(fine); !got.CreatedAt.Equal(want) || got.CreatedAt.Nanosecond() != 987000000 {
 			t.Errorf("CreatedAt %v, want %v", got.CreatedAt, want)
 		}
@@ -85,7 +85,7 @@ func TestCreateAccount(t *testing.T) {
 		e := newEnv(t)
 		e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
 		b := e.create(t, accounts.NewAccount{OrgID: "acme", Name: "deployer"})
-		got, err := e.svc.Get(e.ctx, "deployer@acme.iam")
+		got, err := e.svc.Get(e.ctx, sys, "deployer@acme.iam")
 		if err != nil || got.ID != b.ID {
 			t.Errorf("Get(deployer@acme.iam) = %+v, %v", got, err)
 		}
@@ -93,19 +93,19 @@ func TestCreateAccount(t *testing.T) {
 	t.Run("refuses a duplicate name with a conflict", func(t *testing.T) {
 		e := newEnv(t)
 		first := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer", DisplayName: "First"})
-		_, err := e.svc.Create(e.ctx, accounts.NewAccount{OrgID: "eng", Name: "deployer", DisplayName: "Second"}, "test")
+		_, err := e.svc.Create(e.ctx, sys, accounts.NewAccount{OrgID: "eng", Name: "deployer", DisplayName: "Second"})
 		wantErr(t, err, storage.ErrConflict)
 		if !strings.Contains(err.Error(), "deployer@eng.iam") {
 			t.Errorf("error %q does not name the client id", err)
 		}
-		got, _ := e.svc.Get(e.ctx, "deployer@eng.iam")
+		got, _ := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 		if got.ID != first.ID || got.DisplayName != "First" {
 			t.Errorf("first account replaced: %+v", got)
 		}
 	})
 	t.Run("refuses an unknown organization as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.Create(e.ctx, accounts.NewAccount{OrgID: "nowhere", Name: "deployer"}, "test")
+		_, err := e.svc.Create(e.ctx, sys, accounts.NewAccount{OrgID: "nowhere", Name: "deployer"})
 		wantErr(t, err, storage.ErrNotFound)
 	})
 
@@ -120,14 +120,6 @@ func TestCreateAccount(t *testing.T) {
 		{"refuses a display name over 100 characters", accounts.NewAccount{DisplayName: strings.Repeat("d", 101)}, "display name"},
 		{"refuses a description over 1000 characters", accounts.NewAccount{Description: strings.Repeat("d", 1001)}, "description"},
 		{"refuses a description with a control character", accounts.NewAccount{Description: "a\x1bb"}, "description"},
-		{"refuses a scope with a space", accounts.NewAccount{AllowedScopes: []string{"read write"}}, "scope"},
-		{"refuses a scope with a double quote", accounts.NewAccount{AllowedScopes: []string{`re"ad`}}, "scope"},
-		{"refuses a scope with a backslash", accounts.NewAccount{AllowedScopes: []string{`re\ad`}}, "scope"},
-		{"refuses an empty scope", accounts.NewAccount{AllowedScopes: []string{""}}, "scope"},
-		{"refuses a non-ASCII scope", accounts.NewAccount{AllowedScopes: []string{"lesé"}}, "scope"},
-		{"refuses a scope over 200 characters", accounts.NewAccount{AllowedScopes: []string{strings.Repeat("s", 201)}}, "scope"},
-		{"refuses a duplicate scope", accounts.NewAccount{AllowedScopes: []string{"read", "read"}}, "listed twice"},
-		{"refuses more than 100 scopes", accounts.NewAccount{AllowedScopes: manyStrings("s", 101)}, "at most 100 allowed scopes"},
 		{"refuses an audience with a space", accounts.NewAccount{AllowedAudiences: []string{"https://a b"}}, "audience"},
 		{"refuses an empty audience", accounts.NewAccount{AllowedAudiences: []string{""}}, "audience"},
 		{"refuses an audience over 500 characters", accounts.NewAccount{AllowedAudiences: []string{strings.Repeat("a", 501)}}, "audience"},
@@ -142,12 +134,12 @@ func TestCreateAccount(t *testing.T) {
 			if in.Name == "" {
 				in.Name = "deployer"
 			}
-			_, err := e.svc.Create(e.ctx, in, "test")
+			_, err := e.svc.Create(e.ctx, sys, in)
 			wantErr(t, err, storage.ErrInvalid)
 			if !strings.Contains(err.Error(), tt.field) {
 				t.Errorf("error %q does not mention %q", err, tt.field)
 			}
-			as, err := e.svc.List(e.ctx, accounts.ListOptions{Limit: 10})
+			as, err := e.svc.List(e.ctx, sys, accounts.ListOptions{Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,11 +152,10 @@ func TestCreateAccount(t *testing.T) {
 		e := newEnv(t)
 		a := e.create(t, accounts.NewAccount{
 			OrgID: "eng", Name: "deployer",
-			AllowedScopes:    append(manyStrings("s", 99), strings.Repeat("s", 200)),
 			AllowedAudiences: append(manyStrings("aud", 19), strings.Repeat("a", 500)),
 		})
-		if len(a.AllowedScopes) != 100 || len(a.AllowedAudiences) != 20 {
-			t.Errorf("%d scopes, %d audiences; want 100, 20", len(a.AllowedScopes), len(a.AllowedAudiences))
+		if len(a.AllowedAudiences) != 20 {
+			t.Errorf("%d audiences; want 20", len(a.AllowedAudiences))
 		}
 	})
 }
@@ -182,7 +173,7 @@ func TestGetAccount(t *testing.T) {
 		e := newEnv(t)
 		a := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
 		e.create(t, accounts.NewAccount{OrgID: "eng", Name: "other"})
-		got, err := e.svc.Get(e.ctx, "deployer@eng.iam")
+		got, err := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +185,7 @@ func TestGetAccount(t *testing.T) {
 		e := newEnv(t)
 		e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
 		for _, id := range []string{"deployer", "deployer@eng", "deployer@eng.iam.example.com", "Deployer@eng.iam", ""} {
-			_, err := e.svc.Get(e.ctx, id)
+			_, err := e.svc.Get(e.ctx, sys, id)
 			wantErr(t, err, storage.ErrInvalid)
 			if !strings.Contains(err.Error(), "not a client id") {
 				t.Errorf("Get(%q) error %q does not say why", id, err)
@@ -203,21 +194,21 @@ func TestGetAccount(t *testing.T) {
 	})
 	t.Run("reports an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.Get(e.ctx, "nobody@eng.iam")
+		_, err := e.svc.Get(e.ctx, sys, "nobody@eng.iam")
 		wantErr(t, err, storage.ErrNotFound)
 	})
 	t.Run("uses the configured domain suffix", func(t *testing.T) {
 		e := newEnv(t)
 		ids := mustClientIDs(t, "example.com")
 		svc := accounts.NewService(e.db, e.db, e.orgs, ids, nil, e.clock.Now)
-		a, err := svc.Create(e.ctx, accounts.NewAccount{OrgID: "eng", Name: "deployer"}, "test")
+		a, err := svc.Create(e.ctx, sys, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := svc.Get(e.ctx, "deployer@eng.iam.example.com"); err != nil || got.ID != a.ID {
+		if got, err := svc.Get(e.ctx, sys, "deployer@eng.iam.example.com"); err != nil || got.ID != a.ID {
 			t.Errorf("Get with the domain = %+v, %v", got, err)
 		}
-		_, err = svc.Get(e.ctx, "deployer@eng.iam")
+		_, err = svc.Get(e.ctx, sys, "deployer@eng.iam")
 		wantErr(t, err, storage.ErrInvalid)
 	})
 }
@@ -230,7 +221,7 @@ func TestListAccounts(t *testing.T) {
 		} {
 			e.create(t, accounts.NewAccount{OrgID: n.org, Name: n.name})
 		}
-		if _, err := e.svc.Archive(e.ctx, "mid@eng.iam"); err != nil {
+		if _, err := e.svc.Archive(e.ctx, sys, "mid@eng.iam"); err != nil {
 			t.Fatal(err)
 		}
 		return e
@@ -265,7 +256,7 @@ func TestListAccounts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := setup(t)
-			as, err := e.svc.List(e.ctx, tt.opts)
+			as, err := e.svc.List(e.ctx, sys, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +280,7 @@ func TestListAccounts(t *testing.T) {
 	e := setup(t)
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
-			as, err := e.svc.List(e.ctx, tt.opts)
+			as, err := e.svc.List(e.ctx, sys, tt.opts)
 			wantErr(t, err, tt.kind)
 			if as != nil {
 				t.Errorf("List returned %v with the error", names(as))
@@ -300,8 +291,7 @@ func TestListAccounts(t *testing.T) {
 
 func TestUpdateAccount(t *testing.T) {
 	orig := accounts.NewAccount{
-		OrgID: "eng", Name: "deployer", DisplayName: "Deployer", Description: "Deploys",
-		AllowedScopes: []string{"read"}, AllowedAudiences: []string{"api"},
+		OrgID: "eng", Name: "deployer", DisplayName: "Deployer", Description: "Deploys", AllowedAudiences: []string{"api"},
 	}
 	tests := []struct {
 		name   string
@@ -315,16 +305,12 @@ func TestUpdateAccount(t *testing.T) {
 			func(a *accounts.Account) { a.Description = "Line one\nline two" }},
 		{"clears the description", accounts.Changes{Description: ptr("")},
 			func(a *accounts.Account) { a.Description = "" }},
-		{"changes only the scopes", accounts.Changes{AllowedScopes: ptr([]string{"read", "write"})},
-			func(a *accounts.Account) { a.AllowedScopes = []string{"read", "write"} }},
-		{"clears the scopes with a nil list", accounts.Changes{AllowedScopes: ptr([]string(nil))},
-			func(a *accounts.Account) { a.AllowedScopes = []string{} }},
 		{"changes only the audiences", accounts.Changes{AllowedAudiences: ptr([]string{"api", "billing"})},
 			func(a *accounts.Account) { a.AllowedAudiences = []string{"api", "billing"} }},
 		{"changes every field at once",
-			accounts.Changes{DisplayName: ptr("D"), Description: ptr("E"), AllowedScopes: ptr([]string{"s"}), AllowedAudiences: ptr([]string{"a"})},
+			accounts.Changes{DisplayName: ptr("D"), Description: ptr("E"), AllowedAudiences: ptr([]string{"a"})},
 			func(a *accounts.Account) {
-				a.DisplayName, a.Description, a.AllowedScopes, a.AllowedAudiences = "D", "E", []string{"s"}, []string{"a"}
+				a.DisplayName, a.Description, a.AllowedAudiences = "D", "E", []string{"a"}
 			}},
 	}
 	for _, tt := range tests {
@@ -332,14 +318,14 @@ func TestUpdateAccount(t *testing.T) {
 			e := newEnv(t)
 			before := e.create(t, orig)
 			e.clock.Advance(time.Minute)
-			got, err := e.svc.Update(e.ctx, "deployer@eng.iam", tt.ch)
+			got, err := e.svc.Update(e.ctx, sys, "deployer@eng.iam", tt.ch)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := before
 			tt.modify(&want)
 			want.UpdatedAt = storage.Time(start.Add(time.Minute))
-			stored, err := e.svc.Get(e.ctx, "deployer@eng.iam")
+			stored, err := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -360,18 +346,16 @@ func TestUpdateAccount(t *testing.T) {
 	}{
 		{"refuses an empty display name", accounts.Changes{DisplayName: ptr("")}},
 		{"refuses a display name with a newline", accounts.Changes{DisplayName: ptr("a\nb")}},
-		{"refuses an invalid scope", accounts.Changes{AllowedScopes: ptr([]string{"a b"})}},
 		{"refuses a duplicate audience", accounts.Changes{AllowedAudiences: ptr([]string{"x", "x"})}},
-		{"refuses a valid change together with an invalid one", accounts.Changes{DisplayName: ptr("Fine"), AllowedScopes: ptr([]string{""})}},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			before := e.create(t, orig)
 			e.clock.Advance(time.Minute)
-			_, err := e.svc.Update(e.ctx, "deployer@eng.iam", tt.ch)
+			_, err := e.svc.Update(e.ctx, sys, "deployer@eng.iam", tt.ch)
 			wantErr(t, err, storage.ErrInvalid)
-			stored, _ := e.svc.Get(e.ctx, "deployer@eng.iam")
+			stored, _ := e.svc.Get(e.ctx, sys, "deployer@eng.iam")
 			if !sameAccount(stored, before) {
 				t.Errorf("refused update changed the account\n got %+v\nwant %+v", stored, before)
 			}
@@ -379,12 +363,12 @@ func TestUpdateAccount(t *testing.T) {
 	}
 	t.Run("reports an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.Update(e.ctx, "nobody@eng.iam", accounts.Changes{DisplayName: ptr("x")})
+		_, err := e.svc.Update(e.ctx, sys, "nobody@eng.iam", accounts.Changes{DisplayName: ptr("x")})
 		wantErr(t, err, storage.ErrNotFound)
 	})
 	t.Run("refuses a malformed client id as invalid", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.Update(e.ctx, "nobody", accounts.Changes{DisplayName: ptr("x")})
+		_, err := e.svc.Update(e.ctx, sys, "nobody", accounts.Changes{DisplayName: ptr("x")})
 		wantErr(t, err, storage.ErrInvalid)
 	})
 }
@@ -393,7 +377,7 @@ func TestUpdateAccount(t *testing.T) {
 func sameAccount(a, b accounts.Account) bool {
 	return a.ID == b.ID && a.OrgID == b.OrgID && a.Name == b.Name && a.DisplayName == b.DisplayName &&
 		a.Description == b.Description && a.System == b.System && a.ArchivedAt.Equal(b.ArchivedAt) &&
-		slices.Equal(a.AllowedScopes, b.AllowedScopes) && slices.Equal(a.AllowedAudiences, b.AllowedAudiences) &&
+		slices.Equal(a.AllowedAudiences, b.AllowedAudiences) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.CreatedBy == b.CreatedBy && a.UpdatedAt.Equal(b.UpdatedAt) &&
 		a.LastUsedAt.Equal(b.LastUsedAt)
 }
@@ -403,13 +387,13 @@ func TestArchiveAndRestore(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		at := e.clock.Advance(time.Hour)
-		a, err := e.svc.Archive(e.ctx, client)
+		a, err := e.svc.Archive(e.ctx, sys, client)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sameTime(t, "ArchivedAt", a.ArchivedAt, at)
 		sameTime(t, "UpdatedAt", a.UpdatedAt, at)
-		stored, _ := e.svc.Get(e.ctx, client)
+		stored, _ := e.svc.Get(e.ctx, sys, client)
 		if stored.Status() != accounts.StatusArchived {
 			t.Errorf("status %q, want %q", stored.Status(), accounts.StatusArchived)
 		}
@@ -419,11 +403,11 @@ func TestArchiveAndRestore(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		first := e.clock.Advance(time.Hour)
-		if _, err := e.svc.Archive(e.ctx, client); err != nil {
+		if _, err := e.svc.Archive(e.ctx, sys, client); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(time.Hour)
-		a, err := e.svc.Archive(e.ctx, client)
+		a, err := e.svc.Archive(e.ctx, sys, client)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,12 +417,12 @@ func TestArchiveAndRestore(t *testing.T) {
 		e := newEnv(t)
 		client := e.account(t, "deployer")
 		k, secret := e.key(t, client, accounts.NewKey{})
-		if _, err := e.svc.Archive(e.ctx, client); err != nil {
+		if _, err := e.svc.Archive(e.ctx, sys, client); err != nil {
 			t.Fatal(err)
 		}
 		e.authRefused(t, client, secret)
 		at := e.clock.Advance(time.Hour)
-		a, err := e.svc.Restore(e.ctx, client)
+		a, err := e.svc.Restore(e.ctx, sys, client)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,16 +430,16 @@ func TestArchiveAndRestore(t *testing.T) {
 			t.Errorf("restored account archived at %v, status %q", a.ArchivedAt, a.Status())
 		}
 		sameTime(t, "UpdatedAt", a.UpdatedAt, at)
-		if stored, _ := e.svc.Get(e.ctx, client); !stored.ArchivedAt.IsZero() {
+		if stored, _ := e.svc.Get(e.ctx, sys, client); !stored.ArchivedAt.IsZero() {
 			t.Errorf("stored archived at %v after restore", stored.ArchivedAt)
 		}
 		e.authOK(t, client, secret, k.ID)
 	})
 	t.Run("reports an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		_, err := e.svc.Archive(e.ctx, "nobody@eng.iam")
+		_, err := e.svc.Archive(e.ctx, sys, "nobody@eng.iam")
 		wantErr(t, err, storage.ErrNotFound)
-		_, err = e.svc.Restore(e.ctx, "nobody@eng.iam")
+		_, err = e.svc.Restore(e.ctx, sys, "nobody@eng.iam")
 		wantErr(t, err, storage.ErrNotFound)
 	})
 }
@@ -466,13 +450,13 @@ func TestDeleteAccount(t *testing.T) {
 		client := e.account(t, "deployer")
 		k1, secret := e.key(t, client, accounts.NewKey{})
 		k2, _ := e.key(t, client, accounts.NewKey{})
-		if err := e.svc.Delete(e.ctx, client); err != nil {
+		if err := e.svc.Delete(e.ctx, sys, client); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.svc.Get(e.ctx, client)
+		_, err := e.svc.Get(e.ctx, sys, client)
 		wantErr(t, err, storage.ErrNotFound)
 		for _, id := range []string{k1.ID, k2.ID} {
-			_, _, err := e.svc.GetKey(e.ctx, id)
+			_, _, err := e.svc.GetKey(e.ctx, sys, id)
 			wantErr(t, err, storage.ErrNotFound)
 			if _, err := e.db.GetKey(e.ctx, id); err == nil {
 				t.Errorf("key %s still in the store", id)
@@ -483,23 +467,23 @@ func TestDeleteAccount(t *testing.T) {
 	t.Run("deletes the account's role assignments", func(t *testing.T) {
 		e := newEnv(t)
 		a := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
-		if err := e.orgs.Assign(e.ctx, a.ID, rbac.AdminRole, "eng", "test"); err != nil {
+		if err := e.svc.AssignRole(e.ctx, sys, "deployer@eng.iam", "acme/viewer", []rbac.Scope{{OrgID: "eng"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Delete(e.ctx, "deployer@eng.iam"); err != nil {
+		if err := e.svc.Delete(e.ctx, sys, "deployer@eng.iam"); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := e.orgs.HasRole(e.ctx, a.ID, rbac.AdminRole); ok {
-			t.Error("deleted account still holds its role")
+		if _, err := e.orgs.SubjectRights(e.ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("the deleted account still has grants: %v", err)
 		}
-		if err := e.orgs.DeleteOrg(e.ctx, "eng"); err != nil {
+		if err := e.orgs.DeleteOrg(e.ctx, sys, "eng"); err != nil {
 			t.Errorf("organization still referenced after deleting its only account: %v", err)
 		}
 	})
 	t.Run("frees the name for a new account", func(t *testing.T) {
 		e := newEnv(t)
 		old := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
-		if err := e.svc.Delete(e.ctx, "deployer@eng.iam"); err != nil {
+		if err := e.svc.Delete(e.ctx, sys, "deployer@eng.iam"); err != nil {
 			t.Fatal(err)
 		}
 		again := e.create(t, accounts.NewAccount{OrgID: "eng", Name: "deployer"})
@@ -515,14 +499,14 @@ func TestDeleteAccount(t *testing.T) {
 		client := e.account(t, "deployer")
 		other := e.account(t, "other")
 		k, secret := e.key(t, other, accounts.NewKey{})
-		if err := e.svc.Delete(e.ctx, client); err != nil {
+		if err := e.svc.Delete(e.ctx, sys, client); err != nil {
 			t.Fatal(err)
 		}
 		e.authOK(t, other, secret, k.ID)
 	})
 	t.Run("reports an unknown account as not found", func(t *testing.T) {
 		e := newEnv(t)
-		wantErr(t, e.svc.Delete(e.ctx, "nobody@eng.iam"), storage.ErrNotFound)
+		wantErr(t, e.svc.Delete(e.ctx, sys, "nobody@eng.iam"), storage.ErrNotFound)
 	})
 }
 
@@ -539,63 +523,63 @@ func TestSystemAccounts(t *testing.T) {
 	}
 	t.Run("cannot be updated", func(t *testing.T) {
 		e, client, _, _ := setup(t)
-		_, err := e.svc.Update(e.ctx, client, accounts.Changes{DisplayName: ptr("Changed")})
+		_, err := e.svc.Update(e.ctx, sys, client, accounts.Changes{DisplayName: ptr("Changed")})
 		wantErr(t, err, storage.ErrForbidden)
-		if a, _ := e.svc.Get(e.ctx, client); a.DisplayName != "Admin" {
+		if a, _ := e.svc.Get(e.ctx, sys, client); a.DisplayName != "Admin" {
 			t.Errorf("display name changed to %q", a.DisplayName)
 		}
 	})
 	t.Run("cannot be archived", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		_, err := e.svc.Archive(e.ctx, client)
+		_, err := e.svc.Archive(e.ctx, sys, client)
 		wantErr(t, err, storage.ErrForbidden)
-		if a, _ := e.svc.Get(e.ctx, client); !a.ArchivedAt.IsZero() {
+		if a, _ := e.svc.Get(e.ctx, sys, client); !a.ArchivedAt.IsZero() {
 			t.Errorf("archived at %v", a.ArchivedAt)
 		}
 		e.authOK(t, client, secret, k.ID)
 	})
 	t.Run("cannot be restored", func(t *testing.T) {
 		e, client, _, _ := setup(t)
-		_, err := e.svc.Restore(e.ctx, client)
+		_, err := e.svc.Restore(e.ctx, sys, client)
 		wantErr(t, err, storage.ErrForbidden)
 	})
 	t.Run("cannot be deleted", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		wantErr(t, e.svc.Delete(e.ctx, client), storage.ErrForbidden)
-		if _, err := e.svc.Get(e.ctx, client); err != nil {
+		wantErr(t, e.svc.Delete(e.ctx, sys, client), storage.ErrForbidden)
+		if _, err := e.svc.Get(e.ctx, sys, client); err != nil {
 			t.Errorf("system account gone: %v", err)
 		}
 		e.authOK(t, client, secret, k.ID)
 	})
 	t.Run("cannot deactivate its last active key", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		_, _, err := e.svc.SetKeyActive(e.ctx, k.ID, false)
+		_, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, false)
 		wantErr(t, err, storage.ErrConflict)
 		e.authOK(t, client, secret, k.ID)
 	})
 	t.Run("cannot delete its last active key", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		wantErr(t, e.svc.DeleteKey(e.ctx, k.ID), storage.ErrConflict)
+		wantErr(t, e.svc.DeleteKey(e.ctx, sys, k.ID), storage.ErrConflict)
 		e.authOK(t, client, secret, k.ID)
 	})
 	t.Run("cannot delete its last active key while an inactive one remains", func(t *testing.T) {
 		e, client, k, _ := setup(t)
 		spare, _ := e.key(t, client, accounts.NewKey{})
-		if _, _, err := e.svc.SetKeyActive(e.ctx, spare.ID, false); err != nil {
+		if _, _, err := e.svc.SetKeyActive(e.ctx, sys, spare.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, e.svc.DeleteKey(e.ctx, k.ID), storage.ErrConflict)
+		wantErr(t, e.svc.DeleteKey(e.ctx, sys, k.ID), storage.ErrConflict)
 	})
 	t.Run("cannot delete its last unexpired key", func(t *testing.T) {
 		e, client, k, _ := setup(t)
 		e.key(t, client, accounts.NewKey{ExpiresAt: start.Add(time.Hour)})
 		e.clock.Advance(2 * time.Hour)
-		wantErr(t, e.svc.DeleteKey(e.ctx, k.ID), storage.ErrConflict)
+		wantErr(t, e.svc.DeleteKey(e.ctx, sys, k.ID), storage.ErrConflict)
 	})
 	t.Run("can deactivate a key while another stays active", func(t *testing.T) {
 		e, client, k, secret := setup(t)
 		k2, secret2 := e.key(t, client, accounts.NewKey{})
-		got, _, err := e.svc.SetKeyActive(e.ctx, k.ID, false)
+		got, _, err := e.svc.SetKeyActive(e.ctx, sys, k.ID, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -605,13 +589,13 @@ func TestSystemAccounts(t *testing.T) {
 		e.authRefused(t, client, secret)
 		e.authOK(t, client, secret2, k2.ID)
 		// Now k2 is the last active key.
-		_, _, err = e.svc.SetKeyActive(e.ctx, k2.ID, false)
+		_, _, err = e.svc.SetKeyActive(e.ctx, sys, k2.ID, false)
 		wantErr(t, err, storage.ErrConflict)
 	})
 	t.Run("can delete a key while another stays active", func(t *testing.T) {
 		e, client, k, _ := setup(t)
 		k2, _ := e.key(t, client, accounts.NewKey{})
-		if err := e.svc.DeleteKey(e.ctx, k.ID); err != nil {
+		if err := e.svc.DeleteKey(e.ctx, sys, k.ID); err != nil {
 			t.Fatal(err)
 		}
 		if ids := e.keyIDs(t, client); !slices.Equal(ids, []string{k2.ID}) {
@@ -620,7 +604,7 @@ func TestSystemAccounts(t *testing.T) {
 	})
 	t.Run("can rotate its key", func(t *testing.T) {
 		e, client, k, secret := setup(t)
-		rot, err := e.svc.RotateKey(e.ctx, k.ID, accounts.Rotation{}, "test")
+		rot, err := e.svc.RotateKey(e.ctx, sys, k.ID, accounts.Rotation{})
 		nk, newSecret, old := rot.New, rot.Secret, rot.Old
 		if err != nil {
 			t.Fatal(err)
@@ -644,10 +628,10 @@ func TestServicesShareTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db2.Close() })
-	svc2 := accounts.NewService(db2, db2, rbac.NewService(db2, e.clock.Now), e.ids,
+	svc2 := accounts.NewService(db2, db2, rbac.NewService(db2, db2, audit.NewLog(db2, e.clock.Now), e.clock.Now), e.ids,
 		accounts.NewUsageRecorder(db2, scannedLog(t)), e.clock.Now)
 	e.authOK(t, client, secret, k.ID)
-	if _, err := svc2.Archive(e.ctx, client); err != nil {
+	if _, err := svc2.Archive(e.ctx, sys, client); err != nil {
 		t.Fatal(err)
 	}
 	e.authRefused(t, client, secret)

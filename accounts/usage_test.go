@@ -36,18 +36,18 @@ func newUsageFixture(t *testing.T) *usageFixture {
 // service shows them.
 func (f *usageFixture) seen(t *testing.T) (key, account time.Time) {
 	t.Helper()
-	a, err := f.svc.Get(f.ctx, f.client)
+	a, err := f.svc.Get(f.ctx, sys, f.client)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, ka, err := f.svc.GetKey(f.ctx, f.firstKey.ID)
+	k, ka, err := f.svc.GetKey(f.ctx, sys, f.firstKey.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !ka.LastUsedAt.Equal(a.LastUsedAt) {
 		t.Errorf("GetKey shows the account last used at %v, Get at %v", ka.LastUsedAt, a.LastUsedAt)
 	}
-	keys, err := f.svc.ListKeys(f.ctx, f.client)
+	keys, err := f.svc.ListKeys(f.ctx, sys, f.client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func (f *usageFixture) seen(t *testing.T) (key, account time.Time) {
 	if i < 0 || !keys[i].LastUsedAt.Equal(k.LastUsedAt) {
 		t.Errorf("ListKeys shows %+v, GetKey last used at %v", keys, k.LastUsedAt)
 	}
-	as, err := f.svc.List(f.ctx, accounts.ListOptions{Limit: 10})
+	as, err := f.svc.List(f.ctx, sys, accounts.ListOptions{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestUsageRecorder(t *testing.T) {
 		sk, sa := f.stored(t)
 		sameTime(t, "stored first key LastUsedAt", sk, t1)
 		sameTime(t, "stored account LastUsedAt", sa, t2)
-		got, _, _ := f.svc.GetKey(f.ctx, k2.ID)
+		got, _, _ := f.svc.GetKey(f.ctx, sys, k2.ID)
 		sameTime(t, "second key LastUsedAt", got.LastUsedAt, t2)
 	})
 	t.Run("flushing with nothing pending does not touch the store", func(t *testing.T) {
@@ -273,7 +273,7 @@ func TestUsageRecorder(t *testing.T) {
 		k2, s2 := f.key(t, f.client, accounts.NewKey{})
 		at := f.clock.Advance(time.Minute)
 		f.use(t, f.client, s2, k2.ID)
-		if err := f.svc.DeleteKey(f.ctx, k2.ID); err != nil {
+		if err := f.svc.DeleteKey(f.ctx, sys, k2.ID); err != nil {
 			t.Fatal(err)
 		}
 		f.flush(t)
@@ -292,7 +292,7 @@ func TestUsageRecorder(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc.Used(c)
-		if a, _ := svc.Get(f.ctx, f.client); !a.LastUsedAt.IsZero() {
+		if a, _ := svc.Get(f.ctx, sys, f.client); !a.LastUsedAt.IsZero() {
 			t.Errorf("LastUsedAt %v without a recorder", a.LastUsedAt)
 		}
 		f.flush(t)

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/iamd/iamd/storage"
@@ -105,11 +106,15 @@ func view(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
+// seq orders the entries one process records within a millisecond.
+var seq atomic.Uint32
+
 // newID returns an ID that sorts by time: the milliseconds since the epoch
-// in 12 hex digits, then 8 random bytes, so that entries of the same
-// millisecond from several instances never collide.
+// in 12 hex digits, a sequence number in 8, so that one instance's entries
+// of the same millisecond keep their order, then 8 random bytes, so that
+// entries from several instances never collide.
 func newID(at time.Time) string {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return fmt.Sprintf("%012x", at.UnixMilli()) + hex.EncodeToString(b)
+	return fmt.Sprintf("%012x%08x", at.UnixMilli(), seq.Add(1)) + hex.EncodeToString(b)
 }

@@ -346,8 +346,9 @@ func wantError(tb testing.TB, err error, code string, status int, secrets ...str
 }
 
 // countingStore is the SQLite store counting calls to every method of
-// accounts.Store, rbac.Store and oauth.KeyStore. GetCredential fails with
-// failCredential while it is set.
+// accounts.Store and oauth.KeyStore, and to the writes and token-path reads
+// of rbac.Store and audit.Store. GetCredential fails with failCredential
+// while it is set.
 type countingStore struct {
 	*sqlite.DB
 	mu             sync.Mutex
@@ -362,7 +363,13 @@ type countingStore struct {
 var writeMethods = []string{
 	"CreateAccount", "UpdateAccount", "DeleteAccount",
 	"CreateKey", "UpdateKey", "DeleteKey", "RecordUsage",
-	"CreateOrg", "UpdateOrg", "DeleteOrg", "AddAssignment",
+	"CreateOrg", "UpdateOrg", "MoveOrg", "DeleteOrg",
+	"CreatePermission", "UpdatePermission", "DeletePermission",
+	"CreateRole", "UpdateRole", "DeleteRole",
+	"CreateGroup", "UpdateGroup", "DeleteGroup",
+	"AddRoleAssignment", "RemoveRoleAssignment", "RemoveRoleUses",
+	"AddMembership", "RemoveMembership",
+	"AddAuditEntry",
 	"UpdateSigningKeys",
 }
 
@@ -495,9 +502,9 @@ func (s *countingStore) GetOrg(ctx context.Context, id string) (rbac.Org, error)
 	s.count("GetOrg")
 	return s.DB.GetOrg(ctx, id)
 }
-func (s *countingStore) ListOrgs(ctx context.Context) ([]rbac.Org, error) {
+func (s *countingStore) ListOrgs(ctx context.Context, under string) ([]rbac.Org, error) {
 	s.count("ListOrgs")
-	return s.DB.ListOrgs(ctx)
+	return s.DB.ListOrgs(ctx, under)
 }
 func (s *countingStore) UpdateOrg(ctx context.Context, id string, fn func(rbac.Org) (rbac.Org, error)) error {
 	s.count("UpdateOrg")
@@ -507,13 +514,81 @@ func (s *countingStore) DeleteOrg(ctx context.Context, id string) error {
 	s.count("DeleteOrg")
 	return s.DB.DeleteOrg(ctx, id)
 }
-func (s *countingStore) AddAssignment(ctx context.Context, a rbac.Assignment) error {
-	s.count("AddAssignment")
-	return s.DB.AddAssignment(ctx, a)
+func (s *countingStore) AddRoleAssignment(ctx context.Context, a rbac.RoleAssignment) error {
+	s.count("AddRoleAssignment")
+	return s.DB.AddRoleAssignment(ctx, a)
 }
-func (s *countingStore) ListAssignments(ctx context.Context, subjectID string) ([]rbac.Assignment, error) {
-	s.count("ListAssignments")
-	return s.DB.ListAssignments(ctx, subjectID)
+func (s *countingStore) ListRoleAssignments(ctx context.Context, subjectID string) ([]rbac.RoleAssignment, error) {
+	s.count("ListRoleAssignments")
+	return s.DB.ListRoleAssignments(ctx, subjectID)
+}
+func (s *countingStore) LoadGrants(ctx context.Context, subjectID string) (rbac.Grants, error) {
+	s.count("LoadGrants")
+	return s.DB.LoadGrants(ctx, subjectID)
+}
+
+func (s *countingStore) MoveOrg(ctx context.Context, id, parentID string, at time.Time) error {
+	s.count("MoveOrg")
+	return s.DB.MoveOrg(ctx, id, parentID, at)
+}
+func (s *countingStore) CreatePermission(ctx context.Context, p rbac.Permission) error {
+	s.count("CreatePermission")
+	return s.DB.CreatePermission(ctx, p)
+}
+func (s *countingStore) UpdatePermission(ctx context.Context, name string, fn func(rbac.Permission) (rbac.Permission, error)) error {
+	s.count("UpdatePermission")
+	return s.DB.UpdatePermission(ctx, name, fn)
+}
+func (s *countingStore) DeletePermission(ctx context.Context, name string) error {
+	s.count("DeletePermission")
+	return s.DB.DeletePermission(ctx, name)
+}
+func (s *countingStore) CreateRole(ctx context.Context, r rbac.Role) error {
+	s.count("CreateRole")
+	return s.DB.CreateRole(ctx, r)
+}
+func (s *countingStore) UpdateRole(ctx context.Context, id string, fn func(rbac.Role) (rbac.Role, error)) error {
+	s.count("UpdateRole")
+	return s.DB.UpdateRole(ctx, id, fn)
+}
+func (s *countingStore) DeleteRole(ctx context.Context, id string) error {
+	s.count("DeleteRole")
+	return s.DB.DeleteRole(ctx, id)
+}
+func (s *countingStore) CreateGroup(ctx context.Context, g rbac.Group) error {
+	s.count("CreateGroup")
+	return s.DB.CreateGroup(ctx, g)
+}
+func (s *countingStore) UpdateGroup(ctx context.Context, id string, fn func(rbac.Group) (rbac.Group, error)) error {
+	s.count("UpdateGroup")
+	return s.DB.UpdateGroup(ctx, id, fn)
+}
+func (s *countingStore) DeleteGroup(ctx context.Context, id string) error {
+	s.count("DeleteGroup")
+	return s.DB.DeleteGroup(ctx, id)
+}
+func (s *countingStore) RemoveRoleAssignment(ctx context.Context, subjectID, roleID, orgID string) error {
+	s.count("RemoveRoleAssignment")
+	return s.DB.RemoveRoleAssignment(ctx, subjectID, roleID, orgID)
+}
+func (s *countingStore) RemoveRoleUses(ctx context.Context, roleID string) (int, int, error) {
+	s.count("RemoveRoleUses")
+	return s.DB.RemoveRoleUses(ctx, roleID)
+}
+func (s *countingStore) AddMembership(ctx context.Context, m rbac.Membership) error {
+	s.count("AddMembership")
+	return s.DB.AddMembership(ctx, m)
+}
+func (s *countingStore) RemoveMembership(ctx context.Context, subjectID, groupID string) error {
+	s.count("RemoveMembership")
+	return s.DB.RemoveMembership(ctx, subjectID, groupID)
+}
+
+// audit.Store
+
+func (s *countingStore) AddAuditEntry(ctx context.Context, e audit.Entry) error {
+	s.count("AddAuditEntry")
+	return s.DB.AddAuditEntry(ctx, e)
 }
 
 // oauth.KeyStore
@@ -530,5 +605,6 @@ func (s *countingStore) UpdateSigningKeys(ctx context.Context, fn func([]oauth.S
 var (
 	_ accounts.Store = (*countingStore)(nil)
 	_ rbac.Store     = (*countingStore)(nil)
+	_ audit.Store    = (*countingStore)(nil)
 	_ oauth.KeyStore = (*countingStore)(nil)
 )

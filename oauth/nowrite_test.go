@@ -29,8 +29,9 @@ func TestIssuingTokensWritesNothingToTheDatabase(t *testing.T) {
 	if w := e.store.writes(); w != 0 {
 		t.Fatalf("%d tokens made %d database writes: %v", n, w, e.store.snapshot())
 	}
-	// One indexed lookup per token and nothing else.
-	if got, want := e.store.snapshot(), map[string]int{"GetCredential": n}; !maps.Equal(got, want) {
+	// Per token, one indexed lookup of the key and one query of the
+	// account's grants, and nothing else.
+	if got, want := e.store.snapshot(), map[string]int{"GetCredential": n, "LoadGrants": n}; !maps.Equal(got, want) {
 		t.Errorf("store calls for %d tokens: %v, want %v", n, got, want)
 	}
 

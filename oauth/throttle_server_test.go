@@ -299,7 +299,7 @@ func TestOnlyIssuedTokensTouchCredentialsAndUsage(t *testing.T) {
 		}
 	})
 	for _, c := range []struct{ name, param, value, code string }{
-		{"a scope the account lacks", "scope", "admin", oauth.CodeInvalidScope},
+		{"a scope the account lacks", "scope", "data.items:archive", oauth.CodeInvalidScope},
 		{"an audience the account lacks", "audience", "https://elsewhere.test", oauth.CodeInvalidTarget},
 	} {
 		t.Run("a request refused for "+c.name+" does not mark the key used", func(t *testing.T) {

@@ -14,7 +14,9 @@ import (
 )
 
 var (
-	syncScopes    = []string{"data.items:read", "data.items:write", "app.admin:delete"}
+	syncScopes = []string{"data.items:read", "data.items:write", "app.admin:delete"}
+	// sortedSync is syncScopes in the order tokens list them: sorted.
+	sortedSync    = []string{"app.admin:delete", "data.items:read", "data.items:write"}
 	syncAudiences = []string{"https://api.acme.test", "https://billing.acme.test", "urn:acme:reports"}
 )
 
@@ -43,41 +45,41 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 		{
 			name: "Basic authentication without scope or audience grants every allowed scope for the issuer",
 			auth: basic(id, secret), body: grant(),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "client_secret_post without scope or audience grants every allowed scope for the issuer",
-			body: post(), wantScopes: syncScopes, wantAud: []string{testIssuer},
+			body: post(), wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "Basic credentials with the @ of the client ID sent as %40 authenticate",
 			auth: basicRaw("sync%40acme.iam:" + secret), body: grant(),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "Basic credentials with an unencoded @ authenticate too",
 			auth: basicRaw(id + ":" + secret), body: grant(),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "a lowercase basic scheme is accepted",
 			auth: "basic " + strings.TrimPrefix(basic(id, secret), "Basic "), body: grant(),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "a client_id in the body equal to the Basic user is accepted",
 			auth: basic(id, secret), body: grant("client_id", id),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name:        "a content type with a charset parameter is accepted",
 			contentType: "application/x-www-form-urlencoded; charset=UTF-8",
 			auth:        basic(id, secret), body: grant(),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "a requested subset of scopes is granted exactly, in request order",
-			auth: basic(id, secret), body: grant("scope", "write read"),
+			auth: basic(id, secret), body: grant("scope", "data.items:write data.items:read"),
 			wantScopes: []string{"data.items:write", "data.items:read"}, wantAud: []string{testIssuer},
 		},
 		{
@@ -87,32 +89,32 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 		{
 			name: "one allowed audience replaces the default audience",
 			auth: basic(id, secret), body: grant("audience", "https://api.acme.test"),
-			wantScopes: syncScopes, wantAud: []string{"https://api.acme.test"},
+			wantScopes: sortedSync, wantAud: []string{"https://api.acme.test"},
 		},
 		{
 			name: "repeated audience parameters grant each audience",
 			auth: basic(id, secret), body: grant("audience", "https://api.acme.test", "audience", "urn:acme:reports"),
-			wantScopes: syncScopes, wantAud: []string{"https://api.acme.test", "urn:acme:reports"},
+			wantScopes: sortedSync, wantAud: []string{"https://api.acme.test", "urn:acme:reports"},
 		},
 		{
 			name: "a space-separated audience parameter grants each audience",
 			auth: basic(id, secret), body: grant("audience", "https://api.acme.test https://billing.acme.test"),
-			wantScopes: syncScopes, wantAud: []string{"https://api.acme.test", "https://billing.acme.test"},
+			wantScopes: sortedSync, wantAud: []string{"https://api.acme.test", "https://billing.acme.test"},
 		},
 		{
 			name: "the issuer is an allowed audience of every account",
 			auth: basic(id, secret), body: grant("audience", testIssuer),
-			wantScopes: syncScopes, wantAud: []string{testIssuer},
+			wantScopes: sortedSync, wantAud: []string{testIssuer},
 		},
 		{
 			name: "a resource indicator becomes the audience",
 			auth: basic(id, secret), body: grant("resource", "https://billing.acme.test"),
-			wantScopes: syncScopes, wantAud: []string{"https://billing.acme.test"},
+			wantScopes: sortedSync, wantAud: []string{"https://billing.acme.test"},
 		},
 		{
 			name: "repeated resource indicators grant each resource",
 			auth: basic(id, secret), body: grant("resource", "https://billing.acme.test", "resource", "urn:acme:reports"),
-			wantScopes: syncScopes, wantAud: []string{"https://billing.acme.test", "urn:acme:reports"},
+			wantScopes: sortedSync, wantAud: []string{"https://billing.acme.test", "urn:acme:reports"},
 		},
 		{
 			name: "a resource indicator is added to the requested audience",
@@ -122,7 +124,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 		{
 			name:       "a resource equal to a requested audience appears once",
 			body:       post("audience", "https://api.acme.test", "resource", "https://api.acme.test"),
-			wantScopes: syncScopes, wantAud: []string{"https://api.acme.test"},
+			wantScopes: sortedSync, wantAud: []string{"https://api.acme.test"},
 		},
 	}
 	seenJTI := map[string]string{}
@@ -169,7 +171,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 			seenJTI[jti] = tc.name
 			want := []string{"aud", "client_id", "exp", "iat", "iss", "jti", "nbf", "org", "sub"}
 			if len(tc.wantScopes) > 0 {
-				want = append(want, "scope")
+				want = append(want, "scope", "rights", "roles")
 			}
 			slices.Sort(want)
 			if got := slices.Sorted(maps.Keys(m.raw)); !slices.Equal(got, want) {
@@ -360,9 +362,9 @@ func TestTokenRefusals(t *testing.T) {
 		{name: "two grant types in one parameter are unsupported", auth: ok, body: form("grant_type", "client_credentials password"), code: oauth.CodeUnsupportedGrantType, status: badRequest},
 
 		// Scope and audience.
-		{name: "a scope the account may not request is refused", auth: ok, body: grant("scope", "delete"), code: oauth.CodeInvalidScope, status: badRequest, mention: "'delete'"},
-		{name: "one disallowed scope among allowed ones is refused", auth: ok, body: grant("scope", "read delete"), code: oauth.CodeInvalidScope, status: badRequest, mention: "delete"},
-		{name: "a scope that is a prefix of an allowed one is refused", auth: ok, body: grant("scope", "admin"), code: oauth.CodeInvalidScope, status: badRequest},
+		{name: "a scope the account may not request is refused", auth: ok, body: grant("scope", "data.items:delete"), code: oauth.CodeInvalidScope, status: badRequest, mention: "'data.items:delete'"},
+		{name: "one disallowed scope among allowed ones is refused", auth: ok, body: grant("scope", "data.items:read data.items:delete"), code: oauth.CodeInvalidScope, status: badRequest, mention: "data.items:delete"},
+		{name: "a scope that is a prefix of an allowed one is refused", auth: ok, body: grant("scope", "data.items"), code: oauth.CodeInvalidScope, status: badRequest},
 		{name: "a scope with a quote is reflected without the quote", auth: ok, body: grant("scope", `"x`), code: oauth.CodeInvalidScope, status: badRequest, mention: "'x"},
 		{name: "an audience the account may not request is refused", auth: ok, body: grant("audience", "https://evil.test"), code: oauth.CodeInvalidTarget, status: badRequest, mention: "https://evil.test"},
 		{name: "one disallowed audience among allowed ones is refused", auth: ok, body: grant("audience", "https://api.acme.test", "audience", "https://evil.test"), code: oauth.CodeInvalidTarget, status: badRequest},
@@ -377,7 +379,7 @@ func TestTokenRefusals(t *testing.T) {
 		{name: "a long scope is quoted cut short", auth: ok, body: grant("scope", strings.Repeat("s", 4000)), code: oauth.CodeInvalidScope, status: badRequest, mention: "'" + strings.Repeat("s", 32) + "...'"},
 		{name: "a secret sent as the audience is not sent back whole", auth: ok, body: grant("audience", secret), code: oauth.CodeInvalidTarget, status: badRequest},
 		{name: "a secret sent as a resource is not sent back whole", auth: ok, body: grant("resource", "urn:"+secret), code: oauth.CodeInvalidTarget, status: badRequest},
-		{name: "a secret sent as the scope is not sent back whole", auth: ok, body: grant("scope", "read "+secret), code: oauth.CodeInvalidScope, status: badRequest},
+		{name: "a secret sent as the scope is not sent back whole", auth: ok, body: grant("scope", "data.items:read "+secret), code: oauth.CodeInvalidScope, status: badRequest},
 
 		// Form.
 		{name: "a repeated grant_type is refused", auth: ok, body: form("grant_type", "client_credentials", "grant_type", "client_credentials"), code: oauth.CodeInvalidRequest, status: badRequest, mention: "'grant_type'"},

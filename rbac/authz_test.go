@@ -218,9 +218,9 @@ func TestViewerReadsWhereAssignedAndNothingElse(t *testing.T) {
 func TestOrganizationTree(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.org(t, "billing", "acme")
-		e.org(t, "eu", "billing")
+		e.org(t, "europe", "billing")
 		e.org(t, "sales", "acme")
-		if _, err := e.orgs.MoveOrg(e.ctx, e.sys, "billing", "eu"); err == nil {
+		if _, err := e.orgs.MoveOrg(e.ctx, e.sys, "billing", "europe"); err == nil {
 			t.Fatal("moved an organization under its own child")
 		}
 		if _, err := e.orgs.MoveOrg(e.ctx, e.sys, "acme", "sales"); err == nil {
@@ -233,12 +233,12 @@ func TestOrganizationTree(t *testing.T) {
 		if moved.Path != "/acme/sales/billing/" {
 			t.Fatalf("path after the move %q", moved.Path)
 		}
-		eu, err := e.orgs.LookupOrg(e.ctx, "eu")
-		if err != nil || eu.Path != "/acme/sales/billing/eu/" {
+		eu, err := e.orgs.LookupOrg(e.ctx, "europe")
+		if err != nil || eu.Path != "/acme/sales/billing/europe/" {
 			t.Fatalf("child path after the move %q (%v)", eu.Path, err)
 		}
 		wantErr(t, e.orgs.DeleteOrg(e.ctx, e.sys, "billing"), storage.ErrConflict)
-		if err := e.orgs.DeleteOrg(e.ctx, e.sys, "eu"); err != nil {
+		if err := e.orgs.DeleteOrg(e.ctx, e.sys, "europe"); err != nil {
 			t.Fatal(err)
 		}
 		renamed, err := e.orgs.RenameOrg(e.ctx, e.sys, "billing", "Billing EU")

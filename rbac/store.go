@@ -151,7 +151,10 @@ type Grants struct {
 	Groups map[string]Group
 	// Paths maps to its path every organization that a grant, a role's
 	// owner or a perimeter entry names, and every descendant of an
-	// organization granted with its subtree.
+	// organization granted with its subtree; but not the whole tree for a
+	// grant on the root of a role whose perimeter is the whole tree, which
+	// Compute writes AnyOrg: the bootstrap admin's rights cost the same on
+	// ten organizations as on ten thousand.
 	Paths map[string]string
 }
 

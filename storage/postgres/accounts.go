@@ -12,29 +12,29 @@ import (
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
-	a.allowed_scopes, a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
 
 func scanAccount(s pgx.Row, extra ...any) (accounts.Account, error) {
 	var a accounts.Account
 	var archived, used *time.Time
 	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
-		&a.AllowedScopes, &a.AllowedAudiences, &a.CreatedAt, &a.CreatedBy, &a.UpdatedAt, &used}, extra...)
+		&a.AllowedAudiences, &a.CreatedAt, &a.CreatedBy, &a.UpdatedAt, &used}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return accounts.Account{}, mapErr(err)
 	}
 	a.ArchivedAt, a.LastUsedAt = fromTS(archived), fromTS(used)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	a.AllowedScopes, a.AllowedAudiences = orEmpty(a.AllowedScopes), orEmpty(a.AllowedAudiences)
+	a.AllowedAudiences = orEmpty(a.AllowedAudiences)
 	return a, nil
 }
 
 // CreateAccount implements accounts.Store.
 func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
 	_, err := d.q(ctx).Exec(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
-		archived_at, allowed_scopes, allowed_audiences, created_at, created_by, updated_at, last_used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ts(a.ArchivedAt),
-		orEmpty(a.AllowedScopes), orEmpty(a.AllowedAudiences), ts(a.CreatedAt), a.CreatedBy, ts(a.UpdatedAt), ts(a.LastUsedAt))
+		orEmpty(a.AllowedAudiences), ts(a.CreatedAt), a.CreatedBy, ts(a.UpdatedAt), ts(a.LastUsedAt))
 	return mapErr(err)
 }
 
@@ -61,6 +61,10 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		args = append(args, opts.OrgID)
 		where = append(where, fmt.Sprintf(`a.org_id = $%d`, len(args)))
 	}
+	if opts.OrgIDs != nil {
+		args = append(args, opts.OrgIDs)
+		where = append(where, fmt.Sprintf(`a.org_id = ANY($%d)`, len(args)))
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -86,9 +90,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = $1, description = $2, archived_at = $3,
-			allowed_scopes = $4, allowed_audiences = $5, updated_at = $6 WHERE id = $7`,
-			a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedScopes), orEmpty(a.AllowedAudiences),
+		return d.execOne(ctx, `UPDATE accounts SET org_id = $1, display_name = $2, description = $3, archived_at = $4,
+			allowed_audiences = $5, updated_at = $6 WHERE id = $7`,
+			a.OrgID, a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
 			ts(a.UpdatedAt), id)
 	})
 }
@@ -99,8 +103,8 @@ func (d *DB) LockAccount(ctx context.Context, id string) error {
 	return mapErr(d.q(ctx).QueryRow(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&one))
 }
 
-// DeleteAccount implements accounts.Store; keys and assignments go with it
-// (ON DELETE CASCADE).
+// DeleteAccount implements accounts.Store; keys, role assignments and group
+// memberships go with it (ON DELETE CASCADE).
 func (d *DB) DeleteAccount(ctx context.Context, id string) error {
 	return d.execOne(ctx, `DELETE FROM accounts WHERE id = $1`, id)
 }

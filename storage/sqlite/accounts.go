@@ -9,22 +9,19 @@ import (
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
-	a.allowed_scopes, a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
 
 func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 	var a accounts.Account
 	var archived, created, updated, used sql.NullInt64
-	var scopes, audiences string
+	var audiences string
 	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
-		&scopes, &audiences, &created, &a.CreatedBy, &updated, &used}, extra...)
+		&audiences, &created, &a.CreatedBy, &updated, &used}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return accounts.Account{}, mapErr(err)
 	}
 	a.ArchivedAt, a.CreatedAt, a.UpdatedAt, a.LastUsedAt = fromMS(archived), fromMS(created), fromMS(updated), fromMS(used)
 	var err error
-	if a.AllowedScopes, err = fromList(scopes); err != nil {
-		return accounts.Account{}, err
-	}
 	if a.AllowedAudiences, err = fromList(audiences); err != nil {
 		return accounts.Account{}, err
 	}
@@ -34,10 +31,10 @@ func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 // CreateAccount implements accounts.Store.
 func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
 	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
-		archived_at, allowed_scopes, allowed_audiences, created_at, created_by, updated_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ms(a.ArchivedAt),
-		list(a.AllowedScopes), list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt))
+		list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt))
 	return mapErr(err)
 }
 
@@ -58,6 +55,9 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	args := []any{opts.AfterOrgID, opts.AfterName}
 	if opts.OrgID != "" {
 		where, args = append(where, `a.org_id = ?`), append(args, opts.OrgID)
+	}
+	if opts.OrgIDs != nil {
+		where, args = append(where, `a.org_id IN (SELECT value FROM json_each(?))`), append(args, list(opts.OrgIDs))
 	}
 	switch opts.Status {
 	case accounts.StatusActive:
@@ -80,9 +80,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 		if a, err = fn(a); err != nil {
 			return err
 		}
-		return d.execOne(ctx, `UPDATE accounts SET display_name = ?, description = ?, archived_at = ?,
-			allowed_scopes = ?, allowed_audiences = ?, updated_at = ? WHERE id = ?`,
-			a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedScopes), list(a.AllowedAudiences),
+		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
+			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
+			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
 			ms(a.UpdatedAt), id)
 	})
 }
@@ -95,8 +95,8 @@ func (d *DB) LockAccount(ctx context.Context, id string) error {
 	return mapErr(d.q(ctx).QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, id).Scan(&one))
 }
 
-// DeleteAccount implements accounts.Store; keys and assignments go with it
-// (ON DELETE CASCADE).
+// DeleteAccount implements accounts.Store; keys, role assignments and group
+// memberships go with it (ON DELETE CASCADE).
 func (d *DB) DeleteAccount(ctx context.Context, id string) error {
 	return d.execOne(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 }

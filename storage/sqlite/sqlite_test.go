@@ -3,10 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,21 +20,101 @@ import (
 	"github.com/iamd/iamd/storage/storagetest"
 )
 
-func open(t *testing.T) *sqlite.DB {
+// open returns a fresh, migrated database: a copy of one migrated once, as
+// migrating cost most of each of the suite's hundred cases.
+func open(t testing.TB) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+	migrated, err := template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "iamd.db")
+	if err := os.WriteFile(path, migrated, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// Prepares the statements; applies nothing.
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db
 }
 
+// template returns the content of a freshly migrated database file.
+var template = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "iamd-sqlite-template")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "iamd.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Everything in the file, none in the WAL.
+	if err := db.Exec(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
+
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storagetest.Store { return open(t) })
+}
+
+func TestMigrationCarriesOverAssignmentsAndScopes(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.MigrateTo(ctx, "0001_init.sql"); err != nil {
+		t.Fatal(err)
+	}
+	v1 := storagetest.CarryOverData()
+	at := v1.At.UnixMilli()
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if err := db.Exec(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range v1.Orgs {
+		exec(`INSERT INTO orgs (id, name, parent_id, created_at, created_by, updated_at) VALUES (?, ?, nullif(?, ''), ?, 'test', ?)`,
+			o[0], o[0], o[1], at, at)
+	}
+	for _, a := range v1.Accounts {
+		scopes, _ := json.Marshal(append([]string{}, a.Scopes...))
+		exec(`INSERT INTO accounts (id, org_id, name, display_name, description, system, allowed_scopes,
+			allowed_audiences, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, '', ?, ?, '[]', ?, 'test', ?)`,
+			a.ID, a.OrgID, a.Name, a.Name, a.System, string(scopes), at, at)
+	}
+	for _, as := range v1.Assignments {
+		exec(`INSERT INTO assignments (subject_id, role_id, org_id, created_at, created_by) VALUES (?, ?, ?, ?, 'test')`,
+			as[0], as[1], as[2], at)
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) == 0 || applied[0] != "0002_authz.sql" {
+		t.Fatalf("applied %v", applied)
+	}
+	storagetest.CheckCarryOver(t, db)
 }
 
 func TestDatabaseFileIsPrivate(t *testing.T) {
@@ -147,4 +229,12 @@ func TestLockedDatabaseIsUnavailableForWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+func BenchmarkLoadGrants(b *testing.B) {
+	storagetest.BenchLoadGrants(b, open(b))
+}
+
+func BenchmarkDescendants(b *testing.B) {
+	storagetest.BenchDescendants(b, open(b))
 }

@@ -25,22 +25,23 @@ type Call struct {
 }
 
 // Seed stores what Calls work on: organization "acme", account "a1" in it
-// with key "k1" and the admin role, and a signing key.
+// with key "k1" and the bootstrap role, and a signing key.
 func Seed(t *testing.T, s Store) {
 	t.Helper()
-	must(t, s.CreateOrg(ctx, org("acme", "")))
+	must(t, s.CreateOrg(ctx, org("/acme/")))
 	must(t, s.CreateAccount(ctx, account("a1", "acme", "deploy")))
 	must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
-	must(t, s.AddAssignment(ctx, rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "acme",
-		CreatedAt: storage.Time(t0), CreatedBy: "test"}))
+	must(t, s.CreateRole(ctx, managedRole(rbac.RoleBootstrap, "acme")))
+	must(t, s.AddRoleAssignment(ctx, rbac.RoleAssignment{SubjectID: "a1", RoleID: rbac.AdminRole,
+		On: rbac.Scope{OrgID: "acme", Subtree: true}, CreatedAt: storage.Time(t0), CreatedBy: "test"}))
 	must(t, s.UpdateSigningKeys(ctx, func([]oauth.SigningKey) ([]oauth.SigningKey, error) {
 		return []oauth.SigningKey{signingKey("sk1", t0)}, nil
 	}))
 }
 
 // Calls returns a call of every kind a request makes: the token endpoint's
-// credential lookup, the admin check's reads, lists, single writes and
-// transactions.
+// credential and grants lookups, the admin check's reads, lists, single
+// writes and transactions.
 func Calls() []Call {
 	var orgs atomic.Int64
 	same := func(a accounts.Account) (accounts.Account, error) { return a, nil }
@@ -53,8 +54,12 @@ func Calls() []Call {
 			_, err := s.GetAccountByName(ctx, "acme", "deploy")
 			return err
 		}},
-		{"ListAssignments", false, func(ctx context.Context, s Store) error {
-			_, err := s.ListAssignments(ctx, "a1")
+		{"LoadGrants", false, func(ctx context.Context, s Store) error {
+			_, err := s.LoadGrants(ctx, "a1")
+			return err
+		}},
+		{"ListRoleAssignments", false, func(ctx context.Context, s Store) error {
+			_, err := s.ListRoleAssignments(ctx, "a1")
 			return err
 		}},
 		{"ListAccounts", false, func(ctx context.Context, s Store) error {
@@ -62,7 +67,7 @@ func Calls() []Call {
 			return err
 		}},
 		{"ListOrgs", false, func(ctx context.Context, s Store) error {
-			_, err := s.ListOrgs(ctx)
+			_, err := s.ListOrgs(ctx, "")
 			return err
 		}},
 		{"ListSigningKeys", false, func(ctx context.Context, s Store) error {
@@ -70,7 +75,7 @@ func Calls() []Call {
 			return err
 		}},
 		{"CreateOrg", true, func(ctx context.Context, s Store) error {
-			return s.CreateOrg(ctx, org(fmt.Sprintf("o%d-%d", time.Now().UnixNano(), orgs.Add(1)), "acme"))
+			return s.CreateOrg(ctx, org(fmt.Sprintf("/acme/o%d-%d/", time.Now().UnixNano(), orgs.Add(1))))
 		}},
 		{"UpdateAccount", true, func(ctx context.Context, s Store) error {
 			return s.UpdateAccount(ctx, "a1", same)

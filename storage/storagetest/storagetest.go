@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
@@ -23,6 +25,7 @@ type Store interface {
 	rbac.Store
 	accounts.Store
 	oauth.KeyStore
+	audit.Store
 }
 
 // Run runs the suite. open must return a fresh, migrated, empty store.
@@ -99,23 +102,39 @@ func concurrently(t *testing.T, n int, fn func(i int) error) {
 	}
 }
 
-func org(id, parent string) rbac.Org {
-	return rbac.Org{ID: id, Name: "Org " + id, ParentID: parent, CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0)}
+// org returns the organization at path, as in "/acme/billing/": its ID is
+// the last, its parent the one before.
+func org(path string) rbac.Org {
+	ids := strings.Split(strings.Trim(path, "/"), "/")
+	o := rbac.Org{ID: ids[len(ids)-1], Path: path, CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0)}
+	if len(ids) > 1 {
+		o.ParentID = ids[len(ids)-2]
+	}
+	o.Name = "Org " + o.ID
+	return o
 }
 
 // tree stores root "acme" with children "billing" and "ops".
 func tree(t *testing.T, s Store) {
 	t.Helper()
-	must(t, s.CreateOrg(ctx, org("acme", "")))
-	must(t, s.CreateOrg(ctx, org("billing", "acme")))
-	must(t, s.CreateOrg(ctx, org("ops", "acme")))
+	orgs(t, s, "/acme/", "/acme/billing/", "/acme/ops/")
+}
+
+// orgs stores the organizations at paths, in order.
+func orgs(t testing.TB, s Store, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if err := s.CreateOrg(ctx, org(p)); err != nil {
+			t.Fatalf("create %s: %v", p, err)
+		}
+	}
 }
 
 func account(id, orgID, name string) accounts.Account {
 	return accounts.Account{
 		ID: id, OrgID: orgID, Name: name, DisplayName: "Account " + name, Description: "does " + name,
-		AllowedScopes: []string{}, AllowedAudiences: []string{},
-		CreatedAt: storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0),
+		AllowedAudiences: []string{},
+		CreatedAt:        storage.Time(t0), CreatedBy: "test", UpdatedAt: storage.Time(t0),
 	}
 }
 
@@ -141,134 +160,17 @@ func init() {
 		}
 	})
 	orgCases()
+	bigTreeCases()
 	accountCases()
 	keyCases()
 	txCases()
 	signingKeyCases()
-}
-
-func orgCases() {
-	add("an organization round-trips", func(t *testing.T, s Store) {
-		tree(t, s)
-		got, err := s.GetOrg(ctx, "billing")
-		must(t, err)
-		equal(t, got, org("billing", "acme"))
-		root, err := s.GetOrg(ctx, "acme")
-		must(t, err)
-		equal(t, root.ParentID, "")
-	})
-	add("a missing organization is not found", func(t *testing.T, s Store) {
-		_, err := s.GetOrg(ctx, "nope")
-		wantErr(t, err, storage.ErrNotFound)
-	})
-	add("a duplicate organization ID conflicts", func(t *testing.T, s Store) {
-		tree(t, s)
-		wantErr(t, s.CreateOrg(ctx, org("billing", "ops")), storage.ErrConflict)
-	})
-	add("a second root conflicts", func(t *testing.T, s Store) {
-		tree(t, s)
-		wantErr(t, s.CreateOrg(ctx, org("other", "")), storage.ErrConflict)
-	})
-	add("an organization under a missing parent conflicts", func(t *testing.T, s Store) {
-		tree(t, s)
-		wantErr(t, s.CreateOrg(ctx, org("lost", "nope")), storage.ErrConflict)
-	})
-	add("organizations list in ID order", func(t *testing.T, s Store) {
-		must(t, s.CreateOrg(ctx, org("m-root", "")))
-		for _, id := range []string{"zeta", "a-b", "ab", "a9", "alpha"} {
-			must(t, s.CreateOrg(ctx, org(id, "m-root")))
-		}
-		orgs, err := s.ListOrgs(ctx)
-		must(t, err)
-		var ids []string
-		for _, o := range orgs {
-			ids = append(ids, o.ID)
-		}
-		equal(t, ids, []string{"a-b", "a9", "ab", "alpha", "m-root", "zeta"})
-	})
-	add("an empty store lists no organizations, not nil", func(t *testing.T, s Store) {
-		orgs, err := s.ListOrgs(ctx)
-		must(t, err)
-		wantEmpty(t, orgs)
-	})
-	add("updating an organization changes its name and update time only", func(t *testing.T, s Store) {
-		tree(t, s)
-		later := t0.Add(time.Hour)
-		must(t, s.UpdateOrg(ctx, "billing", func(o rbac.Org) (rbac.Org, error) {
-			o.Name, o.UpdatedAt = "Billing", storage.Time(later)
-			o.ParentID, o.CreatedBy = "ops", "intruder" // not updatable
-			return o, nil
-		}))
-		got, err := s.GetOrg(ctx, "billing")
-		must(t, err)
-		want := org("billing", "acme")
-		want.Name, want.UpdatedAt = "Billing", storage.Time(later)
-		equal(t, got, want)
-	})
-	add("an update function error aborts the organization update", func(t *testing.T, s Store) {
-		tree(t, s)
-		boom := errors.New("boom")
-		err := s.UpdateOrg(ctx, "billing", func(o rbac.Org) (rbac.Org, error) {
-			o.Name = "changed"
-			return o, boom
-		})
-		wantErr(t, err, boom)
-		got, _ := s.GetOrg(ctx, "billing")
-		equal(t, got.Name, "Org billing")
-	})
-	add("updating a missing organization is not found", func(t *testing.T, s Store) {
-		err := s.UpdateOrg(ctx, "nope", func(o rbac.Org) (rbac.Org, error) { return o, nil })
-		wantErr(t, err, storage.ErrNotFound)
-	})
-	add("deleting an organization with children, accounts or assignments conflicts", func(t *testing.T, s Store) {
-		tree(t, s)
-		wantErr(t, s.DeleteOrg(ctx, "acme"), storage.ErrConflict)
-		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
-		wantErr(t, s.DeleteOrg(ctx, "billing"), storage.ErrConflict)
-		must(t, s.AddAssignment(ctx, rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops", CreatedAt: storage.Time(t0), CreatedBy: "test"}))
-		wantErr(t, s.DeleteOrg(ctx, "ops"), storage.ErrConflict)
-	})
-	add("deleting a leaf organization removes it", func(t *testing.T, s Store) {
-		tree(t, s)
-		must(t, s.DeleteOrg(ctx, "ops"))
-		_, err := s.GetOrg(ctx, "ops")
-		wantErr(t, err, storage.ErrNotFound)
-		wantErr(t, s.DeleteOrg(ctx, "ops"), storage.ErrNotFound)
-	})
-	add("assignments round-trip in role then organization order", func(t *testing.T, s Store) {
-		tree(t, s)
-		must(t, s.CreateAccount(ctx, account("a1", "acme", "admin")))
-		for _, a := range []rbac.Assignment{
-			{SubjectID: "a1", RoleID: "z.role", OrgID: "acme"},
-			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops"},
-			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing"},
-		} {
-			a.CreatedAt, a.CreatedBy = storage.Time(t0), "test"
-			must(t, s.AddAssignment(ctx, a))
-		}
-		got, err := s.ListAssignments(ctx, "a1")
-		must(t, err)
-		want := []rbac.Assignment{
-			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing", CreatedAt: storage.Time(t0), CreatedBy: "test"},
-			{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "ops", CreatedAt: storage.Time(t0), CreatedBy: "test"},
-			{SubjectID: "a1", RoleID: "z.role", OrgID: "acme", CreatedAt: storage.Time(t0), CreatedBy: "test"},
-		}
-		equal(t, got, want)
-		none, err := s.ListAssignments(ctx, "nobody")
-		must(t, err)
-		wantEmpty(t, none)
-	})
-	add("a duplicate or dangling assignment conflicts", func(t *testing.T, s Store) {
-		tree(t, s)
-		must(t, s.CreateAccount(ctx, account("a1", "acme", "admin")))
-		a := rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "acme", CreatedAt: storage.Time(t0), CreatedBy: "test"}
-		must(t, s.AddAssignment(ctx, a))
-		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
-		a.OrgID = "nope"
-		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
-		a.OrgID, a.SubjectID = "acme", "nobody"
-		wantErr(t, s.AddAssignment(ctx, a), storage.ErrConflict)
-	})
+	permissionCases()
+	roleCases()
+	groupCases()
+	assignmentCases()
+	grantsCases()
+	auditCases()
 }
 
 func accountCases() {
@@ -276,7 +178,6 @@ func accountCases() {
 		tree(t, s)
 		a := account("a1", "billing", "invoice-sync")
 		a.System = true
-		a.AllowedScopes = []string{"billing.invoices:read", "billing.invoices:write"}
 		a.AllowedAudiences = []string{"https://billing.example.com"}
 		a.ArchivedAt = storage.Time(t0.Add(time.Minute))
 		a.LastUsedAt = storage.Time(t0.Add(2 * time.Minute))
@@ -291,12 +192,12 @@ func accountCases() {
 	add("an account's empty lists read back empty, not nil", func(t *testing.T, s Store) {
 		tree(t, s)
 		a := account("a1", "billing", "sync")
-		a.AllowedScopes, a.AllowedAudiences = nil, nil
+		a.AllowedAudiences = nil
 		must(t, s.CreateAccount(ctx, a))
 		got, err := s.GetAccount(ctx, "a1")
 		must(t, err)
-		if got.AllowedScopes == nil || got.AllowedAudiences == nil || len(got.AllowedScopes)+len(got.AllowedAudiences) != 0 {
-			t.Fatalf("got %#v and %#v", got.AllowedScopes, got.AllowedAudiences)
+		if got.AllowedAudiences == nil || len(got.AllowedAudiences) != 0 {
+			t.Fatalf("got %#v", got.AllowedAudiences)
 		}
 	})
 	add("a missing account is not found", func(t *testing.T, s Store) {
@@ -343,6 +244,8 @@ func accountCases() {
 		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/ab", "billing/zz"})
 		equal(t, names(accounts.ListOptions{Limit: 2, AfterOrgID: "ops", AfterName: "b"}), []string{})
 		equal(t, names(accounts.ListOptions{Limit: 100, OrgID: "billing"}), []string{"billing/a-b", "billing/ab", "billing/zz"})
+		equal(t, names(accounts.ListOptions{Limit: 100, OrgIDs: []string{"ops", "acme"}, Status: accounts.StatusArchived}), []string{"ops/b"})
+		equal(t, names(accounts.ListOptions{Limit: 100, OrgIDs: []string{}}), []string{})
 		equal(t, names(accounts.ListOptions{Limit: 100, Status: accounts.StatusArchived}), []string{"billing/ab", "ops/b"})
 		equal(t, names(accounts.ListOptions{Limit: 1, OrgID: "billing", Status: accounts.StatusActive, AfterOrgID: "billing", AfterName: "a-b"}), []string{"billing/zz"})
 	})
@@ -354,15 +257,17 @@ func accountCases() {
 		later := storage.Time(t0.Add(time.Hour))
 		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
 			a.DisplayName, a.Description, a.ArchivedAt, a.UpdatedAt = "Sync", "new", later, later
-			a.AllowedScopes, a.AllowedAudiences = []string{"x"}, []string{"https://y"}
-			a.OrgID, a.Name, a.System, a.CreatedBy, a.LastUsedAt = "ops", "renamed", true, "intruder", later // not updatable here
+			a.AllowedAudiences = []string{"https://y"}
+			a.OrgID = "ops"                                                                  // a move
+			a.Name, a.System, a.CreatedBy, a.LastUsedAt = "renamed", true, "intruder", later // not updatable here
 			return a, nil
 		}))
 		got, err := s.GetAccount(ctx, "a1")
 		must(t, err)
 		want := a
+		want.OrgID = "ops"
 		want.DisplayName, want.Description, want.ArchivedAt, want.UpdatedAt = "Sync", "new", later, later
-		want.AllowedScopes, want.AllowedAudiences = []string{"x"}, []string{"https://y"}
+		want.AllowedAudiences = []string{"https://y"}
 		equal(t, got, want)
 		must(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
 			a.ArchivedAt = time.Time{}
@@ -370,6 +275,21 @@ func accountCases() {
 		}))
 		got, _ = s.GetAccount(ctx, "a1")
 		equal(t, got.ArchivedAt, time.Time{})
+	})
+	add("moving an account where its name is taken conflicts", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateAccount(ctx, account("a2", "ops", "sync")))
+		wantErr(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.OrgID = "ops"
+			return a, nil
+		}), storage.ErrConflict)
+		wantErr(t, s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
+			a.OrgID = "nowhere"
+			return a, nil
+		}), storage.ErrConflict)
+		got, _ := s.GetAccount(ctx, "a1")
+		equal(t, got.OrgID, "billing")
 	})
 	add("an update function error aborts the account update", func(t *testing.T, s Store) {
 		tree(t, s)
@@ -383,17 +303,13 @@ func accountCases() {
 		equal(t, got.Description, "does sync")
 		wantErr(t, s.UpdateAccount(ctx, "nope", func(a accounts.Account) (accounts.Account, error) { return a, nil }), storage.ErrNotFound)
 	})
-	add("deleting an account deletes its keys and assignments", func(t *testing.T, s Store) {
+	add("deleting an account deletes its keys", func(t *testing.T, s Store) {
 		tree(t, s)
 		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
 		must(t, s.CreateKey(ctx, key("k1", "a1", t0)))
-		must(t, s.AddAssignment(ctx, rbac.Assignment{SubjectID: "a1", RoleID: rbac.AdminRole, OrgID: "billing", CreatedAt: storage.Time(t0), CreatedBy: "test"}))
 		must(t, s.DeleteAccount(ctx, "a1"))
 		_, err := s.GetKey(ctx, "k1")
 		wantErr(t, err, storage.ErrNotFound)
-		as, err := s.ListAssignments(ctx, "a1")
-		must(t, err)
-		equal(t, len(as), 0)
 		must(t, s.DeleteOrg(ctx, "billing")) // nothing refers to it any more
 		wantErr(t, s.DeleteAccount(ctx, "a1"), storage.ErrNotFound)
 	})
@@ -426,12 +342,12 @@ func accountCases() {
 		const n = 8
 		concurrently(t, n, func(i int) error {
 			return s.UpdateAccount(ctx, "a1", func(a accounts.Account) (accounts.Account, error) {
-				a.AllowedScopes = append(a.AllowedScopes, fmt.Sprint("s", i))
+				a.AllowedAudiences = append(a.AllowedAudiences, fmt.Sprint("https://", i))
 				return a, nil
 			})
 		})
 		got, _ := s.GetAccount(ctx, "a1")
-		equal(t, len(got.AllowedScopes), n)
+		equal(t, len(got.AllowedAudiences), n)
 	})
 }
 
@@ -510,7 +426,7 @@ func keyCases() {
 	add("a credential is a key with its account", func(t *testing.T, s Store) {
 		tree(t, s)
 		a := account("a1", "billing", "sync")
-		a.AllowedScopes = []string{"x"}
+		a.AllowedAudiences = []string{"https://x"}
 		must(t, s.CreateAccount(ctx, a))
 		k := key("k1", "a1", t0)
 		k.ExpiresAt = storage.Time(t0.Add(time.Hour))

@@ -6,28 +6,11 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-// Limits on allowed scopes and audiences of an account.
+// Limits on the allowed audiences of an account.
 const (
-	MaxScopes      = 100
-	MaxScopeLen    = 200
 	MaxAudiences   = 20
 	MaxAudienceLen = 500
 )
-
-// ValidScope reports whether s is a scope token of RFC 6749 §3.3:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func ValidScope(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
 
 // ValidAudience reports whether s can be an audience: visible ASCII, no
 // spaces, since the audience request parameter is space-delimited, and no
@@ -67,25 +50,6 @@ func hasScheme(s string) bool {
 		}
 	}
 	return false
-}
-
-// CheckScopes returns a storage.ErrInvalid error unless scopes is a valid,
-// duplicate-free list of allowed scopes.
-func CheckScopes(scopes []string) error {
-	if len(scopes) > MaxScopes {
-		return storage.Errorf(storage.ErrInvalid, "at most %d allowed scopes", MaxScopes)
-	}
-	seen := make(map[string]bool, len(scopes))
-	for _, s := range scopes {
-		if !ValidScope(s) || len(s) > MaxScopeLen {
-			return storage.Errorf(storage.ErrInvalid, "scope %s: must be 1 to %d visible ASCII characters other than \" and \\ (RFC 6749 section 3.3)", storage.Quote(s), MaxScopeLen)
-		}
-		if seen[s] {
-			return storage.Errorf(storage.ErrInvalid, "scope %s listed twice", storage.Quote(s))
-		}
-		seen[s] = true
-	}
-	return nil
 }
 
 // CheckAudiences returns a storage.ErrInvalid error unless audiences is a
