@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,36 +11,38 @@ import (
 	"strings"
 	"testing"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/iamd/iamd/web"
 )
 
 // acmeTree is the tree the authorization tests work on: acme at the root,
-// billing and sales under it, eu under billing.
+// billing and sales under it, emea under billing.
 func acmeTree(t *testing.T, in *instance) {
 	t.Helper()
 	mustIamd(t, in.env, "orgs", "create", "billing", "--parent", "acme")
-	mustIamd(t, in.env, "orgs", "create", "eu", "--parent", "billing", "--name", "Europe")
+	mustIamd(t, in.env, "orgs", "create", "emea", "--parent", "billing", "--name", "Europe")
 	mustIamd(t, in.env, "orgs", "create", "sales", "--parent", "acme")
 }
 
 func TestOrgsTreeShowsParentsFirstAndMoves(t *testing.T) {
 	in := newInstance(t)
 	acmeTree(t, in)
-	if got, want := mustIamd(t, in.env, "orgs", "tree"), "acme\n  billing\n    eu  (Europe)\n  sales\n"; got != want {
+	if got, want := mustIamd(t, in.env, "orgs", "tree"), "acme\n  billing\n    emea  (Europe)\n  sales\n"; got != want {
 		t.Fatalf("orgs tree:\n%s\nwant:\n%s", got, want)
 	}
 	mustIamd(t, in.env, "orgs", "move", "billing", "--parent", "sales")
-	if got, want := mustIamd(t, in.env, "orgs", "tree", "--under", "sales"), "sales\n  billing\n    eu  (Europe)\n"; got != want {
+	if got, want := mustIamd(t, in.env, "orgs", "tree", "--under", "sales"), "sales\n  billing\n    emea  (Europe)\n"; got != want {
 		t.Fatalf("orgs tree --under sales after the move:\n%s\nwant:\n%s", got, want)
 	}
-	if got := mustIamd(t, in.env, "orgs", "get", "eu", "-o", "value=path"); got != "acme,sales,billing,eu\n" {
-		t.Fatalf("the path of eu after the move: %q", got)
+	if got := mustIamd(t, in.env, "orgs", "get", "emea", "-o", "value=path"); got != "acme,sales,billing,emea\n" {
+		t.Fatalf("the path of emea after the move: %q", got)
 	}
-	if _, errOut, code := iamd(t, in.env, "orgs", "move", "sales", "--parent", "eu"); code != exitUsage {
+	if _, errOut, code := iamd(t, in.env, "orgs", "move", "sales", "--parent", "emea"); code != exitUsage {
 		t.Fatalf("a move under its own subtree: exit %d, %s", code, errOut)
 	}
-	mustIamd(t, in.env, "orgs", "update", "eu", "--name", "European Union")
-	if got := mustIamd(t, in.env, "orgs", "get", "eu", "-o", "value=name"); got != "European Union\n" {
+	mustIamd(t, in.env, "orgs", "update", "emea", "--name", "European Union")
+	if got := mustIamd(t, in.env, "orgs", "get", "emea", "-o", "value=name"); got != "European Union\n" {
 		t.Fatalf("the name after orgs update: %q", got)
 	}
 }
@@ -124,12 +127,12 @@ func TestAssignmentsGroupsRightsAndMoves(t *testing.T) {
 	run("roles", "create", "invoice-writer", "--org", "acme", "--permissions", "billing.invoices:write", "--perimeter", "billing/*")
 	run("roles", "create", "sales-reader", "--org", "sales", "--permissions", "billing.invoices:read")
 	run("groups", "create", "finance", "--org", "acme", "--description", "Finance jobs")
-	run("groups", "add", "acme/finance", "--role", "acme/invoice-writer", "--on", "eu")
+	run("groups", "add", "acme/finance", "--role", "acme/invoice-writer", "--on", "emea")
 	var g web.Group
 	if err := json.Unmarshal([]byte(run("groups", "get", "acme/finance", "-o", "json")), &g); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(g.Roles, []web.GroupRole{{Role: "acme/invoice-writer", On: "eu"}}) || g.Ref != "acme/finance" {
+	if !slices.Equal(g.Roles, []web.GroupRole{{Role: "acme/invoice-writer", On: "emea"}}) || g.Ref != "acme/finance" {
 		t.Fatalf("groups get: %+v", g)
 	}
 	run("accounts", "create", "invoice-sync", "--org", "billing")
@@ -143,14 +146,14 @@ func TestAssignmentsGroupsRightsAndMoves(t *testing.T) {
 	r := rightsOf(t, in, sync)
 	wantRights := []web.EffectiveRight{
 		{Org: "billing", Right: "billing.invoices:read", Role: "acme/invoice-reader", On: "billing"},
-		{Org: "eu", Right: "billing.invoices:write", Role: "acme/invoice-writer", Group: "acme/finance", On: "eu"},
+		{Org: "emea", Right: "billing.invoices:write", Role: "acme/invoice-writer", Group: "acme/finance", On: "emea"},
 	}
 	if !slices.Equal(r.Rights, wantRights) || len(r.Inactive) != 0 || r.Org != "billing" ||
 		!slices.Equal(r.Groups, []string{"acme/finance"}) || !slices.Contains(r.Roles, "acme/invoice-reader@billing") {
 		t.Fatalf("rights after the assignments: %+v", r)
 	}
 	table := run("accounts", "rights", sync)
-	if !strings.Contains(table, "eu") || !strings.Contains(table, "acme/finance") {
+	if !strings.Contains(table, "emea") || !strings.Contains(table, "acme/finance") {
 		t.Fatalf("the rights table does not say where rights come from:\n%s", table)
 	}
 
@@ -161,7 +164,7 @@ func TestAssignmentsGroupsRightsAndMoves(t *testing.T) {
 	}{
 		{"a role of another branch of the tree breaks rule 1", []string{"--role", "sales/sales-reader", "--on", "billing"}, "rule 1"},
 		{"an organization outside the account's subtree breaks rule 2", []string{"--role", "acme/invoice-reader", "--on", "sales"}, "rule 2"},
-		{"an organization the perimeter holds alone, not its subtree, breaks rule 3", []string{"--role", "acme/invoice-reader", "--on", "eu"}, "rule 3"},
+		{"an organization the perimeter holds alone, not its subtree, breaks rule 3", []string{"--role", "acme/invoice-reader", "--on", "emea"}, "rule 3"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, errOut, code := iamd(t, in.env, append([]string{"accounts", "assign", sync}, c.args...)...)
@@ -356,4 +359,31 @@ func apiRequest(t *testing.T, server, token, method, path, body string) (int, st
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestMigrateRestoresTheManagedRoles: every migration brings the managed
+// roles back to what this release ships, as when a release refines them.
+func TestMigrateRestoresTheManagedRoles(t *testing.T) {
+	in := newInstance(t)
+	shipped := mustIamd(t, in.env, "roles", "get", "acme/viewer", "-o", "value=description,rights")
+	db, err := sql.Open("sqlite", filepath.Join(in.dataDir, "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range []string{
+		"UPDATE roles SET description = 'an older release' WHERE id = 'managed-viewer'",
+		"DELETE FROM role_rights WHERE role_id = 'managed-viewer' AND permission = 'iam.keys'",
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := mustIamd(t, in.env, "roles", "get", "acme/viewer", "-o", "value=description,rights"); got == shipped {
+		t.Fatal("the role did not change in the database")
+	}
+	mustIamd(t, in.env, "migrate")
+	if got := mustIamd(t, in.env, "roles", "get", "acme/viewer", "-o", "value=description,rights"); got != shipped {
+		t.Fatalf("after migrate the viewer role is %q, want %q", got, shipped)
+	}
 }
