@@ -35,6 +35,7 @@ FUZZTIME ?= 60s
 fuzz:
 	./scripts/fuzz $(FUZZTIME)
 
-# bench runs the token endpoint benchmarks.
+# bench runs the benchmarks: the token endpoint, rights and the storage of
+# the authorization model (the PostgreSQL ones need IAMD_TEST_DATABASE_URL).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./oauth ./web
+	$(GO) test -run '^$$' -bench . -benchmem ./oauth ./web ./rbac ./storage/...

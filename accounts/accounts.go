@@ -93,6 +93,10 @@ func (k Key) Status(now time.Time) string {
 type Credential struct {
 	Key     Key
 	Account Account
+	// RightsVersion is the version of the authorization model when the
+	// credential was read: it changes whenever anyone's rights may have
+	// (see rbac.Store), so rights computed at the same version still hold.
+	RightsVersion int64
 }
 
 // Usage records that a key authenticated successfully at At.
@@ -156,8 +160,8 @@ type Store interface {
 	// DeleteKey removes the key.
 	DeleteKey(ctx context.Context, id string) error
 
-	// GetCredential returns the key with that ID and its account in one
-	// indexed lookup.
+	// GetCredential returns the key with that ID and its account, and the
+	// version of the authorization model, in one indexed lookup.
 	GetCredential(ctx context.Context, keyID string) (Credential, error)
 	// RecordUsage moves last-used times of keys and their accounts forward
 	// (never backward) in one transaction. Unknown keys are skipped.

@@ -49,7 +49,7 @@ func TestCreateAccount(t *testing.T) {
 		if keys := e.keyIDs(t, "deployer@eng.iam"); len(keys) != 0 {
 			t.Errorf("new account has keys %v", keys)
 		}
-		if r, err := e.orgs.SubjectRights(e.ctx, a.ID); err != nil || len(r.Effective)+len(r.Inactive) != 0 {
+		if r, err := e.orgs.SubjectRights(e.ctx, a.ID); err != nil || len(r.Effective())+len(r.Inactive) != 0 {
 			t.Errorf("a new account holds %+v (%v); want nothing", r, err)
 		}
 	})

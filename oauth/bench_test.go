@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
 )
 
 // benchmarkToken measures Server.Token with client_secret_basic over
@@ -48,3 +49,54 @@ func benchmarkToken(b *testing.B, alg string) {
 func BenchmarkToken(b *testing.B)      { benchmarkToken(b, oauth.ES256) }
 func BenchmarkTokenEdDSA(b *testing.B) { benchmarkToken(b, oauth.EdDSA) }
 func BenchmarkTokenRS256(b *testing.B) { benchmarkToken(b, oauth.RS256) }
+
+// BenchmarkTokenRights measures tokens of an account holding roles roles,
+// each of three rights, on orgs organizations (its own and children), and
+// reports their size: the README's figures.
+func BenchmarkTokenRights(b *testing.B) {
+	for _, c := range []struct{ roles, orgs int }{{3, 3}, {20, 50}} {
+		b.Run(fmt.Sprintf("%d roles on %d organizations", c.roles, c.orgs), func(b *testing.B) {
+			e := newEnv(b, oauth.ES256)
+			id, _, secret := e.account("sync", nil, nil)
+			on := []rbac.Scope{{OrgID: "acme"}}
+			for i := 1; i < c.orgs; i++ {
+				o, err := e.orgs.CreateOrg(e.ctx, sys, fmt.Sprintf("org-%02d", i), "", "acme")
+				if err != nil {
+					b.Fatal(err)
+				}
+				on = append(on, rbac.Scope{OrgID: o.ID})
+			}
+			for i := range c.roles {
+				perm := fmt.Sprintf("app.resource-%02d", i)
+				if _, err := e.orgs.CreatePermission(e.ctx, sys, perm, ""); err != nil {
+					b.Fatal(err)
+				}
+				r, err := e.orgs.CreateRole(e.ctx, sys, rbac.NewRole{OrgID: "acme", Name: fmt.Sprintf("role-%02d", i),
+					Rights: []rbac.Right{{Permission: perm, Operation: "read"}, {Permission: perm, Operation: "write"}, {Permission: perm, Operation: "delete"}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := e.accts.AssignRole(e.ctx, sys, id, r.Ref(), on); err != nil {
+					b.Fatal(err)
+				}
+			}
+			srv := e.server(oauth.Config{Throttle: oauth.DefaultThrottle})
+			req := oauth.TokenRequest{ContentType: formType, Body: form("grant_type", "client_credentials"), Authorization: basic(id, secret), ClientAddr: "192.0.2.1"}
+			resp, err := srv.Token(e.ctx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			last := on[len(on)-1].OrgID
+			if cl := e.claimsOf(resp.AccessToken); !cl.Allows(last, fmt.Sprintf("app.resource-%02d", c.roles-1), "delete") {
+				b.Fatalf("the token does not grant the last role on %s: %+v", last, cl.Rights)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := srv.Token(e.ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(resp.AccessToken)), "token-bytes")
+		})
+	}
+}

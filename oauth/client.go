@@ -84,9 +84,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil {
 		return nil, err
 	}
-	// The rights are computed afresh for every token, so a role taken
-	// away is gone from the next one: one more indexed query.
-	rights, err := s.orgs.SubjectRights(ctx, cred.Account.ID)
+	rights, err := s.rightsOf(ctx, cred)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +94,22 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 		c.scopes = append(c.scopes, r.String())
 	}
 	return c, nil
+}
+
+// rightsOf returns the account's rights: from memory while the
+// authorization model is at the version the key lookup read, else computed
+// afresh (one query), so a role taken away is gone from the next token
+// whichever instance took it away.
+func (s *Server) rightsOf(ctx context.Context, cred accounts.Credential) (*rbac.Rights, error) {
+	if r, ok := s.rights.get(cred.RightsVersion, cred.Account.ID); ok {
+		return r, nil
+	}
+	r, err := s.orgs.SubjectRights(ctx, cred.Account.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.rights.put(cred.RightsVersion, cred.Account.ID, r)
+	return r, nil
 }
 
 // scopeStrategy is fosite's scope strategy and iamd's: a scope is a right,

@@ -45,26 +45,29 @@ func newClaims(issuer, subject string, audience []string, scopes []string, org s
 // and groups (RFC 9068 §2.2.3.1). A granted right held through the
 // bootstrap wildcard is written as held on its organizations.
 func withRights(c *resource.Claims, r *rbac.Rights, granted []string) {
-	c.Roles, c.Groups = r.Roles, r.Groups
-	if len(c.Roles) == 0 {
-		c.Roles = nil
-	}
+	c.Roles, c.Groups = resource.CompactRoles(r.Held()), r.Groups
 	if len(c.Groups) == 0 {
 		c.Groups = nil
 	}
-	want := make([]rbac.Right, 0, len(granted))
+	want := make(map[rbac.Right]bool, len(granted))
 	for _, g := range granted {
 		if g == rbac.All.String() {
-			want = append(want, rbac.All)
+			want[rbac.All] = true
 		} else if right, err := rbac.ParseRight(g); err == nil {
-			want = append(want, right)
+			want[right] = true
 		}
 	}
 	var ts []resource.Triple
-	for _, e := range r.Effective {
-		for _, w := range want {
-			if e.Right.Covers(w) {
-				ts = append(ts, resource.Triple{Org: e.Org, Permission: w.Permission, Operation: w.Operation})
+	for org, rights := range r.ByOrg() {
+		for _, have := range rights {
+			if have != rbac.All {
+				if want[have] || want[rbac.All] {
+					ts = append(ts, resource.Triple{Org: org, Permission: have.Permission, Operation: have.Operation})
+				}
+				continue
+			}
+			for w := range want { // the wildcard covers each granted right
+				ts = append(ts, resource.Triple{Org: org, Permission: w.Permission, Operation: w.Operation})
 			}
 		}
 	}

@@ -56,6 +56,7 @@ type Server struct {
 	cfg      Config
 	accounts *accounts.Service
 	orgs     *rbac.Service
+	rights   rightsCache
 	keys     *KeySet
 	throttle *Throttle
 	provider *fosite.Fosite

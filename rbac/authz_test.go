@@ -63,7 +63,7 @@ func TestPerimeterExcludingTheSubjectsOrganizationGrantsNothing(t *testing.T) {
 		ops := e.account(t, "acme", "ops")
 		e.assign(t, ops, role.Ref(), "billing")
 		r := e.rights(t, ops)
-		if len(r.Effective) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 0 ||
+		if len(r.Effective()) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 0 ||
 			!strings.Contains(r.Inactive[0].Reason, "outside the perimeter") {
 			t.Fatalf("effective %v, inactive %+v: want the grant inactive, acme being outside the perimeter", triples(r), r.Inactive)
 		}
@@ -82,7 +82,7 @@ func TestPerimeterExcludingTheSubjectsOrganizationGrantsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		r = e.rights(t, ops)
-		if len(r.Effective) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 3 {
+		if len(r.Effective()) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 3 {
 			t.Fatalf("after narrowing: effective %v, inactive %+v", triples(r), r.Inactive)
 		}
 	})
@@ -108,7 +108,7 @@ func TestMovingAnAccountRecomputesItsRights(t *testing.T) {
 			t.Fatalf("the old client ID still resolves: %v", err)
 		}
 		r := e.rights(t, "invoice-sync@sales.iam")
-		if len(r.Effective) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 2 {
+		if len(r.Effective()) != 0 || len(r.Inactive) != 1 || r.Inactive[0].Rule != 2 {
 			t.Fatalf("after the move: effective %v, inactive %+v; want the billing assignment inactive by rule 2", triples(r), r.Inactive)
 		}
 		entries := e.auditOf(t, audit.Filter{Target: "invoice-sync@sales.iam"})
@@ -134,7 +134,7 @@ func TestRemovingARole(t *testing.T) {
 		if err := e.orgs.DeleteRole(e.ctx, e.sys, role.Ref(), true); err != nil {
 			t.Fatal(err)
 		}
-		if r := e.rights(t, sync); len(r.Effective) != 0 || len(r.Roles) != 0 {
+		if r := e.rights(t, sync); len(r.Effective()) != 0 || len(r.Roles) != 0 {
 			t.Fatalf("rights after deleting the role: %v, roles %v", triples(r), r.Roles)
 		}
 		entries := e.auditOf(t, audit.Filter{Target: "acme/invoice-reader"})

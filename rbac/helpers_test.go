@@ -195,7 +195,7 @@ func scopes(t testing.TB, ss ...string) []rbac.Scope {
 // triples lists effective rights as "org p:o" strings.
 func triples(r *rbac.Rights) []string {
 	out := []string{}
-	for _, e := range r.Effective {
+	for _, e := range r.Effective() {
 		s := e.Org + " " + e.Right.String()
 		if len(out) == 0 || out[len(out)-1] != s {
 			out = append(out, s)

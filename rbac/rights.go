@@ -45,20 +45,53 @@ type Inactive struct {
 	Reason string
 }
 
-// Rights are a subject's effective rights.
+// Rights are a subject's effective rights. They are not changed once
+// computed, so goroutines may share them.
 type Rights struct {
-	// Effective lists every triple with its source, sorted by
-	// organization, right, then source.
-	Effective []Effective
 	// Inactive lists the grants whose rules no longer hold.
 	Inactive []Inactive
-	// Roles and Groups are the active role grants ("ORG/ROLE@ORG" or
-	// "ORG/ROLE@ORG/*") and the subject's groups (ORG/NAME), sorted: the
-	// roles and groups claims of its tokens.
+	// Roles are the active roles, each once with the scopes it is held
+	// on, "ORG/ROLE@SCOPE,SCOPE" as in "acme/viewer@billing,sales/*", and
+	// Groups the subject's groups (ORG/NAME), sorted: the roles and groups
+	// claims of its tokens.
 	Roles, Groups []string
 
-	index map[string][]Right // by organization
+	index  map[string][]Right  // by organization
+	held   map[string][]string // the scopes each active role is held on
+	active []activeGrant
 }
+
+// activeGrant is a grant that holds: its role's rights on its organizations.
+type activeGrant struct {
+	src    Source
+	orgs   []string
+	rights []Right
+}
+
+// Effective lists every triple with its source, sorted by organization,
+// right, then source. Tokens need only where each right holds (Allows,
+// ByOrg): the list, thousands long for a big account, is built for those
+// who show it.
+func (r *Rights) Effective() []Effective {
+	out := []Effective{}
+	for _, g := range r.active {
+		for _, org := range g.orgs {
+			for _, right := range g.rights {
+				out = append(out, Effective{Org: org, Right: right, Source: g.src})
+			}
+		}
+	}
+	slices.SortFunc(out, compareEffective)
+	return out
+}
+
+// ByOrg returns the rights held on each organization, AnyOrg included; the
+// caller must not change it.
+func (r *Rights) ByOrg() map[string][]Right { return r.index }
+
+// Held returns the scopes ("ORG" or "ORG/*") each active role ("ORG/ROLE")
+// is held on, sorted.
+func (r *Rights) Held() map[string][]string { return r.held }
 
 // Allows reports whether the rights hold right on org.
 func (r *Rights) Allows(org string, right Right) bool {
@@ -115,10 +148,10 @@ func (r *Rights) Orgs(right Right) (ids []string, all bool) {
 // descendant in the role's perimeter; on the root, with a perimeter holding
 // the whole tree, it is written AnyOrg.
 func Compute(g Grants) *Rights {
-	r := &Rights{Effective: []Effective{}, Inactive: []Inactive{}, Roles: []string{}, Groups: []string{}, index: map[string][]Right{}}
+	r := &Rights{Inactive: []Inactive{}, Roles: []string{}, Groups: []string{}, index: map[string][]Right{}}
 	subject := g.Org
 	root := RootOf(subject.Path)
-	roles := map[string]bool{}
+	roles := map[string][]string{}
 	for _, gr := range g.Grants {
 		role, ok := g.Roles[gr.RoleID]
 		if !ok {
@@ -134,28 +167,29 @@ func Compute(g Grants) *Rights {
 			r.Inactive = append(r.Inactive, *in)
 			continue
 		}
-		roles[role.Ref()+"@"+gr.On.String()] = true
+		if on := gr.On.String(); !slices.Contains(roles[role.Ref()], on) {
+			roles[role.Ref()] = append(roles[role.Ref()], on)
+		}
+		r.active = append(r.active, activeGrant{src: src, orgs: orgs, rights: role.Rights})
 		for _, org := range orgs {
 			for _, right := range role.Rights {
-				r.Effective = append(r.Effective, Effective{Org: org, Right: right, Source: src})
+				if !slices.Contains(r.index[org], right) {
+					r.index[org] = append(r.index[org], right)
+				}
 			}
 		}
 	}
 	for _, grp := range g.Groups {
 		r.Groups = append(r.Groups, grp.Ref())
 	}
-	for ref := range roles {
-		r.Roles = append(r.Roles, ref)
+	for ref, on := range roles {
+		slices.Sort(on)
+		r.Roles = append(r.Roles, ref+"@"+strings.Join(on, ","))
 	}
+	r.held = roles
 	slices.Sort(r.Groups)
 	slices.Sort(r.Roles)
-	slices.SortFunc(r.Effective, compareEffective)
-	slices.SortFunc(r.Inactive, func(a, b Inactive) int { return strings.Compare(a.Source.String(), b.Source.String()) })
-	for _, e := range r.Effective {
-		if !slices.Contains(r.index[e.Org], e.Right) {
-			r.index[e.Org] = append(r.index[e.Org], e.Right)
-		}
-	}
+	slices.SortFunc(r.Inactive, func(a, b Inactive) int { return compareSources(a.Source, b.Source) })
 	return r
 }
 
@@ -166,7 +200,17 @@ func compareEffective(a, b Effective) int {
 	if c := compareRights(a.Right, b.Right); c != 0 {
 		return c
 	}
-	return strings.Compare(a.Source.String(), b.Source.String())
+	return compareSources(a.Source, b.Source)
+}
+
+func compareSources(a, b Source) int {
+	if c := strings.Compare(a.Role, b.Role); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.On.String(), b.On.String()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Group, b.Group)
 }
 
 // covered returns the organizations a grant of role on scope reaches for

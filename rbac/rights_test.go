@@ -109,10 +109,28 @@ func TestComputeThroughAGroupNamesTheGroup(t *testing.T) {
 		Paths:  testPaths,
 	}
 	r := rbac.Compute(g)
-	if len(r.Effective) != 1 || r.Effective[0].Source.Group != "acme/finance" || r.Effective[0].Source.Role != "acme/r" {
-		t.Fatalf("effective %+v", r.Effective)
+	if eff := r.Effective(); len(eff) != 1 || eff[0].Source.Group != "acme/finance" || eff[0].Source.Role != "acme/r" {
+		t.Fatalf("effective %+v", r.Effective())
 	}
 	if !slices.Equal(r.Roles, []string{"acme/r@billing"}) || !slices.Equal(r.Groups, []string{"acme/finance"}) {
 		t.Fatalf("roles %v groups %v", r.Roles, r.Groups)
+	}
+}
+
+func TestComputeNamesEachRoleOnceWithItsOrganizations(t *testing.T) {
+	perimeter := []rbac.Scope{{OrgID: "acme", Subtree: true}}
+	g := rbac.Grants{
+		Org: rbac.Org{ID: "acme", Path: "/acme/"},
+		Grants: []rbac.Grant{
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}},
+			{RoleID: "r", On: rbac.Scope{OrgID: "billing", Subtree: true}},
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}, GroupID: "g"},
+		},
+		Roles:  map[string]rbac.Role{"r": testRole("r", "acme", perimeter, readInvoices)},
+		Groups: map[string]rbac.Group{"g": {ID: "g", OrgID: "acme", Name: "finance"}},
+		Paths:  testPaths,
+	}
+	if got := rbac.Compute(g).Roles; !slices.Equal(got, []string{"acme/r@billing/*,sales"}) {
+		t.Fatalf("roles %v", got)
 	}
 }

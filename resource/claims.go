@@ -25,10 +25,9 @@ type Claims struct {
 	Scope string `json:"scope,omitempty"`
 	// Org is the ID of the organization the account belongs to.
 	Org string `json:"org"`
-	// Roles are the account's active role assignments, "ORG/ROLE@ORG" or
-	// "ORG/ROLE@ORG/*" for one covering the organization's subtree
-	// (RFC 9068 §2.2.3.1).
-	Roles []string `json:"roles,omitempty"`
+	// Roles are the account's active roles with the organizations they
+	// are held on (RFC 9068 §2.2.3.1), compacted as CompactRoles says.
+	Roles []RoleEntry `json:"roles,omitempty"`
 	// Groups are the groups the account is a member of, "ORG/GROUP"
 	// (RFC 9068 §2.2.3.1).
 	Groups []string `json:"groups,omitempty"`

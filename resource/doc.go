@@ -21,9 +21,12 @@
 //     "PERMISSION:OPERATION" (billing.invoices:read), or "*" for every
 //     right. It says what was granted, not where.
 //   - "org": the ID of the account's own organization.
-//   - "roles": the active role assignments, "ORG/ROLE@ORG" for one on an
-//     organization and "ORG/ROLE@ORG/*" for one on an organization and its
-//     descendants (RFC 9068 §2.2.3.1), e.g. "acme/invoice-reader@billing".
+//   - "roles": the active roles with where they are held (RFC 9068
+//     §2.2.3.1): an array of entries {"orgs": [...], "roles": "..."},
+//     "roles" the space-separated roles "ORG/ROLE" held on each of "orgs",
+//     "ORG" or "ORG/*" for an organization and its descendants; each role
+//     appears in one entry, roles held on the same organizations sharing
+//     it: [{"orgs": ["billing", "sales/*"], "roles": "acme/invoice-reader"}].
 //   - "groups": the account's groups, "ORG/GROUP", e.g. "acme/finance".
 //   - "rights": where each right holds, and the only claim that decides.
 //

@@ -58,7 +58,7 @@ func newVerifyFuzz(f *testing.F) *verifyFuzz {
 		sign(f, jose.ES256, vk.es256, "es", resource.AccessTokenType, claims("j2", "scope", "billing.invoices:read", "aud", "https://api.example")),
 		sign(f, jose.EdDSA, vk.ed, "ed", resource.AccessTokenType, claims("j3", "rights", rights)),
 		sign(f, jose.RS256, vk.rs, "rs", resource.AccessTokenType, claims("j4", "rights", rights,
-			"roles", []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"}, "groups", []string{"acme/finance"})),
+			"roles", []map[string]any{{"orgs": []string{"billing", "acme/*"}, "roles": "acme/invoice-reader"}}, "groups", []string{"acme/finance"})),
 	)
 	z.bad = append(z.bad,
 		sign(f, jose.ES256, vk.es256, "es", resource.AccessTokenType, claims("j5", "exp", now-3600)),

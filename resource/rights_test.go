@@ -262,3 +262,21 @@ func TestParseRequirement(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestCompactRoles(t *testing.T) {
+	got := resource.CompactRoles(map[string][]string{
+		"acme/writer": {"billing"},
+		"acme/viewer": {"sales/*", "billing", "billing"},
+		"acme/reader": {"billing", "sales/*"},
+	})
+	want := []resource.RoleEntry{
+		{Orgs: []string{"billing", "sales/*"}, Roles: "acme/reader acme/viewer"},
+		{Orgs: []string{"billing"}, Roles: "acme/writer"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("CompactRoles = %+v, want %+v", got, want)
+	}
+	if got := resource.CompactRoles(nil); got != nil {
+		t.Fatalf("CompactRoles(nil) = %+v, want nil (no claim)", got)
+	}
+}

@@ -224,7 +224,7 @@ func TestVerifier(t *testing.T) {
 	})
 	t.Run("verified claims hold the roles, groups and rights of the token", func(t *testing.T) {
 		tok := es(with(map[string]any{
-			"roles":  []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"},
+			"roles":  []map[string]any{{"orgs": []string{"billing", "sales/*"}, "roles": "acme/invoice-reader acme/viewer"}},
 			"groups": []string{"acme/finance"},
 			"rights": []map[string]any{{"orgs": []string{"billing", "sales"}, "scope": "billing.invoices:read"}},
 		}))
@@ -233,7 +233,7 @@ func TestVerifier(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := resource.Rights{{Orgs: []string{"billing", "sales"}, Scope: "billing.invoices:read"}}
-		if !slices.Equal(c.Roles, []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"}) ||
+		if !reflect.DeepEqual(c.Roles, []resource.RoleEntry{{Orgs: []string{"billing", "sales/*"}, Roles: "acme/invoice-reader acme/viewer"}}) ||
 			!slices.Equal(c.Groups, []string{"acme/finance"}) || !reflect.DeepEqual(c.Rights, want) ||
 			!c.Allows("sales", "billing.invoices", "read") || c.Allows("acme", "billing.invoices", "read") {
 			t.Errorf("claims %+v", c)

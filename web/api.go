@@ -20,10 +20,10 @@ import (
 // given twice is not silently ignored.
 func decode(c *fiber.Ctx, v any) error {
 	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != fiber.MIMEApplicationJSON {
-		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be application/json"}
+		return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "the request body must be application/json"}
 	}
 	if encoded(c) {
-		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Encoding is not supported"}
+		return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", message: "Content-Encoding is not supported"}
 	}
 	body := c.Request().Body()
 	if err := checkKeys(body); err != nil {

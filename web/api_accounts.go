@@ -23,7 +23,6 @@ type Account struct {
 	Description      string     `json:"description"`
 	Status           string     `json:"status"`
 	System           bool       `json:"system"`
-	AllowedScopes    []string   `json:"allowed_scopes"`
 	AllowedAudiences []string   `json:"allowed_audiences"`
 	CreatedAt        time.Time  `json:"created_at"`
 	CreatedBy        string     `json:"created_by"`
@@ -33,14 +32,19 @@ type Account struct {
 	LastUsedAt *time.Time `json:"last_used_at"`
 	// Keys are listed when one account is shown.
 	Keys []Key `json:"keys,omitempty"`
+	// Roles and Groups, when one account is shown to a caller holding
+	// iam.assignments read on its organization, are its active roles,
+	// each with the scopes it is held on ("acme/viewer@billing,sales/*"),
+	// and its groups.
+	Roles  []string `json:"roles,omitzero"`
+	Groups []string `json:"groups,omitzero"`
 }
 
 func (s *Server) newAccount(a accounts.Account) Account {
 	return Account{
 		ClientID: s.Accounts.ClientIDs().Of(a), ID: a.Name, Org: a.OrgID,
 		DisplayName: a.DisplayName, Description: a.Description, Status: a.Status(), System: a.System,
-		AllowedScopes: a.AllowedScopes, AllowedAudiences: a.AllowedAudiences,
-		CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, UpdatedAt: a.UpdatedAt,
+		AllowedAudiences: a.AllowedAudiences, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, UpdatedAt: a.UpdatedAt,
 		ArchivedAt: timePtr(a.ArchivedAt), LastUsedAt: timePtr(a.LastUsedAt),
 	}
 }
@@ -75,7 +79,7 @@ func (s *Server) listAccounts(c *fiber.Ctx) error {
 	}
 	pageSize := opts.Limit
 	opts.Limit++ // one more tells whether there is a next page
-	as, err := s.Accounts.List(c.UserContext(), opts)
+	as, err := s.Accounts.List(c.UserContext(), actor(c), opts)
 	if err != nil {
 		return err
 	}
@@ -111,7 +115,6 @@ type CreateAccountRequest struct {
 	Org              string   `json:"org"`
 	DisplayName      string   `json:"display_name"`
 	Description      string   `json:"description"`
-	AllowedScopes    []string `json:"allowed_scopes"`
 	AllowedAudiences []string `json:"allowed_audiences"`
 }
 
@@ -123,10 +126,10 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 	if in.Org == "" {
 		return badRequest("org is required")
 	}
-	a, err := s.Accounts.Create(c.UserContext(), accounts.NewAccount{
+	a, err := s.Accounts.Create(c.UserContext(), actor(c), accounts.NewAccount{
 		OrgID: in.Org, Name: in.ID, DisplayName: in.DisplayName, Description: in.Description,
-		AllowedScopes: in.AllowedScopes, AllowedAudiences: in.AllowedAudiences,
-	}, principal(c))
+		AllowedAudiences: in.AllowedAudiences,
+	})
 	if err != nil {
 		return err
 	}
@@ -138,12 +141,19 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a, keys, err := s.Accounts.GetWithKeys(c.UserContext(), clientID)
+	a, keys, err := s.Accounts.GetWithKeys(c.UserContext(), actor(c), clientID)
 	if err != nil {
 		return err
 	}
 	out := s.newAccount(a)
 	out.Keys = s.newKeys(keys, out.ClientID)
+	if actor(c).Can(a.OrgID, readAssignments) {
+		_, rights, err := s.Accounts.Rights(c.UserContext(), actor(c), clientID)
+		if err != nil {
+			return err
+		}
+		out.Roles, out.Groups = rights.Roles, rights.Groups
+	}
 	return ok(c, out)
 }
 
@@ -151,7 +161,6 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 type UpdateAccountRequest struct {
 	DisplayName      *string   `json:"display_name"`
 	Description      *string   `json:"description"`
-	AllowedScopes    *[]string `json:"allowed_scopes"`
 	AllowedAudiences *[]string `json:"allowed_audiences"`
 }
 
@@ -164,9 +173,8 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	a, err := s.Accounts.Update(c.UserContext(), clientID, accounts.Changes{
-		DisplayName: in.DisplayName, Description: in.Description,
-		AllowedScopes: in.AllowedScopes, AllowedAudiences: in.AllowedAudiences,
+	a, err := s.Accounts.Update(c.UserContext(), actor(c), clientID, accounts.Changes{
+		DisplayName: in.DisplayName, Description: in.Description, AllowedAudiences: in.AllowedAudiences,
 	})
 	if err != nil {
 		return err
@@ -182,12 +190,12 @@ func (s *Server) restoreAccount(c *fiber.Ctx) error {
 	return s.changeAccount(c, s.Accounts.Restore)
 }
 
-func (s *Server) changeAccount(c *fiber.Ctx, change func(ctx context.Context, clientID string) (accounts.Account, error)) error {
+func (s *Server) changeAccount(c *fiber.Ctx, change func(ctx context.Context, a rbac.Actor, clientID string) (accounts.Account, error)) error {
 	clientID, err := param(c, "client_id")
 	if err != nil {
 		return err
 	}
-	a, err := change(c.UserContext(), clientID)
+	a, err := change(c.UserContext(), actor(c), clientID)
 	if err != nil {
 		return err
 	}
@@ -199,8 +207,38 @@ func (s *Server) deleteAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Accounts.Delete(c.UserContext(), clientID); err != nil {
+	if err := s.Accounts.Delete(c.UserContext(), actor(c), clientID); err != nil {
 		return err
 	}
 	return noContent(c)
+}
+
+// MoveAccountRequest moves an account to another organization. Its client
+// ID changes with it and the old one stops working at once, so the move
+// must be confirmed.
+type MoveAccountRequest struct {
+	Org     string `json:"org"`
+	Confirm bool   `json:"confirm"`
+}
+
+func (s *Server) moveAccount(c *fiber.Ctx) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	var in MoveAccountRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if in.Org == "" {
+		return badRequest("org is required")
+	}
+	if !in.Confirm {
+		return badRequest("moving an account changes its client id, and the old one stops working at once: set confirm to true")
+	}
+	a, err := s.Accounts.Move(c.UserContext(), actor(c), clientID, in.Org)
+	if err != nil {
+		return err
+	}
+	return ok(c, s.newAccount(a))
 }

@@ -32,13 +32,13 @@ func TestCreateAccount(t *testing.T) {
 		check       func(t *testing.T, r *response)
 	}{
 		{name: "an account with every field is created as given",
-			body:   `{"id":"sync","org":"billing","display_name":"Invoice sync","description":"Pushes invoices.","allowed_scopes":["read","write"],"allowed_audiences":["https://api.example.com"]}`,
+			body:   `{"id":"sync","org":"billing","display_name":"Invoice sync","description":"Pushes invoices.","allowed_audiences":["https://api.example.com"]}`,
 			status: http.StatusCreated,
 			check: func(t *testing.T, r *response) {
 				a := decode[web.Account](t, r, http.StatusCreated)
 				want := web.Account{
 					ClientID: "sync@billing.iam", ID: "sync", Org: "billing", DisplayName: "Invoice sync", Description: "Pushes invoices.",
-					Status: "active", AllowedScopes: []string{"read", "write"}, AllowedAudiences: []string{"https://api.example.com"},
+					Status: "active", AllowedAudiences: []string{"https://api.example.com"},
 					CreatedAt: a.CreatedAt, CreatedBy: adminID, UpdatedAt: a.CreatedAt,
 				}
 				if !reflect.DeepEqual(a, want) {
@@ -56,12 +56,12 @@ func TestCreateAccount(t *testing.T) {
 				if a.ClientID != "minimal@billing.iam" || a.DisplayName != "minimal" || a.Status != "active" || a.System {
 					t.Errorf("account %+v", a)
 				}
-				for _, want := range []string{`"allowed_scopes":[]`, `"allowed_audiences":[]`, `"last_used_at":null`, `"description":""`} {
+				for _, want := range []string{`"allowed_audiences":[]`, `"last_used_at":null`, `"description":""`} {
 					if !bytes.Contains(r.Body, []byte(want)) {
 						t.Errorf("body lacks %s: %s", want, r.Body)
 					}
 				}
-				for _, absent := range []string{`"archived_at"`, `"keys"`} {
+				for _, absent := range []string{`"archived_at"`, `"keys"`, `"roles"`, `"groups"`} {
 					if bytes.Contains(r.Body, []byte(absent)) {
 						t.Errorf("body has %s: %s", absent, r.Body)
 					}
@@ -79,8 +79,10 @@ func TestCreateAccount(t *testing.T) {
 			body: `{"id":"nowhere"}`, status: http.StatusBadRequest, code: "invalid_argument"},
 		{name: "an account in an unknown org is not found",
 			body: `{"id":"lost","org":"nowhere"}`, status: http.StatusNotFound, code: "not_found"},
-		{name: "a scope with a space is invalid",
-			body: `{"id":"spaces","org":"billing","allowed_scopes":["read write"]}`, status: http.StatusBadRequest, code: "invalid_argument"},
+		{name: "allowed scopes are no more: rights come from roles",
+			body: `{"id":"scoped","org":"billing","allowed_scopes":["read"]}`, status: http.StatusBadRequest, code: "invalid_argument"},
+		{name: "an audience with a space is invalid",
+			body: `{"id":"spaces","org":"billing","allowed_audiences":["urn:a b"]}`, status: http.StatusBadRequest, code: "invalid_argument"},
 		{name: "an audience listed twice is invalid",
 			body: `{"id":"twice","org":"billing","allowed_audiences":["urn:a","urn:a"]}`, status: http.StatusBadRequest, code: "invalid_argument"},
 		{name: "a display name with a control character is invalid",
@@ -139,7 +141,7 @@ func TestAccountLifecycle(t *testing.T) {
 	f.createOrg(t, tok, "billing")
 	created := f.createAccount(t, tok, web.CreateAccountRequest{
 		ID: "sync", Org: "billing", DisplayName: "Sync", Description: "Syncs invoices.",
-		AllowedScopes: []string{"read", "write"}, AllowedAudiences: []string{"https://api.example.com"},
+		AllowedAudiences: []string{"https://api.example.com", "urn:example:reports"},
 	})
 	sync := credsOf(f.createKey(t, tok, created.ClientID, web.CreateKeyRequest{Label: "ci"}))
 	f.accessToken(t, sync)
@@ -174,27 +176,25 @@ func TestAccountLifecycle(t *testing.T) {
 			body: `{"description":"Syncs invoices nightly."}`, status: http.StatusOK,
 			check: account(func(t *testing.T, a web.Account) {
 				if a.Description != "Syncs invoices nightly." || a.DisplayName != "Sync" || a.Status != "active" ||
-					!slices.Equal(a.AllowedScopes, []string{"read", "write"}) || !slices.Equal(a.AllowedAudiences, []string{"https://api.example.com"}) {
+					!slices.Equal(a.AllowedAudiences, []string{"https://api.example.com", "urn:example:reports"}) {
 					t.Errorf("account %+v", a)
 				}
 				if !a.CreatedAt.Equal(created.CreatedAt) || a.UpdatedAt.Before(created.UpdatedAt) {
 					t.Errorf("created_at %s, updated_at %s", a.CreatedAt, a.UpdatedAt)
 				}
 			})},
-		{name: "narrowing the allowed scopes applies to the next token", method: http.MethodPatch, path: path,
-			body: `{"allowed_scopes":["read"]}`, status: http.StatusOK,
+		{name: "narrowing the allowed audiences applies to the next token", method: http.MethodPatch, path: path,
+			body: `{"allowed_audiences":["https://api.example.com"]}`, status: http.StatusOK,
 			check: account(func(t *testing.T, a web.Account) {
-				if !slices.Equal(a.AllowedScopes, []string{"read"}) || a.Description != "Syncs invoices nightly." {
+				if !slices.Equal(a.AllowedAudiences, []string{"https://api.example.com"}) || a.Description != "Syncs invoices nightly." {
 					t.Errorf("account %+v", a)
 				}
-				wantOAuthError(t, tokenStatus(t, http.StatusBadRequest, "scope", "write"), http.StatusBadRequest, oauth.CodeInvalidScope)
-				if tr := decode[oauth.TokenResponse](t, tokenStatus(t, http.StatusOK), http.StatusOK); tr.Scope != "read" {
-					t.Errorf("scope %q, want read", tr.Scope)
-				}
+				wantOAuthError(t, tokenStatus(t, http.StatusBadRequest, "audience", "urn:example:reports"), http.StatusBadRequest, oauth.CodeInvalidTarget)
+				tokenStatus(t, http.StatusOK, "audience", "https://api.example.com")
 			})},
 		{name: "an empty patch changes nothing", method: http.MethodPatch, path: path, body: `{}`, status: http.StatusOK,
 			check: account(func(t *testing.T, a web.Account) {
-				if a.DisplayName != "Sync" || !slices.Equal(a.AllowedScopes, []string{"read"}) {
+				if a.DisplayName != "Sync" || !slices.Equal(a.AllowedAudiences, []string{"https://api.example.com"}) {
 					t.Errorf("account %+v", a)
 				}
 			})},

@@ -16,7 +16,8 @@ import (
 const maxErrorBody = 1 << 10
 
 // send sends a request over real HTTP to base; a non-empty body is sent as
-// application/json.
+// application/json. A management API response is checked against the
+// OpenAPI document.
 func send(t *testing.T, base, method, path, token, body string) *response {
 	t.Helper()
 	var r io.Reader
@@ -37,7 +38,9 @@ func send(t *testing.T, base, method, path, token, body string) *response {
 	if err != nil {
 		t.Fatalf("%s %.60s: %v", method, path, err)
 	}
-	return readResponse(t, res)
+	resp := readResponse(t, res)
+	checkResponse(t, req, resp)
+	return resp
 }
 
 // TestErrorsDoNotEchoLongValues sends values far longer than any valid one
@@ -72,10 +75,16 @@ func TestErrorsDoNotEchoLongValues(t *testing.T) {
 			http.StatusBadRequest, "invalid_argument", "account id \"aaaa"},
 		{"a 900 KB organization of a new account", http.MethodPost, "/api/v1/accounts", jsonString("id", "bot", "org", huge),
 			http.StatusNotFound, "not_found", "organization \"aaaa"},
-		{"a 900 KB allowed scope", http.MethodPost, "/api/v1/accounts", `{"id":"bot","org":"acme","allowed_scopes":["` + huge + `"]}`,
-			http.StatusBadRequest, "invalid_argument", "scope \"aaaa"},
 		{"a 900 KB allowed audience", http.MethodPost, "/api/v1/accounts", `{"id":"bot","org":"acme","allowed_audiences":["` + huge + `"]}`,
 			http.StatusBadRequest, "invalid_argument", "audience \"aaaa"},
+		{"a 900 KB permission name", http.MethodPost, "/api/v1/permissions", jsonString("name", huge),
+			http.StatusBadRequest, "invalid_argument", "permission \"aaaa"},
+		{"a 900 KB right of a role", http.MethodPost, "/api/v1/roles", `{"org":"acme","name":"reader","rights":["` + huge + `"]}`,
+			http.StatusBadRequest, "invalid_argument", "right \"aaaa"},
+		{"a 900 KB perimeter entry of a role", http.MethodPost, "/api/v1/roles", `{"org":"acme","name":"reader","rights":[],"perimeter":["` + huge + `"]}`,
+			http.StatusBadRequest, "invalid_argument", "organization \"aaaa"},
+		{"a 900 KB group name", http.MethodPost, "/api/v1/groups", jsonString("org", rootOrg, "name", huge),
+			http.StatusBadRequest, "invalid_argument", "group name \"aaaa"},
 		{"a 900 KB signing algorithm", http.MethodPost, "/api/v1/signing-keys/rotate", jsonString("algorithm", huge),
 			http.StatusBadRequest, "invalid_argument", "unknown signing algorithm \"aaaa"},
 		{"a 900 KB unknown field name", http.MethodPost, "/api/v1/orgs", `{"` + huge + `":1}`,
@@ -99,6 +108,16 @@ func TestErrorsDoNotEchoLongValues(t *testing.T) {
 		{"a long page size in the query", http.MethodGet, "/api/v1/accounts?page_size=" + long, "",
 			http.StatusBadRequest, "invalid_argument", "page_size"},
 		{"a long page token in the query", http.MethodGet, "/api/v1/accounts?page_token=" + long, "",
+			http.StatusBadRequest, "invalid_argument", "page_token"},
+		{"a long role in the path", http.MethodGet, "/api/v1/roles/" + long + "/reader", "",
+			http.StatusBadRequest, "invalid_argument", "role \"bbbb"},
+		{"a long group in the path of its members", http.MethodGet, "/api/v1/groups/acme/" + long + "/members", "",
+			http.StatusBadRequest, "invalid_argument", "group \"acme/bbbb"},
+		{"a long permission in the path", http.MethodGet, "/api/v1/permissions/" + long, "",
+			http.StatusNotFound, "not_found", "permission \"bbbb"},
+		{"a long subtree root in the query", http.MethodGet, "/api/v1/orgs?under=" + long, "",
+			http.StatusNotFound, "not_found", "organization \"bbbb"},
+		{"a long audit page token in the query", http.MethodGet, "/api/v1/audit?page_token=" + long, "",
 			http.StatusBadRequest, "invalid_argument", "page_token"},
 		{"a long unknown API path", http.MethodGet, "/api/v1/" + long, "",
 			http.StatusNotFound, "not_found", "not found"},
@@ -145,10 +164,10 @@ func TestDuplicateKeys(t *testing.T) {
 		{"a key given twice is refused", "/api/v1/orgs", `{"id":"dup-a","name":"A","id":"dup-b"}`, `duplicate key "id"`},
 		{"a key given twice in another case is refused", "/api/v1/orgs", `{"id":"dup-a","ID":"dup-b"}`, `duplicate key "ID"`},
 		{"case folding is encoding/json's, the Kelvin sign included", "/api/v1/accounts",
-			`{"id":"bot","org":"acme","allowed_scopes":[{"k":1,"\u212a":2}]}`, "duplicate key \"\u212a\""},
+			`{"id":"bot","org":"acme","allowed_audiences":[{"k":1,"\u212a":2}]}`, "duplicate key \"\u212a\""},
 		{"a key given twice in a nested object is refused", "/api/v1/orgs", `{"id":"dup-a","name":{"x":1,"x":2}}`, `duplicate key "x"`},
 		{"a key given twice in an object in an array is refused", "/api/v1/accounts",
-			`{"id":"bot","org":"acme","allowed_scopes":[{"a":1},{"b":1,"b":2}]}`, `duplicate key "b"`},
+			`{"id":"bot","org":"acme","allowed_audiences":[{"a":1},{"b":1,"b":2}]}`, `duplicate key "b"`},
 		{"a 500 KB key given twice is named by its start", "/api/v1/orgs",
 			`{"` + huge + `":1,"` + huge + `":2}`, `duplicate key "kkkk`},
 		{"nesting deeper than any request is refused", "/api/v1/orgs",

@@ -53,7 +53,7 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.Accounts.ListKeys(c.UserContext(), clientID)
+	keys, err := s.Accounts.ListKeys(c.UserContext(), actor(c), clientID)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) createKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k, secret, err := s.Accounts.CreateKey(c.UserContext(), clientID, accounts.NewKey{Label: in.Label, ExpiresAt: exp}, principal(c))
+	k, secret, err := s.Accounts.CreateKey(c.UserContext(), actor(c), clientID, accounts.NewKey{Label: in.Label, ExpiresAt: exp})
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) getKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k, a, err := s.Accounts.GetKey(c.UserContext(), id)
+	k, a, err := s.Accounts.GetKey(c.UserContext(), actor(c), id)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) setKeyActive(c *fiber.Ctx, active bool) error {
 	if err != nil {
 		return err
 	}
-	k, a, err := s.Accounts.SetKeyActive(c.UserContext(), id, active)
+	k, a, err := s.Accounts.SetKeyActive(c.UserContext(), actor(c), id, active)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) deleteKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Accounts.DeleteKey(c.UserContext(), id); err != nil {
+	if err := s.Accounts.DeleteKey(c.UserContext(), actor(c), id); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -165,9 +165,9 @@ func (s *Server) rotateKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Accounts.RotateKey(c.UserContext(), id, accounts.Rotation{
+	r, err := s.Accounts.RotateKey(c.UserContext(), actor(c), id, accounts.Rotation{
 		Label: in.Label, ExpiresAt: exp, Grace: time.Duration(in.GracePeriod) * time.Second,
-	}, principal(c))
+	})
 	if err != nil {
 		return err
 	}

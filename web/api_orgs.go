@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,25 +11,33 @@ import (
 
 // Org is an organization in the management API.
 type Org struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Parent    string    `json:"parent,omitempty"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Parent string `json:"parent,omitempty"`
+	// Path lists the IDs from the root down to the organization itself.
+	Path      []string  `json:"path"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func newOrg(o rbac.Org) Org {
-	return Org{ID: o.ID, Name: o.Name, Parent: o.ParentID, CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, UpdatedAt: o.UpdatedAt}
+	return Org{ID: o.ID, Name: o.Name, Parent: o.ParentID, Path: orgPath(o.Path),
+		CreatedAt: o.CreatedAt, CreatedBy: o.CreatedBy, UpdatedAt: o.UpdatedAt}
 }
 
-// OrgList lists every organization.
+// orgPath splits a materialized path, "/acme/billing/", into its IDs.
+func orgPath(p string) []string {
+	return strings.Split(strings.Trim(p, "/"), "/")
+}
+
+// OrgList lists organizations in tree order: parents before children.
 type OrgList struct {
 	Items []Org `json:"items"`
 }
 
 func (s *Server) listOrgs(c *fiber.Ctx) error {
-	orgs, err := s.Orgs.ListOrgs(c.UserContext())
+	orgs, err := s.Orgs.ListOrgs(c.UserContext(), actor(c), c.Query("under"))
 	if err != nil {
 		return err
 	}
@@ -51,7 +60,7 @@ func (s *Server) createOrg(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	o, err := s.Orgs.CreateOrg(c.UserContext(), in.ID, in.Name, in.Parent, principal(c))
+	o, err := s.Orgs.CreateOrg(c.UserContext(), actor(c), in.ID, in.Name, in.Parent)
 	if err != nil {
 		return err
 	}
@@ -63,16 +72,18 @@ func (s *Server) getOrg(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.Orgs.GetOrg(c.UserContext(), id)
+	o, err := s.Orgs.GetOrg(c.UserContext(), actor(c), id)
 	if err != nil {
 		return err
 	}
 	return ok(c, newOrg(o))
 }
 
-// UpdateOrgRequest renames an organization.
+// UpdateOrgRequest renames an organization, moves it under another parent
+// with its subtree, or both.
 type UpdateOrgRequest struct {
-	Name string `json:"name"`
+	Name   *string `json:"name"`
+	Parent *string `json:"parent"`
 }
 
 func (s *Server) updateOrg(c *fiber.Ctx) error {
@@ -84,9 +95,30 @@ func (s *Server) updateOrg(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	o, err := s.Orgs.RenameOrg(c.UserContext(), id, in.Name)
-	if err != nil {
-		return err
+	switch {
+	case in.Name == nil && in.Parent == nil:
+		return badRequest("nothing to change: give name, parent or both")
+	case in.Parent != nil && *in.Parent == "":
+		return badRequest("parent must name an organization")
+	}
+	// The name is checked before the move, so that a request with both
+	// is not half applied for a bad name: the rename then needs only the
+	// right the move already required.
+	if in.Name != nil {
+		if err := rbac.CheckName("organization name", *in.Name); err != nil {
+			return err
+		}
+	}
+	var o rbac.Org
+	if in.Parent != nil {
+		if o, err = s.Orgs.MoveOrg(c.UserContext(), actor(c), id, *in.Parent); err != nil {
+			return err
+		}
+	}
+	if in.Name != nil {
+		if o, err = s.Orgs.RenameOrg(c.UserContext(), actor(c), id, *in.Name); err != nil {
+			return err
+		}
 	}
 	return ok(c, newOrg(o))
 }
@@ -96,7 +128,7 @@ func (s *Server) deleteOrg(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Orgs.DeleteOrg(c.UserContext(), id); err != nil {
+	if err := s.Orgs.DeleteOrg(c.UserContext(), actor(c), id); err != nil {
 		return err
 	}
 	return noContent(c)

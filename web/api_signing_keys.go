@@ -1,11 +1,30 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/rbac"
 )
+
+// The signing keys serve the whole server: the rights on them are held on
+// the root organization.
+var (
+	readSigningKeys  = rbac.Right{Permission: rbac.PermSigningKeys, Operation: rbac.OpRead}
+	writeSigningKeys = rbac.Right{Permission: rbac.PermSigningKeys, Operation: rbac.OpWrite}
+)
+
+// needOnRoot returns the root organization if the caller holds right there.
+func (s *Server) needOnRoot(ctx context.Context, a rbac.Actor, right rbac.Right) (rbac.Org, error) {
+	root, err := s.Orgs.Root(ctx)
+	if err != nil {
+		return rbac.Org{}, err
+	}
+	return root, a.Need(root.ID, right)
+}
 
 // SigningKey describes a token signing key.
 type SigningKey struct {
@@ -26,6 +45,9 @@ type SigningKeyList struct {
 // listSigningKeys reloads the keys first: another instance may have
 // rotated them.
 func (s *Server) listSigningKeys(c *fiber.Ctx) error {
+	if _, err := s.needOnRoot(c.UserContext(), actor(c), readSigningKeys); err != nil {
+		return err
+	}
 	if err := s.OAuth.Keys().Refresh(c.UserContext()); err != nil {
 		return err
 	}
@@ -59,6 +81,10 @@ type RotateSigningKeysRequest struct {
 const maxActivateIn = 30 * 24 * 3600
 
 func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
+	root, err := s.needOnRoot(c.UserContext(), actor(c), writeSigningKeys)
+	if err != nil {
+		return err
+	}
 	var in RotateSigningKeysRequest
 	if err := decodeOptional(c, &in); err != nil {
 		return err
@@ -75,8 +101,25 @@ func (s *Server) rotateSigningKeys(c *fiber.Ctx) error {
 	if delay < s.MinActivation && !in.Force {
 		return badRequest(fmt.Sprintf("activate_in must be at least %d seconds, the time for every cached JWKS to show the new key; set force to sign sooner, and expect its tokens to be refused until then", int64(s.MinActivation/time.Second)))
 	}
-	if _, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay); err != nil {
+	k, err := s.OAuth.Keys().Rotate(c.UserContext(), in.Algorithm, delay)
+	if err != nil {
+		return err
+	}
+	// Recorded right after the rotation, not in its transaction: Rotate
+	// loads the new key into this instance's key set as soon as it is
+	// stored, so a rollback afterwards would leave a published key that
+	// the database does not hold.
+	view := signingKeyView{ID: k.ID, Algorithm: k.Algorithm, ActivatesAt: k.ActivatesAt}
+	if err := s.Orgs.Audit().Record(c.UserContext(), actor(c).ID, "signing_key.rotate", root.ID, k.ID, nil, view); err != nil {
 		return err
 	}
 	return s.sendSigningKeys(c) // Rotate reloaded the keys
+}
+
+// signingKeyView is a signing key as the audit log records it: never its
+// private part.
+type signingKeyView struct {
+	ID          string    `json:"id"`
+	Algorithm   string    `json:"algorithm"`
+	ActivatesAt time.Time `json:"activates_at"`
 }

@@ -7,14 +7,15 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/resource"
-	"github.com/iamd/iamd/storage"
 )
 
-const principalKey = "iamd.principal"
+const actorKey = "iamd.actor"
 
-// authenticate admits management API requests whose bearer token belongs to
-// an admin (see oauth.Admins).
+// authenticate admits management API requests that carry an access token
+// this server issued for the management API (see oauth.Admins). What the
+// caller may then do is up to its rights, which every domain call checks.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	header, err := authorization(c)
 	if err != nil {
@@ -26,18 +27,14 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return unauthenticated(c, "", "this API requires a bearer access token")
 	}
-	caller, err := s.admins.Authenticate(c.UserContext(), strings.TrimSpace(token))
+	a, err := s.admins.Authenticate(c.UserContext(), strings.TrimSpace(token))
 	switch {
 	case errors.Is(err, resource.ErrInvalidToken):
 		return unauthenticated(c, "invalid_token", "the access token is invalid, expired, or not meant for this API")
-	case errors.Is(err, storage.ErrForbidden):
-		// RFC 6750 §3.1: the token is valid but grants too little.
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iamd", error="insufficient_scope"`)
-		return &apiError{http.StatusForbidden, "forbidden", err.Error()}
 	case err != nil:
 		return err
 	}
-	c.Locals(principalKey, caller)
+	c.Locals(actorKey, a)
 	return c.Next()
 }
 
@@ -48,11 +45,12 @@ func unauthenticated(c *fiber.Ctx, code, msg string) error {
 		challenge += `, error="` + code + `"`
 	}
 	c.Set(fiber.HeaderWWWAuthenticate, challenge)
-	return &apiError{http.StatusUnauthorized, "unauthenticated", msg}
+	return &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: msg}
 }
 
-// principal returns the client ID of the authenticated caller.
-func principal(c *fiber.Ctx) string {
-	p, _ := c.Locals(principalKey).(string)
-	return p
+// actor returns the authenticated caller with its rights. Outside the
+// authenticated routes it is an actor holding no right.
+func actor(c *fiber.Ctx) rbac.Actor {
+	a, _ := c.Locals(actorKey).(rbac.Actor)
+	return a
 }

@@ -78,7 +78,7 @@ func TestReadingForgetsEveryEntry(t *testing.T) {
 // (an unknown method) or that its routes refuse still drop their entry.
 func TestEveryRequestReadLeavesNoEntry(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := New(Options{OAuth: oauth.NewServer(oauth.Config{Issuer: "http://iamd.test"}, nil, nil, time.Now, log), Log: log})
+	s := New(Options{OAuth: oauth.NewServer(oauth.Config{Issuer: "http://iamd.test"}, nil, nil, nil, time.Now, log), Log: log})
 	for i := range 200 {
 		method := []string{"FOO", "GET", "BREW"}[i%3]
 		res, err := s.app.Test(httptest.NewRequest(method, "/oauth2/token", nil), -1)

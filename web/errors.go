@@ -9,15 +9,19 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 )
 
 // apiError is an error of the management API, sent as
-// {"error": code, "message": message}.
+// {"error": code, "message": message} with, for a missing right or a
+// broken assignment rule, which one.
 type apiError struct {
 	status  int
 	code    string
 	message string
+	missing *Missing
+	rule    int
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -30,6 +34,17 @@ func badRequest(msg string) error {
 type ErrorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
+	// Missing names the right the caller lacks, on a 403 for want of one.
+	Missing *Missing `json:"missing,omitempty"`
+	// Rule is the assignment rule of seed 003 (1 to 3) a refused
+	// assignment breaks, on a 400.
+	Rule int `json:"rule,omitempty"`
+}
+
+// Missing is a right the caller does not hold on an organization.
+type Missing struct {
+	Org   string `json:"org"`
+	Right string `json:"right"`
 }
 
 // OAuthErrorBody is the body of OAuth errors (RFC 6749 §5.2).
@@ -44,6 +59,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var oe *oauth.Error
 	var ae *apiError
 	var fe *fiber.Error
+	var mr *rbac.MissingRight
+	var re *rbac.RuleError
 	switch {
 	case errors.As(err, &oe):
 		return writeOAuthError(c, oe)
@@ -60,22 +77,29 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		// Logged like any internal error, but the client may retry.
 		s.Log.Error("request failed: database unavailable", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(oauth.UnavailableRetry.Seconds())))
-		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry later"}
+		ae = &apiError{status: http.StatusServiceUnavailable, code: "unavailable", message: "the database is unavailable; retry later"}
+	case errors.As(err, &mr):
+		// RFC 6750 §3.1: the token is good but its holder lacks a right.
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iamd", error="insufficient_scope"`)
+		ae = &apiError{status: http.StatusForbidden, code: "forbidden", message: err.Error(),
+			missing: &Missing{Org: mr.Org, Right: mr.Right.String()}}
+	case errors.As(err, &re):
+		ae = &apiError{status: http.StatusBadRequest, code: "invalid_argument", message: err.Error(), rule: re.Rule}
 	case errors.Is(err, storage.ErrNotFound):
-		ae = &apiError{http.StatusNotFound, "not_found", err.Error()}
+		ae = &apiError{status: http.StatusNotFound, code: "not_found", message: err.Error()}
 	case errors.Is(err, storage.ErrConflict):
-		ae = &apiError{http.StatusConflict, "conflict", err.Error()}
+		ae = &apiError{status: http.StatusConflict, code: "conflict", message: err.Error()}
 	case errors.Is(err, storage.ErrInvalid):
-		ae = &apiError{http.StatusBadRequest, "invalid_argument", err.Error()}
+		ae = &apiError{status: http.StatusBadRequest, code: "invalid_argument", message: err.Error()}
 	case errors.Is(err, storage.ErrForbidden):
-		ae = &apiError{http.StatusForbidden, "forbidden", err.Error()}
+		ae = &apiError{status: http.StatusForbidden, code: "forbidden", message: err.Error()}
 	default:
 		// Internal error text never reaches the client.
 		s.Log.Error("request failed", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
-		ae = &apiError{http.StatusInternalServerError, "internal", "internal error"}
+		ae = &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
 	}
 	noStore(c)
-	return c.Status(ae.status).JSON(ErrorBody{Error: ae.code, Message: ae.message})
+	return c.Status(ae.status).JSON(ErrorBody{Error: ae.code, Message: ae.message, Missing: ae.missing, Rule: ae.rule})
 }
 
 // isOAuthPath reports whether errors on path are OAuth errors (RFC 6749

@@ -36,6 +36,15 @@ var decodeTargets = []struct {
 	{"CreateKeyRequest", true, func() any { return new(CreateKeyRequest) }},
 	{"RotateKeyRequest", true, func() any { return new(RotateKeyRequest) }},
 	{"RotateSigningKeysRequest", true, func() any { return new(RotateSigningKeysRequest) }},
+	{"CreatePermissionRequest", false, func() any { return new(CreatePermissionRequest) }},
+	{"UpdatePermissionRequest", false, func() any { return new(UpdatePermissionRequest) }},
+	{"CreateRoleRequest", false, func() any { return new(CreateRoleRequest) }},
+	{"UpdateRoleRequest", false, func() any { return new(UpdateRoleRequest) }},
+	{"CreateGroupRequest", false, func() any { return new(CreateGroupRequest) }},
+	{"UpdateGroupRequest", false, func() any { return new(UpdateGroupRequest) }},
+	{"GroupRole", false, func() any { return new(GroupRole) }},
+	{"AssignRequest", false, func() any { return new(AssignRequest) }},
+	{"MoveAccountRequest", false, func() any { return new(MoveAccountRequest) }},
 }
 
 // syncBuffer is a log sink the fuzz function reads between requests.
@@ -65,7 +74,7 @@ func (s *syncBuffer) take() string {
 func decodeApp() (*fiber.App, *syncBuffer) {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))
-	s := New(Options{OAuth: oauth.NewServer(oauth.Config{Issuer: "http://iamd.test"}, nil, nil, time.Now, log), Log: log})
+	s := New(Options{OAuth: oauth.NewServer(oauth.Config{Issuer: "http://iamd.test"}, nil, nil, nil, time.Now, log), Log: log})
 	s.app.Post("/decode/:target", func(c *fiber.Ctx) error {
 		i, err := strconv.Atoi(c.Params("target"))
 		if err != nil || i < 0 || i >= len(decodeTargets) {
@@ -127,12 +136,21 @@ func FuzzDecode(f *testing.F) {
 // decodeSeeds are good bodies of each target, some with every field.
 var decodeSeeds = [][]string{
 	{`{"id":"payments","name":"Payments","parent":"acme"}`, `{"id":"x"}`, `{}`},
-	{`{"name":"Payments"}`, `{"name":""}`},
-	{`{"id":"sync","org":"acme","display_name":"Sync","description":"d","allowed_scopes":["read","write"],"allowed_audiences":["https://api.example"]}`, `{"org":"acme","allowed_scopes":null}`},
-	{`{"display_name":"Sync","description":null,"allowed_scopes":[],"allowed_audiences":["urn:x"]}`, `{"allowed_scopes":["a","b"]}`},
+	{`{"name":"Payments"}`, `{"name":""}`, `{"parent":"acme","name":null}`},
+	{`{"id":"sync","org":"acme","display_name":"Sync","description":"d","allowed_audiences":["https://api.example"]}`, `{"org":"acme","allowed_audiences":null}`},
+	{`{"display_name":"Sync","description":null,"allowed_audiences":["urn:x"]}`, `{"allowed_audiences":["a","b"]}`},
 	{``, `{"label":"ci","expires_at":"2031-05-06T07:08:09Z"}`, `{"expires_in":3600}`, `{"expires_at":"2031-05-06T07:08:09.123+02:00","expires_in":1}`},
 	{``, `{"label":"ci","grace_period":600,"expires_in":86400}`, `{"grace_period":-1}`},
 	{``, `{"algorithm":"EdDSA","activate_in":0}`, `{"activate_in":null}`},
+	{`{"name":"billing.invoices","description":"Invoices"}`, `{"name":"x"}`},
+	{`{"description":"Invoices"}`, `{"description":null}`},
+	{`{"org":"acme","name":"reader","description":"d","rights":["billing.invoices:read"],"perimeter":["acme","billing/*"]}`, `{"org":"acme","rights":[],"perimeter":null}`},
+	{`{"description":"d","rights":["a:read","a:write"],"perimeter":["acme/*"]}`, `{"rights":null}`},
+	{`{"org":"acme","name":"finance","description":"d"}`, `{"name":"x"}`},
+	{`{"description":"d"}`, `{}`},
+	{`{"role":"acme/reader","on":"billing/*"}`, `{"role":"","on":"acme"}`},
+	{`{"role":"acme/reader","on":["billing","sales/*"]}`, `{"group":"acme/finance"}`},
+	{`{"org":"sales","confirm":true}`, `{"confirm":false}`},
 }
 
 // trickyJSON is JSON and near-JSON that strict decoding must refuse or
@@ -142,8 +160,8 @@ var trickyJSON = []string{
 	"\xef\xbb\xbf{}", "{\"id\":\"\xff\xfe\"}", `{"id":"\u0000\ud800"}`, `{"id":"a\"b\\c"}`,
 	`{"nope":1}`, `{"id":"x","nope":1}`, `{"":1}`, `{"` + strings.Repeat("n", 10000) + `":1}`,
 	`{"id":"` + strings.Repeat("x", 10000) + `"}`,
-	`{"ID":"x"}`, `{"Name":"x"}`, `{"id":"a","id":"b"}`, `{"id":"a","ID":"b"}`, "{\"allowed_\u017fcopes\":[]}", "{\"\u212aey\":1}",
-	`{"id":1}`, `{"id":{}}`, `{"id":[]}`, `{"allowed_scopes":"read"}`, `{"allowed_scopes":[1]}`, `{"allowed_scopes":[null]}`,
+	`{"ID":"x"}`, `{"Name":"x"}`, `{"id":"a","id":"b"}`, `{"id":"a","ID":"b"}`, "{\"allowed_audience\u017f\":[]}", "{\"\u212aey\":1}",
+	`{"id":1}`, `{"id":{}}`, `{"id":[]}`, `{"allowed_audiences":"urn:x"}`, `{"allowed_audiences":[1]}`, `{"allowed_audiences":[null]}`, `{"on":"acme"}`, `{"rights":[1]}`, `{"confirm":"true"}`,
 	`{"expires_in":1.5}`, `{"expires_in":1e400}`, `{"expires_in":-0}`, `{"expires_in":9223372036854775808}`, `{"expires_in":"1"}`,
 	`{"expires_at":"tomorrow"}`, `{"expires_at":"2031-02-30T00:00:00Z"}`, `{"expires_at":"10000-01-01T00:00:00Z"}`, `{"expires_at":1}`,
 	`{"grace_period":1e3}`, `{"activate_in":-1}`,

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
@@ -125,6 +126,12 @@ type fixture struct {
 	logs *logscan.Recorder
 	// admin holds the bootstrap admin's credentials.
 	admin creds
+	// base is the server's URL once serve started it; hc talks to it.
+	base string
+	hc   *http.Client
+	// owner is the test that made the fixture: the server it serves
+	// lives as long as it does, not as the subtest that started it.
+	owner testing.TB
 }
 
 func newFixture(t testing.TB, opts ...option) *fixture {
@@ -134,7 +141,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 		o(&cfg)
 	}
 	ctx := context.Background()
-	f := &fixture{clock: &clock{}}
+	f := &fixture{clock: &clock{}, owner: t}
 	t.Cleanup(func() {
 		if t.Failed() && cfg.logOut == nil {
 			t.Logf("server log:\n%s", logscan.Redact(f.logs.String()))
@@ -144,13 +151,13 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: cfg.logLevel}))
 
 	db := migrated(t, cfg.store)
+	now := f.clock.Now
 	raw := make([]byte, oauth.MasterKeySize)
 	rand.Read(raw)
 	mk, err := oauth.NewMasterKey(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := f.clock.Now
 	f.db = db
 	f.keys = oauth.NewKeySet(db, mk, tokenTTL+resource.DefaultLeeway, now, log)
 	if cfg.noSigningKey {
@@ -166,10 +173,14 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.orgs = rbac.NewService(db, now)
+	f.orgs = rbac.NewService(db, db, audit.NewLog(db, now), now)
+	// As after every migration (see cmd/iamd): before init, it does nothing.
+	if err := f.orgs.EnsureManagedRoles(ctx); err != nil {
+		t.Fatal(err)
+	}
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
 	f.admin = bootstrap(t, db, f.orgs, f.accts)
-	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: cfg.throttle}, f.accts, f.keys, now, log)
+	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.srv = web.New(web.Options{
 		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
 		TrustedProxies: mustParseProxies(t, cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: cfg.readTimeout, Now: now,
@@ -195,28 +206,32 @@ func migrated(t testing.TB, s store) store {
 	return s
 }
 
-// bootstrap creates the root organization and the system admin account
-// with one key, exactly as cmd/iamd/init.go does.
+// bootstrap creates the root organization, with the managed roles, and the
+// system admin account holding the bootstrap role, with one key, exactly
+// as cmd/iamd/init.go does.
 func bootstrap(t testing.TB, db storage.Transactor, orgs *rbac.Service, accts *accounts.Service) creds {
 	t.Helper()
 	var c creds
+	sys := rbac.System(initBy)
 	err := db.InTx(context.Background(), func(ctx context.Context) error {
-		if _, err := orgs.CreateRoot(ctx, rootOrg, "", initBy); err != nil {
-			return err
-		}
-		admin, err := accts.Create(ctx, accounts.NewAccount{
-			OrgID: rootOrg, Name: "admin", DisplayName: "Bootstrap admin",
-			Description:      "Created by iamd init; holds the " + rbac.AdminRole + " role.",
-			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
-		}, initBy)
+		root, err := orgs.CreateRoot(ctx, sys, rootOrg, "")
 		if err != nil {
 			return err
 		}
-		if err := orgs.Assign(ctx, admin.ID, rbac.AdminRole, rootOrg, initBy); err != nil {
+		admin, err := accts.Create(ctx, sys, accounts.NewAccount{
+			OrgID: rootOrg, Name: "admin", DisplayName: "Bootstrap admin",
+			Description:      "Created by iamd init; holds the " + rbac.RoleBootstrap + " role.",
+			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
+		})
+		if err != nil {
 			return err
 		}
 		c.ClientID = accts.ClientIDs().Of(admin)
-		key, secret, err := accts.CreateKey(ctx, c.ClientID, accounts.NewKey{Label: "bootstrap"}, initBy)
+		err = orgs.GrantBootstrap(ctx, sys, rbac.Subject{ID: admin.ID, Kind: rbac.SubjectAccount, Name: c.ClientID, Org: root, System: true})
+		if err != nil {
+			return err
+		}
+		key, secret, err := accts.CreateKey(ctx, sys, c.ClientID, accounts.NewKey{Label: "bootstrap"})
 		c.KeyID, c.Secret = key.ID, secret
 		return err
 	})
@@ -227,15 +242,19 @@ func bootstrap(t testing.TB, db storage.Transactor, orgs *rbac.Service, accts *a
 }
 
 // serve serves the fixture on a loopback listener until the test ends and
-// returns its base URL.
+// returns its base URL; called again, it returns the same.
 func (f *fixture) serve(t testing.TB) string {
 	t.Helper()
+	if f.base != "" {
+		return f.base
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- f.srv.Serve(ln) }()
+	t = f.owner
 	t.Cleanup(func() {
 		if err := f.srv.Shutdown(5 * time.Second); err != nil {
 			t.Errorf("shutdown: %v", err)
@@ -244,7 +263,12 @@ func (f *fixture) serve(t testing.TB) string {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	f.base = "http://" + ln.Addr().String()
+	// Its own connections, closed before the server shuts down (cleanups
+	// run last first).
+	f.hc = &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(f.hc.CloseIdleConnections)
+	return f.base
 }
 
 // response is a response read in full.
@@ -254,14 +278,17 @@ type response struct {
 	Body   []byte
 }
 
-// do sends req through the fiber app in memory.
+// do sends req through the fiber app in memory. A management API response
+// is checked against the OpenAPI document.
 func (f *fixture) do(t testing.TB, req *http.Request) *response {
 	t.Helper()
 	res, err := f.srv.App().Test(req, -1)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	return readResponse(t, res)
+	r := readResponse(t, res)
+	checkResponse(t, req, r)
+	return r
 }
 
 func readResponse(t testing.TB, res *http.Response) *response {
@@ -349,8 +376,10 @@ func (f *fixture) adminToken(t testing.TB) string {
 	return f.accessToken(t, f.admin, "resource", oauth.ManagementAudience)
 }
 
-// call sends a management API request with token as bearer. A string body
-// is sent as is, any other non-nil body as JSON; both as application/json.
+// call sends a management API request with token as bearer, over HTTP on
+// loopback, and checks the response against the OpenAPI document. A string
+// body is sent as is, any other non-nil body as JSON; both as
+// application/json.
 func (f *fixture) call(t testing.TB, method, path, token string, body any) *response {
 	t.Helper()
 	var r io.Reader
@@ -365,14 +394,23 @@ func (f *fixture) call(t testing.TB, method, path, token string, body any) *resp
 		}
 		r = bytes.NewReader(j)
 	}
-	req := httptest.NewRequest(method, path, r)
+	req, err := http.NewRequest(method, f.serve(t)+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return f.do(t, req)
+	res, err := f.hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	resp := readResponse(t, res)
+	checkResponse(t, req, resp)
+	return resp
 }
 
 // decode checks that r has status want and a JSON body, and decodes the
@@ -463,6 +501,26 @@ func wantNoSecret(t testing.TB, r *response, secrets ...string) {
 func (f *fixture) createOrg(t testing.TB, token, id string) web.Org {
 	t.Helper()
 	return decode[web.Org](t, f.call(t, http.MethodPost, "/api/v1/orgs", token, web.CreateOrgRequest{ID: id}), http.StatusCreated)
+}
+
+// createPermission registers a permission through the API.
+func (f *fixture) createPermission(t testing.TB, token, name string) web.Permission {
+	t.Helper()
+	return decode[web.Permission](t, f.call(t, http.MethodPost, "/api/v1/permissions", token, web.CreatePermissionRequest{Name: name}), http.StatusCreated)
+}
+
+// createRole creates a role through the API.
+func (f *fixture) createRole(t testing.TB, token string, in web.CreateRoleRequest) web.Role {
+	t.Helper()
+	return decode[web.Role](t, f.call(t, http.MethodPost, "/api/v1/roles", token, in), http.StatusCreated)
+}
+
+// assign assigns a role or a group to clientID through the API.
+func (f *fixture) assign(t testing.TB, token, clientID string, in web.AssignRequest) {
+	t.Helper()
+	if r := f.call(t, http.MethodPost, "/api/v1/accounts/"+clientID+"/assignments", token, in); r.Status != http.StatusNoContent {
+		t.Fatalf("assign %+v to %s: status %d, want 204; body %s", in, clientID, r.Status, r.Body)
+	}
 }
 
 // createAccount creates an account through the API.

@@ -4,8 +4,10 @@ import (
 	"github.com/iamd/iamd/oauth"
 )
 
-// routes is the route table. The token, discovery and JWKS endpoints are
-// public; everything under /api/v1 requires an admin's access token.
+// routes is the route table. The token, discovery and JWKS endpoints and
+// the API's OpenAPI document are public; everything else under /api/v1
+// requires an access token for the management API, and the caller's
+// rights decide what it may do.
 func (s *Server) routes() {
 	a := s.app
 	a.Use(s.logRequests, s.recover, secureHeaders)
@@ -17,13 +19,36 @@ func (s *Server) routes() {
 	a.Get(oauth.JWKSPath, s.jwks)
 	a.Get("/healthz", healthz)
 	a.Get("/readyz", s.readyz)
+	// Before the group, whose authentication would run first otherwise.
+	a.Get(openAPIPath, s.openAPI)
 
 	api := a.Group("/api/v1", s.authenticate)
+	api.Get("/permissions", s.listPermissions)
+	api.Post("/permissions", s.createPermission)
+	api.Get("/permissions/:name", s.getPermission)
+	api.Patch("/permissions/:name", s.updatePermission)
+	api.Delete("/permissions/:name", s.deletePermission)
+
 	api.Get("/orgs", s.listOrgs)
 	api.Post("/orgs", s.createOrg)
 	api.Get("/orgs/:id", s.getOrg)
 	api.Patch("/orgs/:id", s.updateOrg)
 	api.Delete("/orgs/:id", s.deleteOrg)
+
+	api.Get("/roles", s.listRoles)
+	api.Post("/roles", s.createRole)
+	api.Get("/roles/:org/:name", s.getRole)
+	api.Patch("/roles/:org/:name", s.updateRole)
+	api.Delete("/roles/:org/:name", s.deleteRole)
+
+	api.Get("/groups", s.listGroups)
+	api.Post("/groups", s.createGroup)
+	api.Get("/groups/:org/:name", s.getGroup)
+	api.Patch("/groups/:org/:name", s.updateGroup)
+	api.Delete("/groups/:org/:name", s.deleteGroup)
+	api.Post("/groups/:org/:name/roles", s.addGroupRole)
+	api.Delete("/groups/:org/:name/roles", s.removeGroupRole)
+	api.Get("/groups/:org/:name/members", s.listGroupMembers)
 
 	api.Get("/accounts", s.listAccounts)
 	api.Post("/accounts", s.createAccount)
@@ -32,6 +57,10 @@ func (s *Server) routes() {
 	api.Delete("/accounts/:client_id", s.deleteAccount)
 	api.Post("/accounts/:client_id/archive", s.archiveAccount)
 	api.Post("/accounts/:client_id/restore", s.restoreAccount)
+	api.Post("/accounts/:client_id/move", s.moveAccount)
+	api.Post("/accounts/:client_id/assignments", s.assign)
+	api.Delete("/accounts/:client_id/assignments", s.unassign)
+	api.Get("/accounts/:client_id/rights", s.accountRights)
 	api.Get("/accounts/:client_id/keys", s.listKeys)
 	api.Post("/accounts/:client_id/keys", s.createKey)
 
@@ -43,4 +72,6 @@ func (s *Server) routes() {
 
 	api.Get("/signing-keys", s.listSigningKeys)
 	api.Post("/signing-keys/rotate", s.rotateSigningKeys)
+
+	api.Get("/audit", s.listAudit)
 }

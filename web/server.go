@@ -73,7 +73,7 @@ func New(o Options) *Server {
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = 15 * time.Second
 	}
-	s := &Server{Options: o, admins: o.OAuth.Admins(o.Orgs)}
+	s := &Server{Options: o, admins: o.OAuth.Admins()}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "iamd",
 		BodyLimit:             bodyLimit,

@@ -25,18 +25,27 @@ import (
 	"github.com/iamd/iamd/web"
 )
 
-// tokenFixture adds to a fixture the organization billing and the account
-// sync@billing.iam, allowed the scopes read and write and the audience
-// https://api.example.com, with one key.
+// The rights of the role tokenFixture gives its account.
+const (
+	readInvoices  = "billing.invoices:read"
+	writeInvoices = "billing.invoices:write"
+	// invoiceScope is the scope of a token requested without one.
+	invoiceScope = readInvoices + " " + writeInvoices
+)
+
+// tokenFixture adds to a fixture the organization billing, the permission
+// billing.invoices, the role acme/invoices holding it to read and write,
+// and the account sync@billing.iam, allowed the audience
+// https://api.example.com, with one key and that role on billing.
 func tokenFixture(t testing.TB, opts ...option) (*fixture, creds) {
 	t.Helper()
 	f := newFixture(t, opts...)
 	tok := f.adminToken(t)
 	f.createOrg(t, tok, "billing")
-	c := f.client(t, tok, web.CreateAccountRequest{
-		ID: "sync", Org: "billing",
-		AllowedScopes: []string{"read", "write"}, AllowedAudiences: []string{"https://api.example.com"},
-	})
+	f.createPermission(t, tok, "billing.invoices")
+	f.createRole(t, tok, web.CreateRoleRequest{Org: rootOrg, Name: "invoices", Rights: []string{readInvoices, writeInvoices}})
+	c := f.client(t, tok, web.CreateAccountRequest{ID: "sync", Org: "billing", AllowedAudiences: []string{"https://api.example.com"}})
+	f.assign(t, tok, c.ClientID, web.AssignRequest{Role: rootOrg + "/invoices", On: []string{"billing"}})
 	return f, c
 }
 
@@ -52,7 +61,7 @@ func TestTokenEndpointIssuesAccessTokens(t *testing.T) {
 			name:     "client_secret_basic without scope or resource gets every allowed scope for the default audience",
 			req:      func() *http.Request { return tokenRequest(sync, grant()) },
 			wantAud:  []string{issuer},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 		{
 			name: "client_secret_post is accepted as well",
@@ -60,25 +69,25 @@ func TestTokenEndpointIssuesAccessTokens(t *testing.T) {
 				return tokenRequest(creds{}, grant("client_id", sync.ClientID, "client_secret", sync.Secret))
 			},
 			wantAud:  []string{issuer},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 		{
 			name:     "a requested subset of the allowed scopes is granted exactly",
-			req:      func() *http.Request { return tokenRequest(sync, grant("scope", "read")) },
+			req:      func() *http.Request { return tokenRequest(sync, grant("scope", readInvoices)) },
 			wantAud:  []string{issuer},
-			wantScop: "read",
+			wantScop: readInvoices,
 		},
 		{
 			name:     "a resource indicator becomes the audience",
 			req:      func() *http.Request { return tokenRequest(sync, grant("resource", "https://api.example.com")) },
 			wantAud:  []string{"https://api.example.com"},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 		{
 			name:     "the audience parameter works like a resource indicator",
 			req:      func() *http.Request { return tokenRequest(sync, grant("audience", "https://api.example.com")) },
 			wantAud:  []string{"https://api.example.com"},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 		{
 			name: "a charset parameter on the form content type is accepted",
@@ -88,7 +97,7 @@ func TestTokenEndpointIssuesAccessTokens(t *testing.T) {
 				return r
 			},
 			wantAud:  []string{issuer},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 		{
 			name: "the Basic user and password may be sent without form-urlencoding",
@@ -98,7 +107,7 @@ func TestTokenEndpointIssuesAccessTokens(t *testing.T) {
 				return r
 			},
 			wantAud:  []string{issuer},
-			wantScop: "read write",
+			wantScop: invoiceScope,
 		},
 	}
 	for _, tt := range tests {
@@ -243,7 +252,7 @@ func TestTokenEndpointRejectsMalformedRequests(t *testing.T) {
 	}{
 		{"an unknown grant type is unsupported", tokenRequest(sync, url.Values{"grant_type": {"password"}}), http.StatusBadRequest, oauth.CodeUnsupportedGrantType, "client_credentials"},
 		{"the authorization code grant is unsupported", tokenRequest(sync, url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}), http.StatusBadRequest, oauth.CodeUnsupportedGrantType, ""},
-		{"a request without grant type is invalid", tokenRequest(sync, url.Values{"scope": {"read"}}), http.StatusBadRequest, oauth.CodeInvalidRequest, "grant_type"},
+		{"a request without grant type is invalid", tokenRequest(sync, url.Values{"scope": {readInvoices}}), http.StatusBadRequest, oauth.CodeInvalidRequest, "grant_type"},
 		{"an empty body is invalid", form("", "application/x-www-form-urlencoded"), http.StatusBadRequest, oauth.CodeInvalidRequest, ""},
 		{"a repeated grant_type is invalid", form("grant_type=client_credentials&grant_type=client_credentials", "application/x-www-form-urlencoded"), http.StatusBadRequest, oauth.CodeInvalidRequest, "grant_type"},
 		{"a JSON body is invalid", form(`{"grant_type":"client_credentials"}`, "application/json"), http.StatusBadRequest, oauth.CodeInvalidRequest, "x-www-form-urlencoded"},
@@ -252,7 +261,7 @@ func TestTokenEndpointRejectsMalformedRequests(t *testing.T) {
 		{"a gzip-encoded body is invalid", gzipped(), http.StatusBadRequest, oauth.CodeInvalidRequest, "Content-Encoding"},
 		{"a client secret in the query string is invalid", inQuery, http.StatusBadRequest, oauth.CodeInvalidRequest, "request URI"},
 		{"HTTP Basic together with client_secret in the body is invalid", both, http.StatusBadRequest, oauth.CodeInvalidRequest, "one client authentication method"},
-		{"a scope the account is not allowed is refused", tokenRequest(sync, grant("scope", "read admin")), http.StatusBadRequest, oauth.CodeInvalidScope, ""},
+		{"a right the account does not hold is refused", tokenRequest(sync, grant("scope", readInvoices+" billing.invoices:delete")), http.StatusBadRequest, oauth.CodeInvalidScope, ""},
 		{"an audience the account is not allowed is refused", tokenRequest(sync, grant("audience", "https://other.example.com")), http.StatusBadRequest, oauth.CodeInvalidTarget, "https://other.example.com"},
 		{"the management API resource is refused to an account not allowed it", tokenRequest(sync, grant("resource", oauth.ManagementAudience)), http.StatusBadRequest, oauth.CodeInvalidTarget, oauth.ManagementAudience},
 		{"a relative resource indicator is refused", tokenRequest(sync, grant("resource", "api")), http.StatusBadRequest, oauth.CodeInvalidTarget, "absolute URI"},
@@ -600,7 +609,7 @@ func TestOneAudienceRule(t *testing.T) {
 	})
 	t.Run("an audience with a fragment stored by an older release is refused by both parameters", func(t *testing.T) {
 		const frag = "https://old.example.com#frag"
-		acct, err := f.accts.Get(t.Context(), c.ClientID)
+		acct, err := f.accts.Lookup(t.Context(), c.ClientID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,9 @@ func TestDatabaseOutage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s %s: %v", req.Method, u, err)
 		}
-		return readResponse(t, res)
+		r := readResponse(t, res)
+		checkResponse(t, req, r)
+		return r
 	}
 	adminGrant := grant("resource", oauth.ManagementAudience)
 	token := decode[oauth.TokenResponse](t, send(t, tokenRequest(f.admin, adminGrant)), http.StatusOK).AccessToken

@@ -104,7 +104,16 @@ func claimsTable(w io.Writer, claims *resource.Claims) {
 	row(w, "org", claims.Org)
 	row(w, "audience", list(claims.Audience))
 	row(w, "scope", list(claims.Scopes()))
-	row(w, "roles", list(claims.Roles))
+	if len(claims.Roles) == 0 {
+		row(w, "roles", "-")
+	}
+	for i, e := range claims.Roles {
+		label := ""
+		if i == 0 {
+			label = "roles"
+		}
+		row(w, label, e.Roles+" on "+strings.Join(e.Orgs, ","))
+	}
 	row(w, "groups", list(claims.Groups))
 	if len(claims.Rights) == 0 {
 		row(w, "rights", "-")

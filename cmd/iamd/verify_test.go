@@ -78,8 +78,11 @@ func (s *signingServer) token(t *testing.T, extra map[string]any) string {
 func TestVerifyRequire(t *testing.T) {
 	s := newSigningServer(t)
 	tok := s.token(t, map[string]any{
-		"scope":  "billing.invoices:read billing.invoices:write iam.audit:read",
-		"roles":  []string{"acme/invoice-reader@billing", "acme/viewer@acme/*"},
+		"scope": "billing.invoices:read billing.invoices:write iam.audit:read",
+		"roles": []map[string]any{
+			{"orgs": []string{"billing"}, "roles": "acme/invoice-reader"},
+			{"orgs": []string{"acme/*"}, "roles": "acme/viewer"},
+		},
 		"groups": []string{"acme/finance"},
 		"rights": []map[string]any{
 			{"orgs": []string{"billing", "sales"}, "scope": "billing.invoices:read"},
@@ -140,7 +143,8 @@ func TestVerifyRequire(t *testing.T) {
 	t.Run("the table shows roles, groups and rights", func(t *testing.T) {
 		out := mustIamd(t, environ, "verify", tok)
 		for _, want := range []string{
-			"roles       acme/invoice-reader@billing acme/viewer@acme/*\n",
+			"roles       acme/invoice-reader on billing\n",
+			"            acme/viewer on acme/*\n",
 			"groups      acme/finance\n",
 			"rights      billing.invoices:read on billing,sales\n",
 			"            billing.invoices:write on billing\n",

@@ -192,3 +192,34 @@ SELECT a.id, 'scopes-' || a.id, a.org_id, false, date_trunc('milliseconds', now(
 FROM accounts a WHERE a.id IN (SELECT account_id FROM carried_scopes);
 DROP TABLE carried_scopes;
 ALTER TABLE accounts DROP COLUMN allowed_scopes;
+
+-- The version of the authorization model. Every change that can change
+-- someone's rights adds one to it, in the change's own transaction (the
+-- triggers below), and the key lookup of each token request reads it: an
+-- instance keeps the rights it computed while the version stays, and
+-- recomputes them once any instance changed anything they depend on.
+CREATE TABLE authz_version (
+    id      integer PRIMARY KEY CHECK (id = 1),
+    version bigint NOT NULL
+);
+INSERT INTO authz_version (id, version) VALUES (1, 0);
+
+CREATE FUNCTION bump_authz_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE authz_version SET version = version + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER role_assignments_version AFTER INSERT OR UPDATE OR DELETE ON role_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER group_members_version AFTER INSERT OR DELETE ON group_members
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER group_roles_version AFTER INSERT OR UPDATE OR DELETE ON group_roles
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER role_rights_version AFTER INSERT OR DELETE ON role_rights
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER role_perimeter_version AFTER INSERT OR UPDATE OR DELETE ON role_perimeter
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER orgs_version AFTER INSERT OR DELETE OR UPDATE OF parent_id, path ON orgs
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_authz_version();
+CREATE TRIGGER accounts_move_version AFTER UPDATE OF org_id ON accounts
+    FOR EACH ROW WHEN (OLD.org_id IS DISTINCT FROM NEW.org_id) EXECUTE FUNCTION bump_authz_version();

@@ -198,3 +198,48 @@ SELECT a.id, 'scopes-' || a.id, a.org_id, 0, CAST(unixepoch('subsec') * 1000 AS 
 FROM accounts a WHERE a.id IN (SELECT account_id FROM carried_scopes);
 DROP TABLE carried_scopes;
 ALTER TABLE accounts DROP COLUMN allowed_scopes;
+
+-- The version of the authorization model. Every change that can change
+-- someone's rights adds one to it, in the change's own transaction (the
+-- triggers below), and the key lookup of each token request reads it: an
+-- instance keeps the rights it computed while the version stays, and
+-- recomputes them once any instance changed anything they depend on.
+CREATE TABLE authz_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+INSERT INTO authz_version (id, version) VALUES (1, 0);
+CREATE TRIGGER role_assignments_insert_version AFTER INSERT ON role_assignments
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_assignments_delete_version AFTER DELETE ON role_assignments
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_assignments_update_version AFTER UPDATE ON role_assignments
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER group_members_insert_version AFTER INSERT ON group_members
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER group_members_delete_version AFTER DELETE ON group_members
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER group_roles_insert_version AFTER INSERT ON group_roles
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER group_roles_delete_version AFTER DELETE ON group_roles
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER group_roles_update_version AFTER UPDATE ON group_roles
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_rights_insert_version AFTER INSERT ON role_rights
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_rights_delete_version AFTER DELETE ON role_rights
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_perimeter_insert_version AFTER INSERT ON role_perimeter
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_perimeter_delete_version AFTER DELETE ON role_perimeter
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER role_perimeter_update_version AFTER UPDATE ON role_perimeter
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER orgs_insert_version AFTER INSERT ON orgs
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER orgs_delete_version AFTER DELETE ON orgs
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER orgs_update_version AFTER UPDATE OF parent_id, path ON orgs
+BEGIN UPDATE authz_version SET version = version + 1; END;
+CREATE TRIGGER accounts_move_version AFTER UPDATE OF org_id ON accounts WHEN OLD.org_id <> NEW.org_id
+BEGIN UPDATE authz_version SET version = version + 1; END;

@@ -182,9 +182,10 @@ func (d *DB) DeleteKey(ctx context.Context, id string) error {
 func (d *DB) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
 	var c accounts.Credential
 	var expires, used *time.Time
-	a, err := scanAccount(d.q(ctx).QueryRow(ctx, `SELECT `+accountColumns+`, `+keyColumns+`
+	a, err := scanAccount(d.q(ctx).QueryRow(ctx, `SELECT `+accountColumns+`, `+keyColumns+`,
+		(SELECT version FROM authz_version WHERE id = 1)
 		FROM account_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = $1`, keyID),
-		keyDest(&c.Key, &expires, &used)...)
+		append(keyDest(&c.Key, &expires, &used), &c.RightsVersion)...)
 	if err != nil {
 		return accounts.Credential{}, err
 	}

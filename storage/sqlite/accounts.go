@@ -158,7 +158,8 @@ func (d *DB) DeleteKey(ctx context.Context, id string) error {
 	return d.execOne(ctx, `DELETE FROM account_keys WHERE id = ?`, id)
 }
 
-const credentialQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `
+const credentialQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `,
+	(SELECT version FROM authz_version WHERE id = 1)
 	FROM account_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`
 
 // GetCredential implements accounts.Store.
@@ -173,7 +174,7 @@ func (d *DB) GetCredential(ctx context.Context, keyID string) (accounts.Credenti
 	}
 	var c accounts.Credential
 	var created, expires, used sql.NullInt64
-	a, err := scanAccount(row, keyDest(&c.Key, &created, &expires, &used)...)
+	a, err := scanAccount(row, append(keyDest(&c.Key, &created, &expires, &used), &c.RightsVersion)...)
 	if err != nil {
 		return accounts.Credential{}, err
 	}
