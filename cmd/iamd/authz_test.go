@@ -300,7 +300,7 @@ func TestViewerOnAChildOrganization(t *testing.T) {
 		"--client-secret-file", secretFile, "--audience", "urn:iamd:api"))
 	claims := verifyWithJWKS(t, in.url, token, "urn:iamd:api")
 	wantClaim(t, claims, "org", "billing")
-	wantClaim(t, claims, "roles", []string{"acme/viewer@billing"})
+	wantClaim(t, claims, "roles", []map[string]any{{"orgs": []string{"billing"}, "roles": "acme/viewer"}})
 	mustIamd(t, in.env, "verify", token, "--audience", "urn:iamd:api", "--require", "billing:iam.organizations:read")
 	for _, req := range []string{"acme:iam.organizations:read", "billing:iam.organizations:write"} {
 		if _, errOut, code := iamd(t, in.env, "verify", token, "--require", req); code != exitError || !strings.Contains(errOut, "does not grant") {
