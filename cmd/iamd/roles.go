@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/url"
 
@@ -55,7 +56,7 @@ func newRolesListCmd(c *cli) *cobra.Command {
 			return c.print(out, func(w io.Writer) {
 				row(w, "ROLE", "KIND", "RIGHTS", "PERIMETER")
 				for _, r := range out.Items {
-					row(w, r.Ref, r.Kind, list(r.Rights), list(r.Perimeter))
+					row(w, r.Ref, r.Kind, firstOf(r.Rights, 3), list(r.Perimeter))
 				}
 			})
 		},
@@ -162,4 +163,13 @@ func (c *cli) printRole(r web.Role) error {
 		row(w, "created", when(&r.CreatedAt, "-")+" by "+r.CreatedBy)
 		row(w, "updated", when(&r.UpdatedAt, "-"))
 	})
+}
+
+// firstOf lists at most n items and says how many more there are, so that
+// a role with many rights keeps a list readable; get shows them all.
+func firstOf(items []string, n int) string {
+	if len(items) <= n {
+		return list(items)
+	}
+	return fmt.Sprintf("%s (+%d more)", list(items[:n]), len(items)-n)
 }
