@@ -27,6 +27,10 @@ func newAccountsCmd(c *cli) *cobra.Command {
 		},
 		newAccountsCreateCmd(c),
 		newAccountsUpdateCmd(c),
+		newAccountsAssignCmd(c),
+		newAccountsUnassignCmd(c),
+		newAccountsRightsCmd(c),
+		newAccountsMoveCmd(c),
 		newAccountActionCmd(c, "archive", "Archive an account: it can no longer get tokens, but keeps its keys and settings"),
 		newAccountActionCmd(c, "restore", "Restore an archived account"),
 		newDeleteCmd(c, "delete CLIENT_ID", "Delete an account and all its keys",
@@ -91,9 +95,13 @@ func newAccountsCreateCmd(c *cli) *cobra.Command {
 		Use:   "create ID --org ORG",
 		Short: "Create a service account (with no key)",
 		Long: `Create a service account. ID is 3 to 63 lowercase letters, digits or hyphens,
-starting with a letter; the account's client ID is ID@ORG.iam.`,
+starting with a letter; the account's client ID is ID@ORG.iam. It holds no
+right until given a role or a group (iamd accounts assign).`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := noScopes(cmd); err != nil {
+				return err
+			}
 			in.ID = a[0]
 			if in.Org == "" {
 				return usagef("--org is required")
@@ -109,17 +117,20 @@ starting with a letter; the account's client ID is ID@ORG.iam.`,
 	f.StringVar(&in.Org, "org", "", "organization of the account (required)")
 	f.StringVar(&in.DisplayName, "name", "", "display name (default: the ID)")
 	f.StringVar(&in.Description, "description", "", "what the account is for")
-	f.StringSliceVar(&in.AllowedScopes, "scopes", nil, "scopes the account may request, comma-separated")
 	f.StringSliceVar(&in.AllowedAudiences, "audiences", nil, "audiences the account may request tokens for, comma-separated")
+	hideScopes(cmd)
 	return cmd
 }
 
 func newAccountsUpdateCmd(c *cli) *cobra.Command {
 	var name, description string
-	var scopes, audiences []string
+	var audiences []string
 	cmd := &cobra.Command{
-		Use: "update CLIENT_ID", Short: "Change an account's name, description, scopes or audiences", Args: args(cobra.ExactArgs(1)),
+		Use: "update CLIENT_ID", Short: "Change an account's name, description or audiences", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if err := noScopes(cmd); err != nil {
+				return err
+			}
 			var in web.UpdateAccountRequest
 			f := cmd.Flags()
 			if f.Changed("name") {
@@ -128,14 +139,11 @@ func newAccountsUpdateCmd(c *cli) *cobra.Command {
 			if f.Changed("description") {
 				in.Description = &description
 			}
-			if f.Changed("scopes") {
-				in.AllowedScopes = &scopes
-			}
 			if f.Changed("audiences") {
 				in.AllowedAudiences = &audiences
 			}
 			if in == (web.UpdateAccountRequest{}) {
-				return usagef("nothing to update: give --name, --description, --scopes or --audiences")
+				return usagef("nothing to update: give --name, --description or --audiences")
 			}
 			var acct web.Account
 			if err := c.call(cmd, "PATCH", "/accounts/"+pathEscape(a[0]), in, &acct); err != nil {
@@ -147,8 +155,8 @@ func newAccountsUpdateCmd(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "new display name")
 	f.StringVar(&description, "description", "", "new description")
-	f.StringSliceVar(&scopes, "scopes", nil, `allowed scopes, replacing the current ones ("" for none)`)
 	f.StringSliceVar(&audiences, "audiences", nil, `allowed audiences, replacing the current ones ("" for none)`)
+	hideScopes(cmd)
 	return cmd
 }
 
@@ -175,8 +183,11 @@ func (c *cli) printAccount(a web.Account) error {
 		if a.System {
 			row(w, "system", "yes (cannot be changed)")
 		}
-		row(w, "allowed scopes", list(a.AllowedScopes))
 		row(w, "allowed audiences", list(a.AllowedAudiences))
+		if a.Roles != nil || a.Groups != nil {
+			row(w, "roles", list(a.Roles))
+			row(w, "groups", list(a.Groups))
+		}
 		row(w, "created", when(&a.CreatedAt, "-")+" by "+a.CreatedBy)
 		row(w, "last used", when(a.LastUsedAt, "never used"))
 		if len(a.Keys) > 0 {
@@ -184,4 +195,20 @@ func (c *cli) printAccount(a web.Account) error {
 			keysTable(w, a.Keys)
 		}
 	})
+}
+
+// hideScopes keeps the --scopes flag of earlier releases, hidden, so that
+// noScopes can say what replaced it rather than "unknown flag".
+func hideScopes(cmd *cobra.Command) {
+	cmd.Flags().StringSlice("scopes", nil, "")
+	cmd.Flags().MarkHidden("scopes")
+}
+
+func noScopes(cmd *cobra.Command) error {
+	if !cmd.Flags().Changed("scopes") {
+		return nil
+	}
+	return usagef("--scopes is gone: an account's rights come from roles. Create a role with the rights " +
+		"(iamd roles create NAME --org ORG --permissions billing.invoices:read) and give it to the account " +
+		"(iamd accounts assign CLIENT_ID --role ORG/NAME --on ORG)")
 }

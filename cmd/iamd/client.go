@@ -116,7 +116,8 @@ func newHTTPClient() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second}
 }
 
-// apiError is an error answer of the management API.
+// apiError is an error answer of the management API. A refusal under an
+// assignment rule is an invalid_argument whose message names the rule.
 type apiError struct {
 	Status  int
 	Code    string
@@ -153,29 +154,102 @@ func (a *apiClient) do(ctx context.Context, method, path string, in, out any) er
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach iamd at %s: %w", a.server, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	status, b, err := send(a.http, a.server, req, 16<<20)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode >= 300 {
+	if status >= 300 {
 		var e web.ErrorBody
 		if json.Unmarshal(b, &e) != nil || e.Message == "" {
-			return &apiError{Status: resp.StatusCode, Code: "http", Message: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+			return &apiError{Status: status, Code: "http", Message: fmt.Sprintf("%s %s: %d %s", method, path, status, http.StatusText(status))}
 		}
-		return &apiError{Status: resp.StatusCode, Code: e.Error, Message: e.Message}
+		return &apiError{Status: status, Code: e.Error, Message: e.Message}
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
+	if out == nil || status == http.StatusNoContent {
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("unexpected answer from %s: %w", a.server, err)
 	}
 	return nil
+}
+
+// send performs req against server and returns the answer's status and at
+// most limit bytes of its body.
+func send(hc *http.Client, server string, req *http.Request, limit int64) (int, []byte, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("cannot reach iamd at %s: %w", server, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode, b, nil
+}
+
+type tokenParams struct {
+	clientID, secret string
+	scope            string
+	audiences        []string
+	resources        []string
+	// post sends the credentials in the body (client_secret_post) rather
+	// than with HTTP Basic (client_secret_basic).
+	post bool
+}
+
+// oauthError is an error answer of the token endpoint.
+type oauthError struct {
+	Status      int
+	Code        string
+	Description string
+}
+
+func (e *oauthError) Error() string {
+	if e.Description == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Description
+}
+
+// requestToken runs the client credentials grant against server.
+func requestToken(ctx context.Context, hc *http.Client, server string, p tokenParams) (*oauth.TokenResponse, error) {
+	form := url.Values{"grant_type": {oauth.GrantClientCredentials}}
+	if p.scope != "" {
+		form.Set("scope", p.scope)
+	}
+	form["audience"] = p.audiences
+	form["resource"] = p.resources
+	if p.post {
+		form.Set("client_id", p.clientID)
+		form.Set("client_secret", p.secret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+oauth.TokenPath, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if !p.post {
+		// RFC 6749 §2.3.1: form-encode both parts before base64.
+		req.SetBasicAuth(url.QueryEscape(p.clientID), url.QueryEscape(p.secret))
+	}
+	status, b, err := send(hc, server, req, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		var e web.OAuthErrorBody
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			return nil, fmt.Errorf("token endpoint answered %d %s", status, http.StatusText(status))
+		}
+		return nil, &oauthError{Status: status, Code: e.Error, Description: e.Description}
+	}
+	var tok oauth.TokenResponse
+	if err := json.Unmarshal(b, &tok); err != nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("unexpected answer from the token endpoint")
+	}
+	return &tok, nil
 }
 
 func unwrapURLError(err error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/signing"
@@ -26,6 +27,7 @@ type store interface {
 	storage.Transactor
 	rbac.Store
 	accounts.Store
+	audit.Store
 	signing.Store
 	Migrate(ctx context.Context) ([]string, error)
 	Ping(ctx context.Context) error
@@ -74,7 +76,8 @@ func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, usagef("--log-format: want text or json")
 }
 
-// open opens and migrates the database, returning the migrations it applied.
+// open opens and migrates the database, returning the migrations it
+// applied; the managed roles are then brought up to date.
 // embedded reports the SQLite default, for which iamd may generate a
 // development master key.
 func (f *serverFlags) open(ctx context.Context, log *slog.Logger) (st store, embedded bool, applied []string, err error) {
@@ -100,7 +103,10 @@ func (f *serverFlags) open(ctx context.Context, log *slog.Logger) (st store, emb
 	if err != nil {
 		return nil, false, nil, err
 	}
-	if applied, err = st.Migrate(ctx); err != nil {
+	if applied, err = st.Migrate(ctx); err == nil {
+		err = ensureManagedRoles(ctx, st)
+	}
+	if err != nil {
 		st.Close()
 		return nil, false, nil, err
 	}

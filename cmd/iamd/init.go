@@ -91,33 +91,8 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 		return err
 	}
 
-	orgs := rbac.NewService(st, time.Now)
-	accts := accounts.NewService(st, st, orgs, ids, nil, time.Now)
 	res := initResult{Org: f.org, Profile: path, Server: c.serverURL(profile{})}
-	err = st.InTx(ctx, func(ctx context.Context) error {
-		if _, err := orgs.CreateRoot(ctx, f.org, f.orgName, initBy); err != nil {
-			if errors.Is(err, storage.ErrConflict) {
-				return fmt.Errorf("already initialized: the database has a root organization")
-			}
-			return err
-		}
-		admin, err := accts.Create(ctx, accounts.NewAccount{
-			OrgID: f.org, Name: f.admin, DisplayName: "Bootstrap admin",
-			Description:      "Created by iamd init; holds the " + rbac.AdminRole + " role.",
-			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
-		}, initBy)
-		if err != nil {
-			return err
-		}
-		if err := orgs.Assign(ctx, admin.ID, rbac.AdminRole, f.org, initBy); err != nil {
-			return err
-		}
-		res.ClientID = ids.Of(admin)
-		key, secret, err := accts.CreateKey(ctx, res.ClientID, accounts.NewKey{Label: "bootstrap"}, initBy)
-		res.KeyID, res.ClientSecret = key.ID, secret
-		return err
-	})
-	if err != nil {
+	if err := bootstrap(ctx, st, newServices(st, ids, nil, time.Now), f, &res); err != nil {
 		return err
 	}
 	saveErr := saveProfile(path, profile{Server: res.Server, ClientID: res.ClientID, ClientSecret: res.ClientSecret})
@@ -135,4 +110,38 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 	}
 	fmt.Fprintf(c.errOut, "The admin secret is shown only this once; it is saved in %s (mode 0600).\n", path)
 	return nil
+}
+
+// bootstrap creates, in one transaction, the root organization (with the
+// managed roles), the system admin account holding the bootstrap role on
+// the whole tree, and the admin's key, whose secret it puts in res.
+func bootstrap(ctx context.Context, st store, svc services, f *initFlags, res *initResult) error {
+	system := rbac.System(initBy)
+	return st.InTx(ctx, func(ctx context.Context) error {
+		root, err := svc.orgs.CreateRoot(ctx, system, f.org, f.orgName)
+		if errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("already initialized: the database has a root organization")
+		}
+		if err != nil {
+			return err
+		}
+		admin, err := svc.accts.Create(ctx, system, accounts.NewAccount{
+			OrgID: f.org, Name: f.admin, DisplayName: "Bootstrap admin",
+			Description:      "Created by iamd init; holds the " + rbac.RoleBootstrap + " role on every organization.",
+			AllowedAudiences: []string{oauth.ManagementAudience}, System: true,
+		})
+		if err != nil {
+			return err
+		}
+		res.ClientID = svc.accts.ClientIDs().Of(admin)
+		err = svc.orgs.GrantBootstrap(ctx, system, rbac.Subject{
+			ID: admin.ID, Kind: rbac.SubjectAccount, Name: res.ClientID, Org: root, System: true,
+		})
+		if err != nil {
+			return err
+		}
+		key, secret, err := svc.accts.CreateKey(ctx, system, res.ClientID, accounts.NewKey{Label: "bootstrap"})
+		res.KeyID, res.ClientSecret = key.ID, secret
+		return err
+	})
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/web"
 )
 
@@ -36,8 +40,10 @@ func newOrgsCmd(c *cli) *cobra.Command {
 				return c.printOrg(o)
 			},
 		},
+		newOrgsTreeCmd(c),
 		newOrgsCreateCmd(c),
 		newOrgsUpdateCmd(c),
+		newOrgsMoveCmd(c),
 		newDeleteCmd(c, "delete ID", "Delete an organization with no children, accounts or assignments",
 			func(a []string) (string, string) { return "/orgs/" + pathEscape(a[0]), "deleting organization " + a[0] }),
 	)
@@ -63,22 +69,86 @@ func newOrgsCreateCmd(c *cli) *cobra.Command {
 }
 
 func newOrgsUpdateCmd(c *cli) *cobra.Command {
-	var in web.UpdateOrgRequest
+	var name string
 	cmd := &cobra.Command{
 		Use: "update ID --name NAME", Short: "Rename an organization", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if !cmd.Flags().Changed("name") {
-				return usagef("nothing to update: give --name")
+				return usagef("nothing to update: give --name (iamd orgs move changes the parent)")
 			}
-			var o web.Org
-			if err := c.call(cmd, "PATCH", "/orgs/"+pathEscape(a[0]), in, &o); err != nil {
-				return err
-			}
-			return c.printOrg(o)
+			return c.patchOrg(cmd, a[0], web.UpdateOrgRequest{Name: &name})
 		},
 	}
-	cmd.Flags().StringVar(&in.Name, "name", "", "new display name")
+	cmd.Flags().StringVar(&name, "name", "", "new display name")
 	return cmd
+}
+
+func newOrgsMoveCmd(c *cli) *cobra.Command {
+	var parent string
+	cmd := &cobra.Command{
+		Use:   "move ID --parent PARENT",
+		Short: "Move an organization, with its descendants, under another parent",
+		Long: `Move an organization and everything under it to another parent; a move
+under itself or one of its descendants is refused. Rights held on a subtree
+follow the organizations; assignments whose rules no longer hold become
+inactive (see iamd accounts rights).`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if parent == "" {
+				return usagef("--parent is required")
+			}
+			return c.patchOrg(cmd, a[0], web.UpdateOrgRequest{Parent: &parent})
+		},
+	}
+	cmd.Flags().StringVar(&parent, "parent", "", "the new parent organization (required)")
+	return cmd
+}
+
+func (c *cli) patchOrg(cmd *cobra.Command, id string, in web.UpdateOrgRequest) error {
+	var o web.Org
+	if err := c.call(cmd, "PATCH", "/orgs/"+pathEscape(id), in, &o); err != nil {
+		return err
+	}
+	return c.printOrg(o)
+}
+
+func newOrgsTreeCmd(c *cli) *cobra.Command {
+	var under string
+	cmd := &cobra.Command{
+		Use: "tree", Short: "Show the organizations as a tree", Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := "/orgs"
+			if under != "" {
+				path += "?under=" + url.QueryEscape(under)
+			}
+			var out web.OrgList
+			if err := c.call(cmd, "GET", path, nil, &out); err != nil {
+				return err
+			}
+			return c.print(out, func(w io.Writer) { orgTree(w, out.Items) })
+		},
+	}
+	cmd.Flags().StringVar(&under, "under", "", "only this organization and its descendants")
+	return cmd
+}
+
+// orgTree writes organizations, listed parents first, one a line, indented
+// by depth below the shallowest, with their names where they differ from
+// their IDs.
+func orgTree(w io.Writer, orgs []web.Org) {
+	top := -1
+	for _, o := range orgs {
+		if top < 0 || len(o.Path) < top {
+			top = len(o.Path)
+		}
+	}
+	for _, o := range orgs {
+		line := strings.Repeat("  ", max(len(o.Path)-top, 0)) + o.ID
+		if o.Name != o.ID {
+			line += "  (" + o.Name + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 func (c *cli) printOrg(o web.Org) error {
@@ -86,6 +156,7 @@ func (c *cli) printOrg(o web.Org) error {
 		row(w, "id", o.ID)
 		row(w, "name", o.Name)
 		row(w, "parent", orDash(o.Parent))
+		row(w, "path", strings.Join(o.Path, "/"))
 		row(w, "created", when(&o.CreatedAt, "-")+" by "+o.CreatedBy)
 		row(w, "updated", when(&o.UpdatedAt, "-"))
 	})
@@ -112,13 +183,17 @@ func newDeleteCmd(c *cli, use, short string, target func(args []string) (path, w
 	return cmd
 }
 
-// call sends one management API request.
+// call sends one management API request; the requests of one command
+// share one access token.
 func (c *cli) call(cmd *cobra.Command, method, path string, in, out any) error {
-	api, err := c.api()
-	if err != nil {
-		return err
+	if c.client == nil {
+		api, err := c.api()
+		if err != nil {
+			return err
+		}
+		c.client = api
 	}
-	return api.do(cmd.Context(), method, path, in, out)
+	return c.client.do(cmd.Context(), method, path, in, out)
 }
 
 func orDash(s string) string {
@@ -126,4 +201,29 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// refArgs accepts one argument, the ORG/NAME reference of a role or group.
+func refArgs(kind string) cobra.PositionalArgs {
+	return args(func(cmd *cobra.Command, a []string) error {
+		if err := cobra.ExactArgs(1)(cmd, a); err != nil {
+			return err
+		}
+		return checkRef(kind, a[0])
+	})
+}
+
+// checkRef returns a usage error unless ref has the form ORG/NAME.
+func checkRef(kind, ref string) error {
+	orgID, name, ok := strings.Cut(ref, "/")
+	if !ok || orgID == "" || name == "" || strings.Contains(name, "/") {
+		return usagef("%s %s: want ORG/NAME, as in acme/finance", kind, storage.Quote(ref))
+	}
+	return nil
+}
+
+// refPath is the API path of a role or group: /COLLECTION/ORG/NAME.
+func refPath(collection, ref string) string {
+	orgID, name, _ := strings.Cut(ref, "/")
+	return "/" + collection + "/" + pathEscape(orgID) + "/" + pathEscape(name)
 }

@@ -14,6 +14,8 @@ type cli struct {
 	output      string // table, json or value=FIELD[,FIELD…]
 	server      string
 	profilePath string
+	// client calls the management API, once a command has.
+	client *apiClient
 }
 
 func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
@@ -22,11 +24,13 @@ func newRootCmd(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		Use:   "iamd",
 		Short: "OAuth 2.0 authorization server for service accounts",
 		Long: `iamd issues signed JWT access tokens to service accounts through the OAuth 2.0
-client credentials grant, and manages organizations, accounts and keys.
+client credentials grant, and manages organizations, service accounts, their
+keys, and what they may do: permissions, roles, groups and assignments.
 
 Server commands (serve, migrate, init) work on the database directly. The
 other commands call the management API of the server given by --server, as
-the admin whose credentials iamd init saved in the CLI profile.`,
+the account whose credentials iamd init saved in the CLI profile (or
+IAMD_CLIENT_ID and IAMD_CLIENT_SECRET): its rights decide what it may do.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -47,11 +51,15 @@ the admin whose credentials iamd init saved in the CLI profile.`,
 		newMigrateCmd(c),
 		newInitCmd(c),
 		newOrgsCmd(c),
+		newPermissionsCmd(c),
+		newRolesCmd(c),
+		newGroupsCmd(c),
 		newAccountsCmd(c),
 		newKeysCmd(c),
 		newSigningKeysCmd(c),
 		newTokenCmd(c),
 		newVerifyCmd(c),
+		newAuditCmd(c),
 	)
 	return root
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
-	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/web"
@@ -117,13 +116,12 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 		log.Info("created a signing key", "alg", f.signingAlg)
 	}
 	usage := accounts.NewUsageRecorder(st, log)
-	orgs := rbac.NewService(st, time.Now)
-	accts := accounts.NewService(st, st, orgs, ids, usage, time.Now)
+	svc := newServices(st, ids, usage, time.Now)
 	tokens := oauth.NewServer(oauth.Config{
 		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, Throttle: oauth.DefaultThrottle,
-	}, accts, keys, time.Now, log)
+	}, svc.accts, svc.orgs, keys, time.Now, log)
 	srv := web.New(web.Options{
-		OAuth: tokens, Accounts: accts, Orgs: orgs, Ready: st.Ping, Log: log,
+		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Ready: st.Ping, Log: log,
 		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
 		DefaultActivation: jwksMaxAge + 2*keyRefresh, MinActivation: jwksMaxAge + keyRefresh, Now: time.Now,
 	})

@@ -1,88 +1,13 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/iamd/iamd/oauth"
-	"github.com/iamd/iamd/web"
 )
-
-type tokenParams struct {
-	clientID, secret string
-	scope            string
-	audiences        []string
-	resources        []string
-	// post sends the credentials in the body (client_secret_post) rather
-	// than with HTTP Basic (client_secret_basic).
-	post bool
-}
-
-// oauthError is an error answer of the token endpoint.
-type oauthError struct {
-	Status      int
-	Code        string
-	Description string
-}
-
-func (e *oauthError) Error() string {
-	if e.Description == "" {
-		return e.Code
-	}
-	return e.Code + ": " + e.Description
-}
-
-// requestToken runs the client credentials grant against server.
-func requestToken(ctx context.Context, hc *http.Client, server string, p tokenParams) (*oauth.TokenResponse, error) {
-	form := url.Values{"grant_type": {oauth.GrantClientCredentials}}
-	if p.scope != "" {
-		form.Set("scope", p.scope)
-	}
-	form["audience"] = p.audiences
-	form["resource"] = p.resources
-	if p.post {
-		form.Set("client_id", p.clientID)
-		form.Set("client_secret", p.secret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+oauth.TokenPath, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if !p.post {
-		// RFC 6749 §2.3.1: form-encode both parts before base64.
-		req.SetBasicAuth(url.QueryEscape(p.clientID), url.QueryEscape(p.secret))
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach iamd at %s: %w", server, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e web.OAuthErrorBody
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			return nil, fmt.Errorf("token endpoint answered %s", resp.Status)
-		}
-		return nil, &oauthError{Status: resp.StatusCode, Code: e.Error, Description: e.Description}
-	}
-	var tok oauth.TokenResponse
-	if err := json.Unmarshal(b, &tok); err != nil || tok.AccessToken == "" {
-		return nil, fmt.Errorf("unexpected answer from the token endpoint")
-	}
-	return &tok, nil
-}
 
 func newTokenCmd(c *cli) *cobra.Command {
 	var p tokenParams
@@ -123,7 +48,7 @@ used.`,
 	f.StringVar(&p.clientID, "client-id", "", "client ID of the service account, <account>@<org>.iam")
 	f.StringVar(&p.secret, "client-secret", "", "the key's secret (visible to other local users in the process list: prefer --client-secret-file or IAMD_CLIENT_SECRET)")
 	f.StringVar(&secretFile, "client-secret-file", "", "read the secret from this file")
-	f.StringVar(&p.scope, "scope", "", "space-separated scopes to request (default: all the account may have)")
+	f.StringVar(&p.scope, "scope", "", "space-separated rights (PERMISSION:OPERATION) to request (default: every right the account holds)")
 	f.StringArrayVar(&p.audiences, "audience", nil, "audience to request; repeatable")
 	f.StringArrayVar(&p.resources, "resource", nil, "resource indicator (RFC 8707) to request; repeatable")
 	f.StringVar(&auth, "auth", "basic", "client authentication: basic (client_secret_basic) or post (client_secret_post)")

@@ -182,15 +182,20 @@ func TestVerifyRequire(t *testing.T) {
 	})
 }
 
-// TestVerifyRequireRefusesServerTokensWithoutRights: the tokens iamd mints
-// carry no rights claim yet, so every requirement is refused, by name.
-func TestVerifyRequireRefusesServerTokensWithoutRights(t *testing.T) {
+// TestVerifyRequireOnServerTokens: the bootstrap admin's token grants
+// every right on every organization; an account without roles gets a token
+// that grants none, and each requirement is refused by name.
+func TestVerifyRequireOnServerTokens(t *testing.T) {
 	in := newInstance(t)
 	tok := strings.TrimSpace(mustIamd(t, in.env, "token", "-o", "value=access_token"))
 	if out := mustIamd(t, in.env, "verify", tok); !strings.Contains(out, "admin@acme.iam") {
 		t.Fatalf("verify without --require: %s", out)
 	}
-	_, errOut, code := iamd(t, in.env, "verify", tok, "--require", "acme:iam.keys:read", "--require", "acme:iam.service-accounts:write")
+	mustIamd(t, in.env, "verify", tok, "--require", "acme:iam.keys:read", "--require", "acme:iam.service-accounts:write")
+
+	secret := in.secretFor(t, "job")
+	bare := strings.TrimSpace(mustIamd(t, in.env, "token", "--client-id", "job@acme.iam", "--client-secret", secret))
+	_, errOut, code := iamd(t, in.env, "verify", bare, "--require", "acme:iam.keys:read", "--require", "acme:iam.service-accounts:write")
 	if code != exitError || !strings.Contains(errOut, "token does not grant iam.keys:read on acme") ||
 		!strings.Contains(errOut, "token does not grant iam.service-accounts:write on acme") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
+	"github.com/iamd/iamd/rbac"
+)
+
+// services are the domain services over one store, built the same way for
+// serve and init.
+type services struct {
+	orgs  *rbac.Service
+	accts *accounts.Service
+}
+
+// newServices wires the domain services: one audit log, in which both
+// record their changes. usage may be nil (init records no authentication).
+func newServices(st store, ids accounts.ClientIDs, usage *accounts.UsageRecorder, now func() time.Time) services {
+	orgs := newOrgs(st, now)
+	return services{orgs: orgs, accts: accounts.NewService(st, st, orgs, ids, usage, now)}
+}
+
+func newOrgs(st store, now func() time.Time) *rbac.Service {
+	return rbac.NewService(st, st, audit.NewLog(st, now), now)
+}
+
+// ensureManagedRoles brings the roles iamd ships up to date with this
+// release, after the migrations: a release may refine what they grant.
+func ensureManagedRoles(ctx context.Context, st store) error {
+	return newOrgs(st, time.Now).EnsureManagedRoles(ctx)
+}
