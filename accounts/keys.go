@@ -44,6 +44,9 @@ func (s *Service) CreateKey(ctx context.Context, actor rbac.Actor, clientID stri
 	var k Key
 	var secret string
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.mayActAs(ctx, actor, a, true); err != nil {
+			return err
+		}
 		if k, secret, err = s.addKey(ctx, a, in, actor.ID); err != nil {
 			return err
 		}
@@ -144,6 +147,9 @@ func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID stri
 		if k, a, err = s.keyFor(ctx, actor, keyID, writeKeys); err != nil {
 			return err
 		}
+		if err := s.mayActAs(ctx, actor, a, active); err != nil {
+			return err
+		}
 		before := k
 		if !active {
 			if err := s.keepActiveKey(ctx, a, keyID); err != nil {
@@ -181,6 +187,9 @@ func (s *Service) DeleteKey(ctx context.Context, actor rbac.Actor, keyID string)
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		k, a, err := s.keyFor(ctx, actor, keyID, deleteKeys)
 		if err != nil {
+			return err
+		}
+		if err := s.mayActAs(ctx, actor, a, false); err != nil {
 			return err
 		}
 		if err := s.keepActiveKey(ctx, a, keyID); err != nil {
@@ -228,6 +237,9 @@ func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string,
 		if err != nil {
 			return err
 		}
+		if err := s.mayActAs(ctx, actor, a, true); err != nil {
+			return err
+		}
 		out.Account = a
 		if r.Label == "" {
 			r.Label = k.Label
@@ -257,6 +269,32 @@ func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string,
 	}
 	s.usage.overlayKey(&out.Old)
 	return out, nil
+}
+
+// mayActAs refuses a key change that would let the actor act beyond its
+// own rights. A system account's keys are its own to manage: nobody
+// else's, whatever their rights. And since a key lets whoever holds it act
+// as its account, creating, rotating or activating one (gains) requires
+// holding every right the account holds, as assigning them would: nobody
+// grants what they do not hold.
+func (s *Service) mayActAs(ctx context.Context, actor rbac.Actor, a Account, gains bool) error {
+	self := actor.ID == s.ids.Of(a)
+	switch {
+	case actor.IsSystem() || self:
+		return nil
+	case a.System:
+		return storage.Errorf(storage.ErrForbidden, "%s is a system account: only it manages its keys", storage.Quote(s.ids.Of(a)))
+	case !gains:
+		return nil
+	}
+	held, err := s.orgs.SubjectRights(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if err := actor.NeedAll(held); err != nil {
+		return fmt.Errorf("a key of %s acts with all its rights: %w", s.ids.Of(a), err)
+	}
+	return nil
 }
 
 // keepActiveKey refuses to take away the last active key of a system

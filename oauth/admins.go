@@ -24,7 +24,7 @@ type Admins struct {
 func (s *Server) Admins() *Admins { return &Admins{s: s} }
 
 // Authenticate returns the caller holding token, with its effective
-// rights. Errors wrap resource.ErrInvalidToken when the token is not good for the
+// rights as of now, narrowed to those the token's scope grants. Errors wrap resource.ErrInvalidToken when the token is not good for the
 // management API.
 func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, error) {
 	claims, err := a.s.Verifier().Verify(token, ManagementAudience)
@@ -38,9 +38,23 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	if err != nil {
 		return rbac.Actor{}, err
 	}
+	// A token outliving its account must not act as a later one of the
+	// same client ID: the name reused after a move or a deletion.
+	if claims.IssuedAt < acct.CreatedAt.Unix() {
+		return rbac.Actor{}, fmt.Errorf("%w: issued before its account was created", resource.ErrInvalidToken)
+	}
 	rights, err := a.s.orgs.SubjectRights(ctx, acct.ID)
 	if err != nil {
 		return rbac.Actor{}, err
 	}
-	return rbac.NewActor(claims.Subject, rights), nil
+	// A token asked for with a narrow scope is as narrow on the API.
+	var granted []rbac.Right
+	for _, sc := range claims.Scopes() {
+		if sc == rbac.All.String() {
+			granted = append(granted, rbac.All)
+		} else if r, err := rbac.ParseRight(sc); err == nil {
+			granted = append(granted, r)
+		}
+	}
+	return rbac.NewActor(claims.Subject, rights.Restrict(granted)), nil
 }

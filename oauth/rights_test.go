@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"slices"
@@ -129,5 +130,40 @@ func TestTheBootstrapAdminsTokenHoldsEverything(t *testing.T) {
 	_, tok = e.token(srv, id, secret, "scope", "iam.keys:read")
 	if c := e.claimsOf(tok); c.Scope != "iam.keys:read" || !c.Allows("any-org", "iam.keys", "read") || c.Allows("any-org", "iam.keys", "write") {
 		t.Fatalf("narrowed: scope %q rights %+v", c.Scope, c.Rights)
+	}
+}
+
+func TestTheManagementAPIActsWithTheTokensScopeAndAccount(t *testing.T) {
+	e := newEnv(t, signing.ES256)
+	srv := e.server(oauth.Config{})
+	id, _, secret := e.account("ops", []string{"iam.keys:read", "iam.keys:write"}, []string{oauth.ManagementAudience})
+	admins := srv.Admins()
+	_, narrow := e.token(srv, id, secret, "audience", oauth.ManagementAudience, "scope", "iam.keys:read")
+	a, err := admins.Authenticate(e.ctx, narrow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, write := rbac.Right{Permission: "iam.keys", Operation: "read"}, rbac.Right{Permission: "iam.keys", Operation: "write"}
+	if !a.Can("acme", read) || a.Can("acme", write) {
+		t.Fatalf("a token of scope iam.keys:read acts with read %v, write %v", a.Can("acme", read), a.Can("acme", write))
+	}
+	_, full := e.token(srv, id, secret, "audience", oauth.ManagementAudience)
+	if a, err := admins.Authenticate(e.ctx, full); err != nil || !a.Can("acme", write) {
+		t.Fatalf("a token of every right cannot write: %v", err)
+	}
+	// The account deleted and another of the same client ID created: the
+	// old token is not the new account's.
+	if err := e.accts.Delete(e.ctx, sys, id); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Second)
+	if _, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "acme", Name: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.accts.AssignRole(e.ctx, sys, id, "acme/ops-acme", []rbac.Scope{{OrgID: "acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admins.Authenticate(e.ctx, full); !errors.Is(err, resource.ErrInvalidToken) {
+		t.Fatalf("a token of the deleted account authenticates the new one: %v", err)
 	}
 }

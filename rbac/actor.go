@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/iamd/iamd/storage"
 )
@@ -23,6 +24,9 @@ func NewActor(id string, rights *Rights) Actor { return Actor{ID: id, rights: ri
 // `iamd init` creates the root and the admin.
 func System(id string) Actor { return Actor{ID: id, system: true} }
 
+// IsSystem reports whether the actor is iamd itself (see System).
+func (a Actor) IsSystem() bool { return a.system }
+
 // Rights returns the actor's effective rights; nil for System.
 func (a Actor) Rights() *Rights { return a.rights }
 
@@ -40,6 +44,45 @@ func (a Actor) Need(org string, right Right) error {
 	return &MissingRight{Org: org, Right: right}
 }
 
+// NeedSubtree returns a MissingRight error unless the actor holds right on
+// org and on every descendant it has or will have: what giving a role on
+// org and its descendants requires, since the grant will reach
+// organizations created there later.
+func (a Actor) NeedSubtree(org Org, right Right) error {
+	if a.system || a.rights.AllowsSubtree(org.Path, right) {
+		return nil
+	}
+	return &MissingRight{Org: org.ID, Right: right, Subtree: true}
+}
+
+// NeedAll returns a MissingRight error unless the actor holds every right
+// of held, where held holds it: what acting as another subject requires,
+// as creating a key of an account does.
+func (a Actor) NeedAll(held *Rights) error {
+	if a.system {
+		return nil
+	}
+	for org, rights := range held.ByOrg() {
+		for _, r := range rights {
+			if err := a.Need(org, r); err != nil {
+				return err
+			}
+		}
+	}
+	var missing error
+	held.Subtrees(func(path string, r Right) {
+		if missing == nil && !a.rights.AllowsSubtree(path, r) {
+			missing = &MissingRight{Org: lastID(path), Right: r, Subtree: true}
+		}
+	})
+	return missing
+}
+
+func lastID(path string) string {
+	ids := strings.Split(strings.Trim(path, "/"), "/")
+	return ids[len(ids)-1]
+}
+
 // Visible returns the organizations on which the actor holds right, for
 // lists that show only what the caller may read; all is true when it holds
 // it everywhere.
@@ -54,9 +97,14 @@ func (a Actor) Visible(right Right) (ids []string, all bool) {
 type MissingRight struct {
 	Org   string
 	Right Right
+	// Subtree says the right is needed on Org and all its descendants.
+	Subtree bool
 }
 
 func (e *MissingRight) Error() string {
+	if e.Subtree {
+		return fmt.Sprintf("this requires the right %s on organization %s and all its descendants, those created later included", e.Right, e.Org)
+	}
 	return fmt.Sprintf("this requires the right %s on organization %s", e.Right, e.Org)
 }
 

@@ -197,6 +197,13 @@ func (s *Service) MoveOrg(ctx context.Context, a Actor, id, parentID string) (Or
 		if err := checkMove(o, parent); err != nil {
 			return err
 		}
+		// Moving takes the subtree from its parent: that changes it too.
+		if err := a.Need(o.ParentID, writeOrgs); err != nil {
+			return err
+		}
+		if err := checkMoveGains(a, o, parent); err != nil {
+			return err
+		}
 		subtree, err := s.store.ListOrgs(ctx, id)
 		if err != nil {
 			return err
@@ -217,6 +224,25 @@ func (s *Service) MoveOrg(ctx context.Context, a Actor, id, parentID string) (Or
 		return s.record(ctx, a, "org.move", parent.ID, id, viewOrg(o), viewOrg(out))
 	})
 	return out, err
+}
+
+// checkMoveGains refuses a move that would give the actor, through a role
+// it holds on a subtree the organization moves into, a right it does not
+// hold on the organization today: nobody grants what they do not hold,
+// themselves included.
+func checkMoveGains(a Actor, o, parent Org) error {
+	if a.system {
+		return nil
+	}
+	to := ChildPath(parent.Path, o.ID)
+	var gained error
+	a.rights.Subtrees(func(path string, r Right) {
+		if gained == nil && Within(to, path) && !a.rights.AllowsSubtree(o.Path, r) {
+			gained = fmt.Errorf("moving %s under %s would give you the right %s there: %w", o.ID, parent.ID, r,
+				&MissingRight{Org: o.ID, Right: r, Subtree: true})
+		}
+	})
+	return gained
 }
 
 func checkMove(o, parent Org) error {

@@ -61,11 +61,14 @@ type Rights struct {
 	active []activeGrant
 }
 
-// activeGrant is a grant that holds: its role's rights on its organizations.
+// activeGrant is a grant that holds: its role's rights on its
+// organizations, and on every organization, present or future, under the
+// paths of subtrees.
 type activeGrant struct {
-	src    Source
-	orgs   []string
-	rights []Right
+	src      Source
+	orgs     []string
+	rights   []Right
+	subtrees []string
 }
 
 // Effective lists every triple with its source, sorted by organization,
@@ -170,7 +173,8 @@ func Compute(g Grants) *Rights {
 		if on := gr.On.String(); !slices.Contains(roles[role.Ref()], on) {
 			roles[role.Ref()] = append(roles[role.Ref()], on)
 		}
-		r.active = append(r.active, activeGrant{src: src, orgs: orgs, rights: role.Rights})
+		r.active = append(r.active, activeGrant{src: src, orgs: orgs, rights: role.Rights,
+			subtrees: subtrees(role, gr.On, g.Paths)})
 		for _, org := range orgs {
 			for _, right := range role.Rights {
 				if !slices.Contains(r.index[org], right) {
@@ -239,6 +243,92 @@ func covered(subject Org, role Role, on Scope, root string, paths map[string]str
 	}
 	slices.Sort(orgs)
 	return orgs, nil
+}
+
+// subtrees returns the paths of the subtrees a grant of role on scope
+// covers whole, organizations created there later included: the scope's
+// own if the perimeter holds all of it, else those of the perimeter's
+// subtree entries inside it.
+func subtrees(role Role, on Scope, paths map[string]string) []string {
+	if !on.Subtree {
+		return nil
+	}
+	base := paths[on.OrgID]
+	var out []string
+	for _, p := range role.Perimeter {
+		if !p.Subtree {
+			continue
+		}
+		switch entry := paths[p.OrgID]; {
+		case Within(base, entry):
+			return []string{base}
+		case Within(entry, base):
+			out = append(out, entry)
+		}
+	}
+	return out
+}
+
+// AllowsSubtree reports whether the rights hold right on the organization
+// at path and on every descendant it has or will have.
+func (r *Rights) AllowsSubtree(path string, right Right) bool {
+	if r == nil {
+		return false
+	}
+	for _, g := range r.active {
+		if !slices.ContainsFunc(g.rights, func(have Right) bool { return have.Covers(right) }) {
+			continue
+		}
+		for _, s := range g.subtrees {
+			if Within(path, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Subtrees calls fn for each right held on a whole subtree, with the
+// subtree's path.
+func (r *Rights) Subtrees(fn func(path string, right Right)) {
+	for _, g := range r.active {
+		for _, s := range g.subtrees {
+			for _, right := range g.rights {
+				fn(s, right)
+			}
+		}
+	}
+}
+
+// Restrict returns the rights narrowed to those granted: what a token
+// whose scope granted them may do. Held through the wildcard, a granted
+// right is held as the wildcard was.
+func (r *Rights) Restrict(granted []Right) *Rights {
+	if slices.Contains(granted, All) {
+		return r
+	}
+	out := &Rights{Inactive: r.Inactive, Roles: r.Roles, Groups: r.Groups, held: r.held, index: map[string][]Right{}}
+	for _, g := range r.active {
+		var kept []Right
+		for _, want := range granted {
+			if slices.ContainsFunc(g.rights, func(have Right) bool { return have.Covers(want) }) {
+				kept = append(kept, want)
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		g.rights = kept
+		out.active = append(out.active, g)
+		for _, org := range g.orgs {
+			for _, right := range kept {
+				if !slices.Contains(out.index[org], right) {
+					out.index[org] = append(out.index[org], right)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // RuleError is a refused assignment: the rule of seed 003 that fails.

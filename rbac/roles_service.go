@@ -297,24 +297,24 @@ func (s *Service) checkGrowth(ctx context.Context, a Actor, before, after Role) 
 }
 
 // holds returns a MissingRight error unless the actor holds every right on
-// the scope: on its organization and, with Subtree, on each descendant.
+// the scope: on its organization, or with Subtree on it and on every
+// descendant it has or will have, since such a grant reaches organizations
+// created later.
 func (s *Service) holds(ctx context.Context, a Actor, sc Scope, rights []Right) error {
-	orgs := []string{sc.OrgID}
-	if sc.Subtree && !a.system {
-		sub, err := s.store.ListOrgs(ctx, sc.OrgID)
-		if err != nil {
-			return notFound("organization "+storage.Quote(sc.OrgID), err)
-		}
-		orgs = orgs[:0]
-		for _, o := range sub {
-			orgs = append(orgs, o.ID)
+	var org Org
+	if sc.Subtree {
+		var err error
+		if org, err = s.LookupOrg(ctx, sc.OrgID); err != nil {
+			return err
 		}
 	}
-	for _, org := range orgs {
-		for _, r := range rights {
-			if err := a.Need(org, r); err != nil {
-				return fmt.Errorf("nobody can grant what they do not hold: %w", err)
-			}
+	for _, r := range rights {
+		err := a.Need(sc.OrgID, r)
+		if sc.Subtree {
+			err = a.NeedSubtree(org, r)
+		}
+		if err != nil {
+			return fmt.Errorf("nobody can grant what they do not hold: %w", err)
 		}
 	}
 	return nil

@@ -1,0 +1,93 @@
+package rbac_test
+
+import (
+	"testing"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/storage"
+)
+
+func TestOnlyASystemAccountManagesItsKeys(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin, err := e.accts.Create(e.ctx, e.sys, accounts.NewAccount{OrgID: "acme", Name: "root-admin", System: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		adminID := admin.Name + "@acme.iam"
+		dev := e.account(t, "acme", "dev")
+		e.assign(t, dev, "acme/developer", "acme")
+		_, _, err = e.accts.CreateKey(e.ctx, e.actor(t, dev), adminID, accounts.NewKey{Label: "mine now"})
+		wantErr(t, err, storage.ErrForbidden)
+		k, _, err := e.accts.CreateKey(e.ctx, e.sys, adminID, accounts.NewKey{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = e.accts.SetKeyActive(e.ctx, e.actor(t, dev), k.ID, false)
+		wantErr(t, err, storage.ErrForbidden)
+	})
+}
+
+func TestAKeyOfAnAccountNeedsItsRights(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "billing", "acme")
+		dev := e.account(t, "billing", "dev")
+		e.assign(t, dev, "acme/developer", "billing")
+		bot := e.account(t, "billing", "admin-bot")
+		e.assign(t, bot, "acme/admin", "billing")
+		_, _, err := e.accts.CreateKey(e.ctx, e.actor(t, dev), bot, accounts.NewKey{})
+		wantMissing(t, err, "billing", "iam.assignments:write")
+		// An account holding no more than the developer does is fine.
+		peer := e.account(t, "billing", "peer")
+		e.assign(t, peer, "acme/viewer", "billing")
+		k, _, err := e.accts.CreateKey(e.ctx, e.actor(t, dev), peer, accounts.NewKey{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rotating or activating a key gives its account's rights too.
+		e.assign(t, peer, "acme/admin", "billing")
+		_, err = e.accts.RotateKey(e.ctx, e.actor(t, dev), k.ID, accounts.Rotation{})
+		wantMissing(t, err, "billing", "iam.assignments:write")
+	})
+}
+
+func TestASubtreeIsGrantedOnlyByWhoHoldsItWithTheDescendantsToCome(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "billing", "acme")
+		boss := e.account(t, "billing", "boss")
+		e.assign(t, boss, "acme/admin", "billing")
+		sock := e.account(t, "billing", "sock")
+		// billing has no children yet: the grant would reach those made
+		// later, which boss does not hold.
+		err := e.accts.AssignRole(e.ctx, e.actor(t, boss), sock, "acme/viewer", scopes(t, "billing/*"))
+		wantMissing(t, err, "billing", "iam.assignments:write")
+		top := e.account(t, "acme", "top")
+		e.assign(t, top, "acme/admin", "acme/*")
+		if err := e.accts.AssignRole(e.ctx, e.actor(t, top), sock, "acme/viewer", scopes(t, "billing/*")); err != nil {
+			t.Fatalf("one holding the subtree cannot grant on it: %v", err)
+		}
+	})
+}
+
+func TestMovingAnOrganizationGivesTheMoverNothing(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "finance", "acme")
+		e.org(t, "billing", "finance")
+		e.org(t, "sales", "acme")
+		att := e.account(t, "acme", "att")
+		e.assign(t, att, "acme/admin", "sales/*")
+		mover := e.role(t, "acme", "mover", []string{"iam.organizations:write"})
+		e.assign(t, att, mover.Ref(), "billing")
+		_, err := e.orgs.MoveOrg(e.ctx, e.actor(t, att), "billing", "sales")
+		wantMissing(t, err, "finance", "iam.organizations:write")
+		e.assign(t, att, mover.Ref(), "finance")
+		_, err = e.orgs.MoveOrg(e.ctx, e.actor(t, att), "billing", "sales")
+		wantErr(t, err, storage.ErrForbidden)
+		if o, _ := e.orgs.LookupOrg(e.ctx, "billing"); o.ParentID != "finance" {
+			t.Fatalf("billing moved to %s", o.ParentID)
+		}
+		// One who already holds everything there may move it.
+		if _, err := e.orgs.MoveOrg(e.ctx, e.sys, "billing", "sales"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
