@@ -96,6 +96,11 @@ func (s *Service) Move(ctx context.Context, actor rbac.Actor, clientID, orgID st
 	}
 	var out Account
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		// The account's organization decides which of its assignments
+		// hold: the move takes its turn with changes of the model.
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		if _, err := s.orgs.LookupOrg(ctx, orgID); err != nil {
 			return err
 		}
