@@ -119,8 +119,15 @@ func (s *Service) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
 
 // ListOrgs returns the organizations the actor may read, in tree order
 // (parents before children, see OrgStore.ListOrgs); with under, that
-// organization's subtree only.
+// organization's subtree only, which requires iam.organizations read on
+// under.
 func (s *Service) ListOrgs(ctx context.Context, a Actor, under string) ([]Org, error) {
+	// Checked first, so a refusal does not tell whether under exists.
+	if under != "" {
+		if err := a.Need(under, readOrgs); err != nil {
+			return nil, err
+		}
+	}
 	orgs, err := s.store.ListOrgs(ctx, under)
 	if err != nil {
 		return nil, notFound("organization "+storage.Quote(under), err)

@@ -148,6 +148,19 @@ func (s *Service) checkPerimeter(ctx context.Context, owner Org, perimeter []Sco
 	return out, nil
 }
 
+// roleFor returns the role ORG/NAME names once the actor holds right on
+// ORG: checked first, so a refusal does not tell whether the role exists.
+func (s *Service) roleFor(ctx context.Context, a Actor, ref string, right Right) (Role, error) {
+	orgID, _, err := ParseRef("role", ref)
+	if err != nil {
+		return Role{}, err
+	}
+	if err := a.Need(orgID, right); err != nil {
+		return Role{}, err
+	}
+	return s.roleByRef(ctx, ref)
+}
+
 // roleByRef returns the role ORG/NAME names.
 func (s *Service) roleByRef(ctx context.Context, ref string) (Role, error) {
 	orgID, name, err := ParseRef("role", ref)
@@ -164,14 +177,7 @@ func (s *Service) roleByRef(ctx context.Context, ref string) (Role, error) {
 // GetRole returns the role ORG/NAME names; it requires iam.roles read on
 // its owner.
 func (s *Service) GetRole(ctx context.Context, a Actor, ref string) (Role, error) {
-	orgID, _, err := ParseRef("role", ref)
-	if err != nil {
-		return Role{}, err
-	}
-	if err := a.Need(orgID, readRoles); err != nil {
-		return Role{}, err
-	}
-	return s.roleByRef(ctx, ref)
+	return s.roleFor(ctx, a, ref, readRoles)
 }
 
 // ListRoles returns the roles owned by orgID, or every role the actor may
@@ -213,11 +219,8 @@ type RoleChanges struct {
 func (s *Service) UpdateRole(ctx context.Context, a Actor, ref string, ch RoleChanges) (Role, error) {
 	var out Role
 	err := s.change(ctx, func(ctx context.Context) error {
-		r, err := s.roleByRef(ctx, ref)
+		r, err := s.roleFor(ctx, a, ref, writeRoles)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(r.OrgID, writeRoles); err != nil {
 			return err
 		}
 		if !r.Editable() {
@@ -325,11 +328,8 @@ func (s *Service) holds(ctx context.Context, a Actor, sc Scope, rights []Right) 
 // deleted only with force, which removes those assignments and pairs too.
 func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force bool) error {
 	return s.change(ctx, func(ctx context.Context) error {
-		r, err := s.roleByRef(ctx, ref)
+		r, err := s.roleFor(ctx, a, ref, deleteRoles)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(r.OrgID, deleteRoles); err != nil {
 			return err
 		}
 		if !r.Editable() {
