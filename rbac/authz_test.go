@@ -115,6 +115,14 @@ func TestMovingAnAccountRecomputesItsRights(t *testing.T) {
 		if len(entries) == 0 || entries[0].Action != "account.move" || !strings.Contains(string(entries[0].Before), sync) {
 			t.Fatalf("audit %+v: want account.move with the old client ID before", entries)
 		}
+		// Auditors of either organization see the move.
+		for _, org := range []string{"billing", "sales"} {
+			got := e.auditOf(t, audit.Filter{Target: "invoice-sync@sales.iam", OrgIDs: []string{org}})
+			if len(got) != 1 || got[0].Action != "account.move" ||
+				string(got[0].Before) != string(entries[0].Before) || string(got[0].After) != string(entries[0].After) {
+				t.Errorf("audit of %s: %+v; want the account.move", org, got)
+			}
+		}
 	})
 }
 

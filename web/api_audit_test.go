@@ -139,6 +139,7 @@ func testEveryChangeIsAudited(t *testing.T, opts ...option) {
 		{"assignment.add", "billing", "sync@billing.iam", "", `"group":"acme/finance"`},
 		{"assignment.remove", "billing", "sync@billing.iam", `"role":"acme/invoice-reader"`, ""},
 		{"assignment.remove", "billing", "sync@billing.iam", `"group":"acme/finance"`, ""},
+		{"account.move", "billing", "sync@sales.iam", `"client_id":"sync@billing.iam"`, `"client_id":"sync@sales.iam"`},
 		{"account.move", "sales", "sync@sales.iam", `"client_id":"sync@billing.iam"`, `"client_id":"sync@sales.iam"`},
 		{"account.delete", "sales", "sync@sales.iam", `"client_id":"sync@sales.iam"`, ""},
 		{"group.remove_role", rootOrg, "acme/finance", `"roles":["acme/invoice-reader@billing"]`, `"roles":[]`},
