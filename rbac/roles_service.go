@@ -335,9 +335,9 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force boo
 		if !r.Editable() {
 			return storage.Errorf(storage.ErrForbidden, "role %s is managed by iamd and cannot be deleted", storage.Quote(ref))
 		}
-		removed := map[string]int{}
+		var removed *removedUses
 		if force {
-			if removed["assignments"], removed["group_pairs"], err = s.store.RemoveRoleUses(ctx, r.ID); err != nil {
+			if removed, err = s.removeUses(ctx, r); err != nil {
 				return err
 			}
 		}
@@ -346,8 +346,52 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force boo
 		}
 		type deleted struct {
 			roleView
-			Removed map[string]int `json:"removed,omitempty"`
+			Removed *removedUses `json:"removed,omitempty"`
 		}
 		return s.record(ctx, a, "role.delete", r.OrgID, r.Ref(), deleted{viewRole(r), removed}, nil)
 	})
+}
+
+// removedUses is what a forced DeleteRole removed, as its audit entry
+// records it: auditors see which subjects lost the role where, and which
+// groups stopped giving it, not just how many.
+type removedUses struct {
+	Assignments []removedAssignment `json:"assignments"`
+	GroupPairs  []removedPair       `json:"group_pairs"`
+}
+
+type removedAssignment struct {
+	// SubjectID is the internal ID of the subject (its client ID is
+	// known to the accounts service only).
+	SubjectID string `json:"subject_id"`
+	On        string `json:"on"`
+}
+
+type removedPair struct {
+	Group string `json:"group"`
+	On    string `json:"on"`
+}
+
+// removeUses removes every assignment and group pair of the role and
+// returns them.
+func (s *Service) removeUses(ctx context.Context, r Role) (*removedUses, error) {
+	assignments, groups, err := s.store.RoleUses(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &removedUses{Assignments: []removedAssignment{}, GroupPairs: []removedPair{}}
+	for _, as := range assignments {
+		out.Assignments = append(out.Assignments, removedAssignment{SubjectID: as.SubjectID, On: as.On.String()})
+	}
+	for _, g := range groups {
+		for _, p := range g.Pairs {
+			if p.RoleID == r.ID {
+				out.GroupPairs = append(out.GroupPairs, removedPair{Group: g.Ref(), On: p.On.String()})
+			}
+		}
+	}
+	if _, _, err := s.store.RemoveRoleUses(ctx, r.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
