@@ -96,6 +96,11 @@ func (s *Service) Move(ctx context.Context, actor rbac.Actor, clientID, orgID st
 	}
 	var out Account
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		// The account's organization decides which of its assignments
+		// hold: the move takes its turn with changes of the model.
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		if _, err := s.orgs.LookupOrg(ctx, orgID); err != nil {
 			return err
 		}
@@ -111,7 +116,14 @@ func (s *Service) Move(ctx context.Context, actor rbac.Actor, clientID, orgID st
 		if err != nil {
 			return fmt.Errorf("move account %s: %w", storage.Quote(clientID), err)
 		}
-		return s.audit.Record(ctx, actor.ID, "account.move", orgID, s.ids.Of(out), s.view(a), s.view(out))
+		// Under both organizations: auditors of either see the account
+		// leave or arrive.
+		for _, org := range []string{a.OrgID, orgID} {
+			if err := s.audit.Record(ctx, actor.ID, "account.move", org, s.ids.Of(out), s.view(a), s.view(out)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return Account{}, err

@@ -44,6 +44,9 @@ func (s *Service) CreateKey(ctx context.Context, actor rbac.Actor, clientID stri
 	var k Key
 	var secret string
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		if err := s.mayActAs(ctx, actor, a, true); err != nil {
 			return err
 		}
@@ -143,6 +146,9 @@ func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID stri
 	var k Key
 	var a Account
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		var err error
 		if k, a, err = s.keyFor(ctx, actor, keyID, writeKeys); err != nil {
 			return err
@@ -185,6 +191,9 @@ func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID stri
 // requires iam.keys delete.
 func (s *Service) DeleteKey(ctx context.Context, actor rbac.Actor, keyID string) error {
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		k, a, err := s.keyFor(ctx, actor, keyID, deleteKeys)
 		if err != nil {
 			return err
@@ -233,6 +242,9 @@ func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string,
 	}
 	var out Rotated
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.orgs.LockAuthz(ctx); err != nil {
+			return err
+		}
 		k, a, err := s.keyFor(ctx, actor, keyID, writeKeys)
 		if err != nil {
 			return err

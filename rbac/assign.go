@@ -78,6 +78,13 @@ func (s *Service) AssignRole(ctx context.Context, a Actor, sub Subject, roleRef 
 	if len(on) == 0 {
 		return storage.Errorf(storage.ErrInvalid, "name at least one organization to assign the role on")
 	}
+	// Checked before the role is looked up, so a refusal does not tell
+	// whether it exists.
+	for _, sc := range on {
+		if err := a.Need(sc.OrgID, assignRight); err != nil {
+			return err
+		}
+	}
 	return s.change(ctx, func(ctx context.Context) error {
 		role, err := s.assignable(ctx, roleRef)
 		if err != nil {
@@ -137,12 +144,12 @@ func (s *Service) Join(ctx context.Context, a Actor, sub Subject, groupRef strin
 	if err := checkSubject(sub); err != nil {
 		return err
 	}
+	if err := a.Need(sub.Org.ID, assignRight); err != nil {
+		return err
+	}
 	return s.change(ctx, func(ctx context.Context) error {
 		g, err := s.groupByRef(ctx, groupRef)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(sub.Org.ID, assignRight); err != nil {
 			return err
 		}
 		for _, p := range g.Pairs {

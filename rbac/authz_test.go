@@ -115,6 +115,14 @@ func TestMovingAnAccountRecomputesItsRights(t *testing.T) {
 		if len(entries) == 0 || entries[0].Action != "account.move" || !strings.Contains(string(entries[0].Before), sync) {
 			t.Fatalf("audit %+v: want account.move with the old client ID before", entries)
 		}
+		// Auditors of either organization see the move.
+		for _, org := range []string{"billing", "sales"} {
+			got := e.auditOf(t, audit.Filter{Target: "invoice-sync@sales.iam", OrgIDs: []string{org}})
+			if len(got) != 1 || got[0].Action != "account.move" ||
+				string(got[0].Before) != string(entries[0].Before) || string(got[0].After) != string(entries[0].After) {
+				t.Errorf("audit of %s: %+v; want the account.move", org, got)
+			}
+		}
 	})
 }
 
@@ -128,7 +136,17 @@ func TestRemovingARole(t *testing.T) {
 		e.permission(t, "billing.invoices")
 		role := e.role(t, "acme", "invoice-reader", []string{"billing.invoices:read"})
 		sync := e.account(t, "billing", "invoice-sync")
-		e.assign(t, sync, role.Ref(), "billing")
+		e.assign(t, sync, role.Ref(), "billing/*")
+		if _, err := e.orgs.CreateGroup(e.ctx, e.sys, "acme", "finance", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.orgs.AddPair(e.ctx, e.sys, "acme/finance", role.Ref(), scope(t, "billing")); err != nil {
+			t.Fatal(err)
+		}
+		acct, err := e.accts.Lookup(e.ctx, sync)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		wantErr(t, e.orgs.DeleteRole(e.ctx, e.sys, role.Ref(), false), storage.ErrConflict)
 		if err := e.orgs.DeleteRole(e.ctx, e.sys, role.Ref(), true); err != nil {
@@ -138,8 +156,10 @@ func TestRemovingARole(t *testing.T) {
 			t.Fatalf("rights after deleting the role: %v, roles %v", triples(r), r.Roles)
 		}
 		entries := e.auditOf(t, audit.Filter{Target: "acme/invoice-reader"})
-		if len(entries) == 0 || entries[0].Action != "role.delete" || !strings.Contains(string(entries[0].Before), `"assignments":1`) {
-			t.Fatalf("audit %+v: want role.delete recording the removed assignment", entries)
+		// The entry lists what went with the role, not just how much.
+		want := `"removed":{"assignments":[{"subject_id":"` + acct.ID + `","on":"billing/*"}],"group_pairs":[{"group":"acme/finance","on":"billing"}]}`
+		if len(entries) == 0 || entries[0].Action != "role.delete" || !strings.Contains(string(entries[0].Before), want) {
+			t.Fatalf("audit %+v: want role.delete with %s", entries, want)
 		}
 	})
 }

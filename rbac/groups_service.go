@@ -88,6 +88,19 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, orgID, name, descrip
 	return v, err
 }
 
+// groupFor returns the group ORG/NAME names once the actor holds right on
+// ORG: checked first, so a refusal does not tell whether the group exists.
+func (s *Service) groupFor(ctx context.Context, a Actor, ref string, right Right) (Group, error) {
+	orgID, _, err := ParseRef("group", ref)
+	if err != nil {
+		return Group{}, err
+	}
+	if err := a.Need(orgID, right); err != nil {
+		return Group{}, err
+	}
+	return s.groupByRef(ctx, ref)
+}
+
 func (s *Service) groupByRef(ctx context.Context, ref string) (Group, error) {
 	orgID, name, err := ParseRef("group", ref)
 	if err != nil {
@@ -103,11 +116,8 @@ func (s *Service) groupByRef(ctx context.Context, ref string) (Group, error) {
 // GetGroup returns a group; it requires iam.groups read on its
 // organization.
 func (s *Service) GetGroup(ctx context.Context, a Actor, ref string) (GroupView, error) {
-	g, err := s.groupByRef(ctx, ref)
+	g, err := s.groupFor(ctx, a, ref, readGroups)
 	if err != nil {
-		return GroupView{}, err
-	}
-	if err := a.Need(g.OrgID, readGroups); err != nil {
 		return GroupView{}, err
 	}
 	return s.viewGroup(ctx, g)
@@ -209,11 +219,8 @@ func (s *Service) RemovePair(ctx context.Context, a Actor, ref, roleRef, onOrg s
 func (s *Service) updateGroup(ctx context.Context, a Actor, ref, action string, fn func(*Group) error) (GroupView, error) {
 	var out GroupView
 	err := s.change(ctx, func(ctx context.Context) error {
-		g, err := s.groupByRef(ctx, ref)
+		g, err := s.groupFor(ctx, a, ref, writeGroups)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(g.OrgID, writeGroups); err != nil {
 			return err
 		}
 		before, err := s.viewGroup(ctx, g)
@@ -241,11 +248,8 @@ func (s *Service) updateGroup(ctx context.Context, a Actor, ref, action string, 
 // delete on its organization.
 func (s *Service) DeleteGroup(ctx context.Context, a Actor, ref string) error {
 	return s.change(ctx, func(ctx context.Context) error {
-		g, err := s.groupByRef(ctx, ref)
+		g, err := s.groupFor(ctx, a, ref, deleteGroups)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(g.OrgID, deleteGroups); err != nil {
 			return err
 		}
 		v, err := s.viewGroup(ctx, g)
@@ -262,11 +266,8 @@ func (s *Service) DeleteGroup(ctx context.Context, a Actor, ref string) error {
 // Members returns the memberships of a group; it requires iam.groups read
 // on its organization.
 func (s *Service) Members(ctx context.Context, a Actor, ref string) ([]Membership, error) {
-	g, err := s.groupByRef(ctx, ref)
+	g, err := s.groupFor(ctx, a, ref, readGroups)
 	if err != nil {
-		return nil, err
-	}
-	if err := a.Need(g.OrgID, readGroups); err != nil {
 		return nil, err
 	}
 	return s.store.ListMembers(ctx, g.ID)

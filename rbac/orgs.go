@@ -119,8 +119,15 @@ func (s *Service) GetOrg(ctx context.Context, a Actor, id string) (Org, error) {
 
 // ListOrgs returns the organizations the actor may read, in tree order
 // (parents before children, see OrgStore.ListOrgs); with under, that
-// organization's subtree only.
+// organization's subtree only, which requires iam.organizations read on
+// under.
 func (s *Service) ListOrgs(ctx context.Context, a Actor, under string) ([]Org, error) {
+	// Checked first, so a refusal does not tell whether under exists.
+	if under != "" {
+		if err := a.Need(under, readOrgs); err != nil {
+			return nil, err
+		}
+	}
 	orgs, err := s.store.ListOrgs(ctx, under)
 	if err != nil {
 		return nil, notFound("organization "+storage.Quote(under), err)
@@ -219,6 +226,10 @@ func (s *Service) MoveOrg(ctx context.Context, a Actor, id, parentID string) (Or
 			return fmt.Errorf("move organization %s: %w", storage.Quote(id), err)
 		}
 		if out, err = s.LookupOrg(ctx, id); err != nil {
+			return err
+		}
+		// Both parents see the move in their audit log.
+		if err := s.record(ctx, a, "org.move", o.ParentID, id, viewOrg(o), viewOrg(out)); err != nil {
 			return err
 		}
 		return s.record(ctx, a, "org.move", parent.ID, id, viewOrg(o), viewOrg(out))

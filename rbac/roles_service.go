@@ -148,6 +148,19 @@ func (s *Service) checkPerimeter(ctx context.Context, owner Org, perimeter []Sco
 	return out, nil
 }
 
+// roleFor returns the role ORG/NAME names once the actor holds right on
+// ORG: checked first, so a refusal does not tell whether the role exists.
+func (s *Service) roleFor(ctx context.Context, a Actor, ref string, right Right) (Role, error) {
+	orgID, _, err := ParseRef("role", ref)
+	if err != nil {
+		return Role{}, err
+	}
+	if err := a.Need(orgID, right); err != nil {
+		return Role{}, err
+	}
+	return s.roleByRef(ctx, ref)
+}
+
 // roleByRef returns the role ORG/NAME names.
 func (s *Service) roleByRef(ctx context.Context, ref string) (Role, error) {
 	orgID, name, err := ParseRef("role", ref)
@@ -164,14 +177,7 @@ func (s *Service) roleByRef(ctx context.Context, ref string) (Role, error) {
 // GetRole returns the role ORG/NAME names; it requires iam.roles read on
 // its owner.
 func (s *Service) GetRole(ctx context.Context, a Actor, ref string) (Role, error) {
-	orgID, _, err := ParseRef("role", ref)
-	if err != nil {
-		return Role{}, err
-	}
-	if err := a.Need(orgID, readRoles); err != nil {
-		return Role{}, err
-	}
-	return s.roleByRef(ctx, ref)
+	return s.roleFor(ctx, a, ref, readRoles)
 }
 
 // ListRoles returns the roles owned by orgID, or every role the actor may
@@ -213,11 +219,8 @@ type RoleChanges struct {
 func (s *Service) UpdateRole(ctx context.Context, a Actor, ref string, ch RoleChanges) (Role, error) {
 	var out Role
 	err := s.change(ctx, func(ctx context.Context) error {
-		r, err := s.roleByRef(ctx, ref)
+		r, err := s.roleFor(ctx, a, ref, writeRoles)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(r.OrgID, writeRoles); err != nil {
 			return err
 		}
 		if !r.Editable() {
@@ -325,19 +328,16 @@ func (s *Service) holds(ctx context.Context, a Actor, sc Scope, rights []Right) 
 // deleted only with force, which removes those assignments and pairs too.
 func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force bool) error {
 	return s.change(ctx, func(ctx context.Context) error {
-		r, err := s.roleByRef(ctx, ref)
+		r, err := s.roleFor(ctx, a, ref, deleteRoles)
 		if err != nil {
-			return err
-		}
-		if err := a.Need(r.OrgID, deleteRoles); err != nil {
 			return err
 		}
 		if !r.Editable() {
 			return storage.Errorf(storage.ErrForbidden, "role %s is managed by iamd and cannot be deleted", storage.Quote(ref))
 		}
-		removed := map[string]int{}
+		var removed *removedUses
 		if force {
-			if removed["assignments"], removed["group_pairs"], err = s.store.RemoveRoleUses(ctx, r.ID); err != nil {
+			if removed, err = s.removeUses(ctx, r); err != nil {
 				return err
 			}
 		}
@@ -346,8 +346,52 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force boo
 		}
 		type deleted struct {
 			roleView
-			Removed map[string]int `json:"removed,omitempty"`
+			Removed *removedUses `json:"removed,omitempty"`
 		}
 		return s.record(ctx, a, "role.delete", r.OrgID, r.Ref(), deleted{viewRole(r), removed}, nil)
 	})
+}
+
+// removedUses is what a forced DeleteRole removed, as its audit entry
+// records it: auditors see which subjects lost the role where, and which
+// groups stopped giving it, not just how many.
+type removedUses struct {
+	Assignments []removedAssignment `json:"assignments"`
+	GroupPairs  []removedPair       `json:"group_pairs"`
+}
+
+type removedAssignment struct {
+	// SubjectID is the internal ID of the subject (its client ID is
+	// known to the accounts service only).
+	SubjectID string `json:"subject_id"`
+	On        string `json:"on"`
+}
+
+type removedPair struct {
+	Group string `json:"group"`
+	On    string `json:"on"`
+}
+
+// removeUses removes every assignment and group pair of the role and
+// returns them.
+func (s *Service) removeUses(ctx context.Context, r Role) (*removedUses, error) {
+	assignments, groups, err := s.store.RoleUses(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &removedUses{Assignments: []removedAssignment{}, GroupPairs: []removedPair{}}
+	for _, as := range assignments {
+		out.Assignments = append(out.Assignments, removedAssignment{SubjectID: as.SubjectID, On: as.On.String()})
+	}
+	for _, g := range groups {
+		for _, p := range g.Pairs {
+			if p.RoleID == r.ID {
+				out.GroupPairs = append(out.GroupPairs, removedPair{Group: g.Ref(), On: p.On.String()})
+			}
+		}
+	}
+	if _, _, err := s.store.RemoveRoleUses(ctx, r.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -41,9 +41,26 @@ func NewService(store Store, tx storage.Transactor, log *audit.Log, now func() t
 func (s *Service) Audit() *audit.Log { return s.audit }
 
 // change runs fn in a transaction, so the audit entries it records commit
-// with it or not at all.
+// with it or not at all. The transaction holds the lock of the
+// authorization model from its start: what fn checks (the actor's rights,
+// the rules, where a role is used) cannot change under it before it
+// commits, and what it writes back was read under the lock.
 func (s *Service) change(ctx context.Context, fn func(ctx context.Context) error) error {
-	return s.tx.InTx(ctx, fn)
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockAuthz(ctx); err != nil {
+			return err
+		}
+		return fn(ctx)
+	})
+}
+
+// LockAuthz takes the lock of the authorization model in the transaction
+// ctx carries (see Store.LockAuthz): changes of the model wait for it to
+// end, and it waits for theirs. A transaction outside this package whose
+// checks depend on rights, such as a key change that requires the actor to
+// hold the account's rights, calls it first.
+func (s *Service) LockAuthz(ctx context.Context) error {
+	return s.store.LockAuthz(ctx)
 }
 
 func (s *Service) record(ctx context.Context, a Actor, action, orgID, target string, before, after any) error {

@@ -20,6 +20,12 @@ type Store interface {
 	// LoadGrants returns, in one query, what the effective rights of a
 	// subject depend on (see Grants). It runs for every token request.
 	LoadGrants(ctx context.Context, subjectID string) (Grants, error)
+	// LockAuthz, in a transaction, makes every other transaction that
+	// calls it wait until this one ends. A change of the authorization
+	// model checks rights, rules and uses it read in the same transaction:
+	// without the lock, two changes could each pass on the state the other
+	// has not committed yet. It returns an error outside a transaction.
+	LockAuthz(ctx context.Context) error
 }
 
 // OrgStore persists the organization tree.

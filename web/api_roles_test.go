@@ -142,14 +142,25 @@ func testDeletingAnAssignedRole(t *testing.T, opts ...option) {
 				if len(l.Items) != 2 || l.Items[0].Action != "role.delete" || string(l.Items[0].After) != "null" || l.Items[1].Action != "role.create" {
 					t.Fatalf("entries %s, want role.delete then role.create", r.Body)
 				}
+				type use struct {
+					SubjectID string `json:"subject_id"`
+					Group     string `json:"group"`
+					On        string `json:"on"`
+				}
 				var before struct {
-					Role    string         `json:"role"`
-					Removed map[string]int `json:"removed"`
+					Role    string `json:"role"`
+					Removed struct {
+						Assignments []use `json:"assignments"`
+						GroupPairs  []use `json:"group_pairs"`
+					} `json:"removed"`
 				}
 				if err := json.Unmarshal(l.Items[0].Before, &before); err != nil {
 					t.Fatal(err)
 				}
-				if before.Role != "acme/invoice-reader" || before.Removed["assignments"] != 1 || before.Removed["group_pairs"] != 1 {
+				rm := before.Removed
+				if before.Role != "acme/invoice-reader" ||
+					len(rm.Assignments) != 1 || rm.Assignments[0].SubjectID == "" || rm.Assignments[0].On != "billing" ||
+					len(rm.GroupPairs) != 1 || rm.GroupPairs[0] != (use{Group: "acme/finance", On: "billing"}) {
 					t.Errorf("before %s", l.Items[0].Before)
 				}
 			}},

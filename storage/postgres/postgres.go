@@ -153,6 +153,23 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return nil
 }
 
+// LockAuthz implements rbac.Store: it locks the one row of authz_version
+// until the transaction ends. Every change of the authorization model
+// takes it first, so under READ COMMITTED the next one starts its checks
+// after this one committed, on what it wrote. (Writes bump that row
+// through triggers too, but only at their end, after their checks.)
+func (d *DB) LockAuthz(ctx context.Context) error {
+	tx, ok := ctx.Value(txKey{d}).(pgx.Tx)
+	if !ok {
+		return errors.New("lock the authorization model: not in a transaction")
+	}
+	var v int64
+	if err := tx.QueryRow(ctx, `SELECT version FROM authz_version WHERE id = 1 FOR UPDATE`).Scan(&v); err != nil {
+		return fmt.Errorf("lock the authorization model: %w", mapErr(err))
+	}
+	return nil
+}
+
 // mapErr maps driver errors to the storage sentinels. Errors that mean the
 // server could not be reached or cannot serve for now wrap
 // storage.ErrUnavailable and the driver's error; pgx leaves the password

@@ -197,6 +197,18 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return nil
 }
 
+// LockAuthz implements rbac.Store. SQLite lets one write transaction run
+// at a time, and every transaction here is one from its start
+// (_txlock=immediate takes the write lock at BEGIN): a second transaction
+// already waits at BEGIN until this one ends, so there is nothing to lock.
+// It only checks it runs in a transaction, as the PostgreSQL backend needs.
+func (d *DB) LockAuthz(ctx context.Context) error {
+	if _, ok := d.tx(ctx); !ok {
+		return errors.New("lock the authorization model: not in a transaction")
+	}
+	return nil
+}
+
 // mapErr maps driver errors to the storage sentinels. Errors that mean the
 // database is locked or its file failed wrap storage.ErrUnavailable and the
 // driver's error.

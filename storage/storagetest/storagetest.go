@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,6 +165,7 @@ func init() {
 	accountCases()
 	keyCases()
 	txCases()
+	lockCases()
 	signingKeyCases()
 	permissionCases()
 	roleCases()
@@ -499,6 +501,54 @@ func txCases() {
 		wantErr(t, err, storage.ErrNotFound)
 		o, _ := s.GetOrg(ctx, "billing")
 		equal(t, o.Name, "Org billing")
+	})
+}
+
+func lockCases() {
+	add("LockAuthz makes a second transaction wait until the first ends", func(t *testing.T, s Store) {
+		tree(t, s)
+		locked, release := make(chan struct{}), make(chan struct{})
+		var firstEnding atomic.Bool
+		first := make(chan error, 1)
+		go func() {
+			first <- s.InTx(ctx, func(ctx context.Context) error {
+				if err := s.LockAuthz(ctx); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				firstEnding.Store(true)
+				return nil
+			})
+		}()
+		<-locked
+		var acquired atomic.Bool
+		second := make(chan error, 1)
+		go func() {
+			second <- s.InTx(ctx, func(ctx context.Context) error {
+				if err := s.LockAuthz(ctx); err != nil {
+					return err
+				}
+				acquired.Store(true)
+				if !firstEnding.Load() {
+					return errors.New("the second transaction holds the lock while the first runs")
+				}
+				return nil
+			})
+		}()
+		// Time for the second to reach the lock, and get it if it could.
+		time.Sleep(200 * time.Millisecond)
+		if acquired.Load() {
+			t.Error("the second transaction got the lock while the first held it")
+		}
+		close(release)
+		must(t, <-first)
+		must(t, <-second)
+	})
+	add("LockAuthz refuses to run outside a transaction", func(t *testing.T, s Store) {
+		if err := s.LockAuthz(ctx); err == nil {
+			t.Fatal("LockAuthz outside a transaction succeeded")
+		}
 	})
 }
 
