@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 )
 
@@ -87,6 +88,28 @@ func TestMovingAnOrganizationGivesTheMoverNothing(t *testing.T) {
 		}
 		// One who already holds everything there may move it.
 		if _, err := e.orgs.MoveOrg(e.ctx, e.sys, "billing", "sales"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestForcingARoleDeletionNeedsTheRightToUnassign(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "billing", "acme")
+		e.org(t, "sales", "acme")
+		owner := e.account(t, "billing", "owner")
+		e.assign(t, owner, "acme/admin", "billing")
+		r, err := e.orgs.CreateRole(e.ctx, e.actor(t, owner), rbac.NewRole{OrgID: "billing", Name: "local"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Someone above assigns it where the owner has no say.
+		e.org(t, "billing-eu", "billing")
+		other := e.account(t, "billing", "other")
+		e.assign(t, other, r.Ref(), "billing-eu")
+		err = e.orgs.DeleteRole(e.ctx, e.actor(t, owner), r.Ref(), true)
+		wantMissing(t, err, "billing-eu", "iam.assignments:write")
+		if err := e.orgs.DeleteRole(e.ctx, e.sys, r.Ref(), true); err != nil {
 			t.Fatal(err)
 		}
 	})

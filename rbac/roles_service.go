@@ -337,7 +337,7 @@ func (s *Service) DeleteRole(ctx context.Context, a Actor, ref string, force boo
 		}
 		var removed *removedUses
 		if force {
-			if removed, err = s.removeUses(ctx, r); err != nil {
+			if removed, err = s.removeUses(ctx, a, r); err != nil {
 				return err
 			}
 		}
@@ -374,16 +374,23 @@ type removedPair struct {
 
 // removeUses removes every assignment and group pair of the role and
 // returns them.
-func (s *Service) removeUses(ctx context.Context, r Role) (*removedUses, error) {
+func (s *Service) removeUses(ctx context.Context, a Actor, r Role) (*removedUses, error) {
 	assignments, groups, err := s.store.RoleUses(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
+	// Removing them is unassigning: it needs the rights unassigning would.
 	out := &removedUses{Assignments: []removedAssignment{}, GroupPairs: []removedPair{}}
 	for _, as := range assignments {
+		if err := a.Need(as.On.OrgID, assignRight); err != nil {
+			return nil, err
+		}
 		out.Assignments = append(out.Assignments, removedAssignment{SubjectID: as.SubjectID, On: as.On.String()})
 	}
 	for _, g := range groups {
+		if err := a.Need(g.OrgID, writeGroups); err != nil {
+			return nil, err
+		}
 		for _, p := range g.Pairs {
 			if p.RoleID == r.ID {
 				out.GroupPairs = append(out.GroupPairs, removedPair{Group: g.Ref(), On: p.On.String()})
