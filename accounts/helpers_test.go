@@ -18,6 +18,7 @@ import (
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -83,8 +84,17 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "iamd.db"))
+	path := sqlitetest.With(t, "acme and eng", func(ctx context.Context, db *sqlite.DB) error {
+		clock := &fakeClock{t: start}
+		orgs := rbac.NewService(db, db, audit.NewLog(db, clock.Now), clock.Now)
+		if _, err := orgs.CreateRoot(ctx, sys, "acme", "Acme"); err != nil {
+			return err
+		}
+		_, err := orgs.CreateOrg(ctx, sys, "eng", "Engineering", "")
+		return err
+	})
+	dir := filepath.Dir(path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +113,6 @@ func newEnv(t *testing.T) *env {
 	e := &env{
 		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: ids, usage: usage,
 		svc: accounts.NewService(db, db, orgs, ids, usage, clock.Now),
-	}
-	if _, err := orgs.CreateRoot(ctx, sys, "acme", "Acme"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := orgs.CreateOrg(ctx, sys, "eng", "Engineering", ""); err != nil {
-		t.Fatal(err)
 	}
 	return e
 }

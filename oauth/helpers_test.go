@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +29,7 @@ import (
 	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 )
 
 const (
@@ -92,7 +92,7 @@ type env struct {
 func newEnv(tb testing.TB, alg string) *env {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "iamd.db"))
+	db, err := sqlite.Open(ctx, sqlitetest.Path(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package rbac_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/iamd/iamd/storage/postgres"
 	"github.com/iamd/iamd/storage/postgres/pgtest"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -58,7 +58,7 @@ type env struct {
 // database.
 func each(t *testing.T, test func(t *testing.T, e *env)) {
 	t.Run("sqlite", func(t *testing.T) {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+		db, err := sqlite.Open(context.Background(), sqlitetest.Path(t))
 		if err != nil {
 			t.Fatal(err)
 		}

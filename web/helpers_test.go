@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,6 +28,7 @@ import (
 	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 	"github.com/iamd/iamd/storage/storagetest"
 	"github.com/iamd/iamd/web"
 )
@@ -194,7 +194,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 func migrated(t testing.TB, s store) store {
 	t.Helper()
 	if s == nil {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+		db, err := sqlite.Open(context.Background(), sqlitetest.Path(t))
 		if err != nil {
 			t.Fatal(err)
 		}
