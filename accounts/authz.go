@@ -104,7 +104,11 @@ func (s *Service) Move(ctx context.Context, actor rbac.Actor, clientID, orgID st
 		if _, err := s.orgs.LookupOrg(ctx, orgID); err != nil {
 			return err
 		}
-		err := s.store.UpdateAccount(ctx, a.ID, func(stored Account) (Account, error) {
+		before, err := s.orgs.SubjectRights(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		err = s.store.UpdateAccount(ctx, a.ID, func(stored Account) (Account, error) {
 			stored.OrgID = orgID
 			stored.UpdatedAt = storage.Time(s.now())
 			out = stored
@@ -115,6 +119,16 @@ func (s *Service) Move(ctx context.Context, actor rbac.Actor, clientID, orgID st
 		}
 		if err != nil {
 			return fmt.Errorf("move account %s: %w", storage.Quote(clientID), err)
+		}
+		// Its assignments are checked against its new organization: some
+		// may wake up. Nobody grants what they do not hold, by a move
+		// either.
+		after, err := s.orgs.SubjectRights(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if err := actor.NeedGains(before, after); err != nil {
+			return fmt.Errorf("moving %s would give it rights: %w", storage.Quote(clientID), err)
 		}
 		// Under both organizations: auditors of either see the account
 		// leave or arrive.

@@ -38,10 +38,10 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	if err != nil {
 		return rbac.Actor{}, err
 	}
-	// A token outliving its account must not act as a later one of the
-	// same client ID: the name reused after a move or a deletion.
-	if claims.IssuedAt < acct.CreatedAt.Unix() {
-		return rbac.Actor{}, fmt.Errorf("%w: issued before its account was created", resource.ErrInvalidToken)
+	// A token outliving its account must not act as another that holds
+	// the client ID now, created or moved there since.
+	if claims.Account != acct.ID {
+		return rbac.Actor{}, fmt.Errorf("%w: issued to another account of that client ID", resource.ErrInvalidToken)
 	}
 	rights, err := a.s.orgs.SubjectRights(ctx, acct.ID)
 	if err != nil {

@@ -167,3 +167,55 @@ func TestTheManagementAPIActsWithTheTokensScopeAndAccount(t *testing.T) {
 		t.Fatalf("a token of the deleted account authenticates the new one: %v", err)
 	}
 }
+
+func TestANarrowTokenCannotMintAWiderKeyOfItsOwnAccount(t *testing.T) {
+	e := newEnv(t, signing.ES256)
+	srv := e.server(oauth.Config{})
+	id, _, secret := e.account("ops", []string{"iam.keys:read", "iam.keys:write", "iam.service-accounts:delete"}, []string{oauth.ManagementAudience})
+	_, narrow := e.token(srv, id, secret, "audience", oauth.ManagementAudience, "scope", "iam.keys:write")
+	a, err := srv.Admins().Authenticate(e.ctx, narrow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.accts.CreateKey(e.ctx, a, id, accounts.NewKey{})
+	var missing *rbac.MissingRight
+	if !errors.As(err, &missing) {
+		t.Fatalf("a token of scope iam.keys:write made a key of all its account's rights: %v", err)
+	}
+	_, full := e.token(srv, id, secret, "audience", oauth.ManagementAudience)
+	if a, err = srv.Admins().Authenticate(e.ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.accts.CreateKey(e.ctx, a, id, accounts.NewKey{}); err != nil {
+		t.Fatalf("a token of every right cannot make a key of its own account: %v", err)
+	}
+}
+
+func TestATokenDoesNotActAsAnAccountMovedIntoItsClientID(t *testing.T) {
+	e := newEnv(t, signing.ES256)
+	srv := e.server(oauth.Config{})
+	for _, o := range []string{"sales", "team"} {
+		if _, err := e.orgs.CreateOrg(e.ctx, sys, o, "", "acme"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "sales", Name: "ops", AllowedAudiences: []string{oauth.ManagementAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.ids.Of(a)
+	_, secret := e.key(id, time.Time{})
+	if _, err := e.accts.Create(e.ctx, sys, accounts.NewAccount{OrgID: "team", Name: "ops"}); err != nil {
+		t.Fatal(err)
+	}
+	_, tok := e.token(srv, id, secret, "audience", oauth.ManagementAudience)
+	if err := e.accts.Delete(e.ctx, sys, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.accts.Move(e.ctx, sys, "ops@team.iam", "sales"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Admins().Authenticate(e.ctx, tok); !errors.Is(err, resource.ErrInvalidToken) {
+		t.Fatalf("the token of the deleted account acts as the one moved into its client ID: %v", err)
+	}
+}

@@ -78,6 +78,32 @@ func (a Actor) NeedAll(held *Rights) error {
 	return missing
 }
 
+// NeedGains returns a MissingRight error unless the actor holds every
+// right that after holds and before did not: what a change that gives a
+// subject rights, such as moving it, requires.
+func (a Actor) NeedGains(before, after *Rights) error {
+	if a.system {
+		return nil
+	}
+	for org, rights := range after.ByOrg() {
+		for _, r := range rights {
+			if before.Allows(org, r) {
+				continue
+			}
+			if err := a.Need(org, r); err != nil {
+				return err
+			}
+		}
+	}
+	var missing error
+	after.Subtrees(func(path string, r Right) {
+		if missing == nil && !before.AllowsSubtree(path, r) && !a.rights.AllowsSubtree(path, r) {
+			missing = &MissingRight{Org: lastID(path), Right: r, Subtree: true}
+		}
+	})
+	return missing
+}
+
 func lastID(path string) string {
 	ids := strings.Split(strings.Trim(path, "/"), "/")
 	return ids[len(ids)-1]

@@ -208,7 +208,7 @@ func (s *Service) MoveOrg(ctx context.Context, a Actor, id, parentID string) (Or
 		if err := a.Need(o.ParentID, writeOrgs); err != nil {
 			return err
 		}
-		if err := checkMoveGains(a, o, parent); err != nil {
+		if err := checkMoveRights(a, o, parent); err != nil {
 			return err
 		}
 		subtree, err := s.store.ListOrgs(ctx, id)
@@ -237,23 +237,18 @@ func (s *Service) MoveOrg(ctx context.Context, a Actor, id, parentID string) (Or
 	return out, err
 }
 
-// checkMoveGains refuses a move that would give the actor, through a role
-// it holds on a subtree the organization moves into, a right it does not
-// hold on the organization today: nobody grants what they do not hold,
-// themselves included.
-func checkMoveGains(a Actor, o, parent Org) error {
-	if a.system {
+// checkMoveRights refuses a move to anyone but who holds every right on
+// the whole tree. Moving an organization changes what every role held
+// above its new place covers, for every subject, through subtrees and
+// perimeters alike: only one who holds everything everywhere can make such
+// a change without granting what they do not hold.
+func checkMoveRights(a Actor, o, parent Org) error {
+	root := RootOf(parent.Path)
+	if a.system || a.rights.AllowsSubtree(ChildPath("", root), All) {
 		return nil
 	}
-	to := ChildPath(parent.Path, o.ID)
-	var gained error
-	a.rights.Subtrees(func(path string, r Right) {
-		if gained == nil && Within(to, path) && !a.rights.AllowsSubtree(o.Path, r) {
-			gained = fmt.Errorf("moving %s under %s would give you the right %s there: %w", o.ID, parent.ID, r,
-				&MissingRight{Org: o.ID, Right: r, Subtree: true})
-		}
-	})
-	return gained
+	return fmt.Errorf("moving %s under %s changes what roles held above it cover: %w", o.ID, parent.ID,
+		&MissingRight{Org: root, Right: All, Subtree: true})
 }
 
 func checkMove(o, parent Org) error {

@@ -69,7 +69,7 @@ func TestASubtreeIsGrantedOnlyByWhoHoldsItWithTheDescendantsToCome(t *testing.T)
 	})
 }
 
-func TestMovingAnOrganizationGivesTheMoverNothing(t *testing.T) {
+func TestOnlyWhoHoldsEverythingMovesOrganizations(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.org(t, "finance", "acme")
 		e.org(t, "billing", "finance")
@@ -82,7 +82,12 @@ func TestMovingAnOrganizationGivesTheMoverNothing(t *testing.T) {
 		wantMissing(t, err, "finance", "iam.organizations:write")
 		e.assign(t, att, mover.Ref(), "finance")
 		_, err = e.orgs.MoveOrg(e.ctx, e.actor(t, att), "billing", "sales")
-		wantErr(t, err, storage.ErrForbidden)
+		wantMissing(t, err, "acme", "*")
+		// Nor does an admin of the whole tree: a move changes what roles
+		// above cover, including rights it does not hold.
+		e.assign(t, att, "acme/admin", "acme/*")
+		_, err = e.orgs.MoveOrg(e.ctx, e.actor(t, att), "billing", "sales")
+		wantMissing(t, err, "acme", "*")
 		if o, _ := e.orgs.LookupOrg(e.ctx, "billing"); o.ParentID != "finance" {
 			t.Fatalf("billing moved to %s", o.ParentID)
 		}
@@ -110,6 +115,36 @@ func TestForcingARoleDeletionNeedsTheRightToUnassign(t *testing.T) {
 		err = e.orgs.DeleteRole(e.ctx, e.actor(t, owner), r.Ref(), true)
 		wantMissing(t, err, "billing-eu", "iam.assignments:write")
 		if err := e.orgs.DeleteRole(e.ctx, e.sys, r.Ref(), true); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestMovingAnAccountGivesItNothingTheMoverLacks(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "billing", "acme")
+		e.org(t, "euro", "acme")
+		e.permission(t, "billing.invoices")
+		role := e.role(t, "acme", "inv-admin", []string{"billing.invoices:delete"}, "euro/*")
+		sock := e.account(t, "billing", "sock")
+		// Assigned on euro, inactive while sock is outside the perimeter.
+		if err := e.accts.AssignRole(e.ctx, e.sys, sock, role.Ref(), scopes(t, "euro")); err == nil {
+			t.Fatal("assigned a role on an organization outside the subject's reach")
+		}
+		other := e.account(t, "euro", "other")
+		e.assign(t, other, role.Ref(), "euro")
+		if _, err := e.accts.Move(e.ctx, e.sys, other, "billing"); err != nil {
+			t.Fatal(err)
+		}
+		mmm := e.account(t, "acme", "mmm")
+		mover := e.role(t, "acme", "mover", []string{"iam.service-accounts:read", "iam.service-accounts:write"})
+		e.assign(t, mmm, mover.Ref(), "billing", "euro")
+		_, err := e.accts.Move(e.ctx, e.actor(t, mmm), "other@billing.iam", "euro")
+		wantMissing(t, err, "euro", "billing.invoices:delete")
+		if _, err := e.accts.Lookup(e.ctx, "other@billing.iam"); err != nil {
+			t.Fatalf("the refused move moved it: %v", err)
+		}
+		if _, err := e.accts.Move(e.ctx, e.sys, "other@billing.iam", "euro"); err != nil {
 			t.Fatal(err)
 		}
 	})

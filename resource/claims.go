@@ -25,6 +25,10 @@ type Claims struct {
 	Scope string `json:"scope,omitempty"`
 	// Org is the ID of the organization the account belongs to.
 	Org string `json:"org"`
+	// Account is an opaque ID of the account, kept when it moves and
+	// never given to another: a client ID names whichever account holds
+	// it now, this one account for good.
+	Account string `json:"acct,omitempty"`
 	// Roles are the account's active roles with the organizations they
 	// are held on (RFC 9068 §2.2.3.1), compacted as CompactRoles says.
 	Roles []RoleEntry `json:"roles,omitempty"`
