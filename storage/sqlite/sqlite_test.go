@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 	"github.com/iamd/iamd/storage/storagetest"
 )
 
@@ -24,15 +24,7 @@ import (
 // migrating cost most of each of the suite's hundred cases.
 func open(t testing.TB) *sqlite.DB {
 	t.Helper()
-	migrated, err := template()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "iamd.db")
-	if err := os.WriteFile(path, migrated, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlite.Open(context.Background(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,33 +35,6 @@ func open(t testing.TB) *sqlite.DB {
 	}
 	return db
 }
-
-// template returns the content of a freshly migrated database file.
-var template = sync.OnceValues(func() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "iamd-sqlite-template")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "iamd.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	// Everything in the file, none in the WAL.
-	if err := db.Exec(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(path)
-})
 
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storagetest.Store { return open(t) })
