@@ -179,6 +179,36 @@ func (s *Service) RenameOrg(ctx context.Context, a Actor, id, name string) (Org,
 	return after, err
 }
 
+// OrgChanges lists what to change in an organization; nil fields stay.
+type OrgChanges struct {
+	Name   *string
+	Parent *string
+}
+
+// UpdateOrg renames and moves an organization in one transaction: both or
+// neither (see RenameOrg and MoveOrg for the rights each needs).
+func (s *Service) UpdateOrg(ctx context.Context, a Actor, id string, ch OrgChanges) (Org, error) {
+	var out Org
+	err := s.change(ctx, func(ctx context.Context) error {
+		var err error
+		if ch.Parent != nil {
+			if out, err = s.MoveOrg(ctx, a, id, *ch.Parent); err != nil {
+				return err
+			}
+		}
+		if ch.Name != nil {
+			if out, err = s.RenameOrg(ctx, a, id, *ch.Name); err != nil {
+				return err
+			}
+		}
+		if ch.Parent == nil && ch.Name == nil {
+			out, err = s.GetOrg(ctx, a, id)
+		}
+		return err
+	})
+	return out, err
+}
+
 // MoveOrg moves an organization, with its subtree, under a new parent. It
 // requires iam.organizations write on the organization and on the new
 // parent, and refuses to move the root, or an organization under itself or

@@ -149,3 +149,23 @@ func TestMovingAnAccountGivesItNothingTheMoverLacks(t *testing.T) {
 		}
 	})
 }
+
+func TestRenamingAndMovingIsAllOrNothing(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.org(t, "billing", "acme")
+		e.org(t, "sales", "acme")
+		bad := "bad\x00name"
+		parent := "sales"
+		if _, err := e.orgs.UpdateOrg(e.ctx, e.sys, "billing", rbac.OrgChanges{Name: &bad, Parent: &parent}); err == nil {
+			t.Fatal("a bad name was accepted")
+		}
+		if o, _ := e.orgs.LookupOrg(e.ctx, "billing"); o.ParentID != "acme" {
+			t.Fatalf("half applied: billing moved to %s", o.ParentID)
+		}
+		good := "Billing"
+		o, err := e.orgs.UpdateOrg(e.ctx, e.sys, "billing", rbac.OrgChanges{Name: &good, Parent: &parent})
+		if err != nil || o.Name != "Billing" || o.ParentID != "sales" {
+			t.Fatalf("UpdateOrg = %+v, %v", o, err)
+		}
+	})
+}

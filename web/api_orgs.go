@@ -101,24 +101,9 @@ func (s *Server) updateOrg(c *fiber.Ctx) error {
 	case in.Parent != nil && *in.Parent == "":
 		return badRequest("parent must name an organization")
 	}
-	// The name is checked before the move, so that a request with both
-	// is not half applied for a bad name: the rename then needs only the
-	// right the move already required.
-	if in.Name != nil {
-		if err := rbac.CheckName("organization name", *in.Name); err != nil {
-			return err
-		}
-	}
-	var o rbac.Org
-	if in.Parent != nil {
-		if o, err = s.Orgs.MoveOrg(c.UserContext(), actor(c), id, *in.Parent); err != nil {
-			return err
-		}
-	}
-	if in.Name != nil {
-		if o, err = s.Orgs.RenameOrg(c.UserContext(), actor(c), id, *in.Name); err != nil {
-			return err
-		}
+	o, err := s.Orgs.UpdateOrg(c.UserContext(), actor(c), id, rbac.OrgChanges{Name: in.Name, Parent: in.Parent})
+	if err != nil {
+		return err
 	}
 	return ok(c, newOrg(o))
 }
