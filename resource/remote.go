@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ const MetadataPath = "/.well-known/oauth-authorization-server"
 const (
 	DefaultRefetchInterval  = 5 * time.Second
 	DefaultMaxAge           = time.Hour
+	DefaultMinAge           = time.Minute
 	DefaultMaxResponseBytes = 1 << 20
 )
 
@@ -45,8 +47,15 @@ type RemoteConfig struct {
 	RefetchInterval time.Duration
 	// MaxAge is how long a key set is used before a lookup fetches it
 	// again, so that a key the server stops publishing stops verifying.
-	// If that fetch fails, the old set stays in use.
+	// If that fetch fails, the old set stays in use. A JWKS answer with
+	// Cache-Control max-age is used for that long instead, kept between
+	// MinAge and MaxAge: a server cannot make every lookup fetch, nor a set
+	// live forever.
 	MaxAge time.Duration
+	// MinAge is the least time a key set is used before it is fetched
+	// again, whatever its Cache-Control says (no-cache included); at most
+	// MaxAge.
+	MinAge time.Duration
 	// MaxResponseBytes bounds the metadata and the key set.
 	MaxResponseBytes int64
 	// OnError, if not nil, is called with the error of every failed
@@ -75,6 +84,10 @@ type RemoteKeys struct {
 type keySet struct {
 	keys    map[string]jose.JSONWebKey
 	fetched time.Time
+	// maxAge is how long the set is used, from its Cache-Control.
+	maxAge time.Duration
+	// etag revalidates the set: a 304 keeps it for another maxAge.
+	etag string
 }
 
 // NewRemoteKeys reads the metadata of issuer and the key set it names. The
@@ -109,7 +122,7 @@ func NewRemoteKeys(ctx context.Context, issuer string, cfg RemoteConfig) (*Remot
 	}
 	k.issuer, k.jwksURI = md.Issuer, md.JWKSURI
 	k.lastFetch = cfg.Now()
-	set, err := k.fetch(ctx)
+	set, err := k.fetch(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +140,10 @@ func withDefaults(cfg RemoteConfig) RemoteConfig {
 	if cfg.MaxAge <= 0 {
 		cfg.MaxAge = DefaultMaxAge
 	}
+	if cfg.MinAge <= 0 {
+		cfg.MinAge = DefaultMinAge
+	}
+	cfg.MinAge = min(cfg.MinAge, cfg.MaxAge)
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
@@ -161,7 +178,7 @@ func (k *RemoteKeys) Lookup(kid string) (jose.JSONWebKey, bool) {
 }
 
 func (k *RemoteKeys) fresh(set *keySet) bool {
-	return k.cfg.Now().Sub(set.fetched) < k.cfg.MaxAge
+	return k.cfg.Now().Sub(set.fetched) < set.maxAge
 }
 
 // refetch fetches the key set again, at most every RefetchInterval, and
@@ -179,7 +196,7 @@ func (k *RemoteKeys) refetch() *keySet {
 	k.lastFetch = now
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	defer cancel()
-	fresh, err := k.fetch(ctx)
+	fresh, err := k.fetch(ctx, set)
 	if err != nil {
 		if k.cfg.OnError != nil {
 			k.cfg.OnError(err)
@@ -190,15 +207,46 @@ func (k *RemoteKeys) refetch() *keySet {
 	return fresh
 }
 
-// fetch reads the key set. It keeps the public half of each signing key
-// (RFC 7517 §4.2: use "sig" or none) with a key ID, and leaves out the
-// keys it cannot read, symmetric keys and key IDs named twice, which no
-// token could be checked with unambiguously.
-func (k *RemoteKeys) fetch(ctx context.Context) (*keySet, error) {
+// fetch reads the key set, revalidating old (if not nil) with its ETag:
+// a 304 answer keeps old's keys for another max-age.
+func (k *RemoteKeys) fetch(ctx context.Context, old *keySet) (*keySet, error) {
+	var etag string
+	if old != nil {
+		etag = old.etag
+	}
+	body, h, err := k.getBody(ctx, k.jwksURI, etag)
+	if err != nil {
+		return nil, err
+	}
+	now := k.cfg.Now()
+	if body == nil {
+		// Not modified (RFC 9110 §15.4.5): the answer's Cache-Control
+		// updates the stored one (RFC 9111 §4.3.4), when it has one.
+		set := &keySet{keys: old.keys, fetched: now, maxAge: old.maxAge, etag: old.etag}
+		if h.Get("Cache-Control") != "" {
+			set.maxAge = k.maxAge(h)
+		}
+		if e := h.Get("ETag"); e != "" {
+			set.etag = e
+		}
+		return set, nil
+	}
+	keys, err := parseKeys(body)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", k.jwksURI, err)
+	}
+	return &keySet{keys: keys, fetched: now, maxAge: k.maxAge(h), etag: h.Get("ETag")}, nil
+}
+
+// parseKeys keeps the public half of each signing key (RFC 7517 §4.2: use
+// "sig" or none) with a key ID, and leaves out the keys it cannot read,
+// symmetric keys and key IDs named twice, which no token could be checked
+// with unambiguously.
+func parseKeys(body []byte) (map[string]jose.JSONWebKey, error) {
 	var raw struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
-	if err := k.get(ctx, k.jwksURI, &raw); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil {
 		return nil, err
 	}
 	keys := map[string]jose.JSONWebKey{}
@@ -218,16 +266,68 @@ func (k *RemoteKeys) fetch(ctx context.Context) (*keySet, error) {
 			keys[jwk.KeyID] = pub
 		}
 	}
-	return &keySet{keys: keys, fetched: k.cfg.Now()}, nil
+	return keys, nil
+}
+
+// maxAge is how long to use a key set answered with header h: its
+// Cache-Control max-age (RFC 9111 §5.2.2.1) between MinAge and MaxAge,
+// MinAge for no-cache or no-store, and MaxAge without either.
+func (k *RemoteKeys) maxAge(h http.Header) time.Duration {
+	age, ok := cacheMaxAge(h.Values("Cache-Control"))
+	if !ok {
+		return k.cfg.MaxAge
+	}
+	return min(max(age, k.cfg.MinAge), k.cfg.MaxAge)
+}
+
+// cacheMaxAge reads max-age from Cache-Control values; no-cache and
+// no-store count as zero. ok is false when neither appears or max-age is
+// not a number.
+func cacheMaxAge(values []string) (age time.Duration, ok bool) {
+	found := false
+	for _, v := range values {
+		for _, d := range strings.Split(v, ",") {
+			name, arg, _ := strings.Cut(strings.TrimSpace(d), "=")
+			switch strings.ToLower(name) {
+			case "no-cache", "no-store":
+				return 0, true
+			case "max-age":
+				n, err := strconv.ParseInt(strings.Trim(arg, `"`), 10, 64)
+				if err != nil || n < 0 {
+					return 0, false
+				}
+				// Clamped before the conversion so it cannot overflow.
+				age, found = time.Duration(min(n, 1<<32))*time.Second, true
+			}
+		}
+	}
+	return age, found
 }
 
 // get fetches a JSON document of at most MaxResponseBytes into out.
 func (k *RemoteKeys) get(ctx context.Context, u string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	body, _, err := k.getBody(ctx, u, "")
 	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("fetch %s: %w", u, err)
 	}
+	return nil
+}
+
+// getBody fetches u, a body of at most MaxResponseBytes, and returns the
+// body and the answer's header. With an etag, it asks for the body only if
+// it changed; a nil body means it did not (304).
+func (k *RemoteKeys) getBody(ctx context.Context, u, etag string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
 	req.Header.Set("Accept", "application/json")
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
 	resp, err := k.client.Do(req)
 	if err != nil {
 		// A url.Error would repeat the URL.
@@ -235,21 +335,25 @@ func (k *RemoteKeys) get(ctx context.Context, u string, out any) error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Errorf("fetch %s: %w", u, err)
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetch %s: %s", u, resp.Status)
+	switch {
+	case resp.StatusCode == http.StatusNotModified && etag != "":
+		return nil, resp.Header, nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, nil, fmt.Errorf("fetch %s: %s", u, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, k.cfg.MaxResponseBytes+1))
 	if err != nil {
-		return fmt.Errorf("fetch %s: %w", u, err)
+		return nil, nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
 	if int64(len(body)) > k.cfg.MaxResponseBytes {
-		return fmt.Errorf("fetch %s: the response is larger than %d bytes", u, k.cfg.MaxResponseBytes)
+		return nil, nil, fmt.Errorf("fetch %s: the response is larger than %d bytes", u, k.cfg.MaxResponseBytes)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("fetch %s: %w", u, err)
+	// A 200 with an empty body must not read as "not modified".
+	if body == nil {
+		body = []byte{}
 	}
-	return nil
+	return body, resp.Header, nil
 }

@@ -29,6 +29,11 @@ type jwksServer struct {
 	keys   []any // what the JWKS lists, marshalled at each request
 	status int   // of the JWKS answer; 0 is 200
 	pad    int   // bytes of padding added to the JWKS
+	// cacheControl and etag, if not empty, are sent with the JWKS; a
+	// request with If-None-Match: etag is answered 304.
+	cacheControl, etag string
+	// notModified counts 304 answers.
+	notModified atomic.Int32
 	// fetches counts JWKS requests.
 	fetches atomic.Int32
 }
@@ -49,6 +54,17 @@ func newJWKSServer(t *testing.T, keys ...any) *jwksServer {
 		if s.status != 0 {
 			w.WriteHeader(s.status)
 			return
+		}
+		if s.cacheControl != "" {
+			w.Header().Set("Cache-Control", s.cacheControl)
+		}
+		if s.etag != "" {
+			w.Header().Set("ETag", s.etag)
+			if r.Header.Get("If-None-Match") == s.etag {
+				s.notModified.Add(1)
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
 		}
 		json.NewEncoder(w).Encode(map[string]any{"keys": s.keys, "pad": strings.Repeat("x", s.pad)})
 	})

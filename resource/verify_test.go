@@ -55,6 +55,9 @@ func newVerifierKeys(t testing.TB) *verifierKeys {
 		"rs": {Key: vk.rs.Public(), KeyID: "rs", Algorithm: "RS256", Use: "sig"},
 		// An ES256 key published as RS256.
 		"mislabelled": {Key: vk.es256.Public(), KeyID: "mislabelled", Algorithm: "RS256", Use: "sig"},
+		// The ES256 key published without its algorithm: the token's
+		// header must not fill the gap.
+		"noalg": {Key: vk.es256.Public(), KeyID: "noalg", Use: "sig"},
 	}
 	return vk
 }
@@ -150,6 +153,7 @@ func TestVerifier(t *testing.T) {
 		{name: "a missing kid is refused", token: sign(t, jose.ES256, vk.es256, "", "at+jwt", base), mention: "unknown signing key"},
 		{name: "an EdDSA signature under an ES256 kid is refused", token: sign(t, jose.EdDSA, vk.ed, "es", "at+jwt", base), mention: "signs ES256"},
 		{name: "an ES256 signature with a key published as RS256 is refused", token: sign(t, jose.ES256, vk.es256, "mislabelled", "at+jwt", base), mention: "signs RS256"},
+		{name: "an ES256 token with a key published without alg is refused", token: sign(t, jose.ES256, vk.es256, "noalg", "at+jwt", base), mention: "signs , not ES256"},
 		{name: "an ES384 token under an ES256 kid is refused", token: sign(t, jose.ES384, vk.es384, "es", "at+jwt", base)},
 		{name: "an HS256 token keyed with the public JWK is refused", token: sign(t, jose.HS256, pubJSON, "es", "at+jwt", base)},
 		{name: "an HS256 token keyed with the raw public key point is refused", token: sign(t, jose.HS256, pubPoint, "es", "at+jwt", base)},
