@@ -8,7 +8,11 @@
 //
 // NewRemoteKeys reads the issuer's metadata (RFC 8414) and the key set at
 // its jwks_uri, and fetches the set again when a token names a key it
-// lacks (at most every RemoteConfig.RefetchInterval). A Verifier makes the
+// lacks (at most every RemoteConfig.RefetchInterval). It uses a set for
+// the max-age of its Cache-Control, between RemoteConfig.MinAge and
+// MaxAge, revalidates it with its ETag, and keeps serving the last good
+// set while the server is unreachable or answers an error, reporting each
+// failure to RemoteConfig.OnError. A Verifier makes the
 // checks of RFC 9068 §4: typ at+jwt, a signature by a published key of the
 // algorithm that key announces, the issuer, the audience and the validity
 // period, with DefaultLeeway of clock skew.
@@ -59,23 +63,33 @@
 //
 // # A resource server
 //
+// Verifier.Middleware guards a net/http handler: it reads the bearer token
+// of the Authorization header (RFC 6750 §2.1), verifies it for the
+// server's audience and serves the request with the token's claims in its
+// context, for ClaimsFrom. Other requests get 401 and a WWW-Authenticate
+// challenge (RFC 6750 §3): no error code without a bearer token,
+// invalid_request for a malformed or repeated Authorization header,
+// invalid_token for a token that does not verify. Inside it, Require (an
+// organization known in advance) and RequireIn (one taken from the
+// request) answer 403 insufficient_scope, naming the right, when the
+// claims do not allow an operation on a permission in the organization.
+//
 //	keys, err := resource.NewRemoteKeys(ctx, "https://iam.example.com", resource.RemoteConfig{})
 //	if err != nil {
 //		return err
 //	}
 //	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now)
 //
-//	http.HandleFunc("GET /orgs/{org}/invoices", func(w http.ResponseWriter, r *http.Request) {
-//		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-//		claims, err := verifier.Verify(token, "https://billing.example.com")
-//		if err != nil {
-//			http.Error(w, "invalid token", http.StatusUnauthorized)
-//			return
-//		}
-//		if !claims.Allows(r.PathValue("org"), "billing.invoices", "read") {
-//			http.Error(w, "forbidden", http.StatusForbidden)
-//			return
-//		}
-//		// ... list the invoices of the organization
-//	})
+//	mux := http.NewServeMux()
+//	orgOf := func(r *http.Request) string { return r.PathValue("org") }
+//	mux.Handle("GET /orgs/{org}/invoices", resource.RequireIn(orgOf, "billing.invoices", "read",
+//		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			claims := resource.ClaimsFrom(r.Context())
+//			// ... list the invoices of the organization for claims.ClientID
+//		})))
+//	http.ListenAndServe(":8081", verifier.Middleware("https://billing.example.com", mux))
+//
+// A handler that decides by itself calls Claims.Allows and answers a
+// refusal with Challenge. examples/go-resource-server in the iamd
+// repository is a complete server.
 package resource

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/iamd/iamd/resource"
@@ -57,18 +56,12 @@ func Example() {
 	}
 	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now)
 
-	http.HandleFunc("GET /orgs/{org}/invoices", func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		claims, err := verifier.Verify(token, "https://billing.example.com")
-		if err != nil {
-			http.Error(w, "invalid token", http.StatusUnauthorized)
-			return
-		}
-		if !claims.Allows(r.PathValue("org"), "billing.invoices", "read") {
-			http.Error(w, "forbidden", http.StatusForbidden)
-			return
-		}
-		// ... list the invoices of the organization
-	})
-	log.Fatal(http.ListenAndServe(":8081", nil))
+	mux := http.NewServeMux()
+	orgOf := func(r *http.Request) string { return r.PathValue("org") }
+	mux.Handle("GET /orgs/{org}/invoices", resource.RequireIn(orgOf, "billing.invoices", "read",
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			claims := resource.ClaimsFrom(r.Context())
+			fmt.Fprintf(w, "invoices of %s for %s\n", r.PathValue("org"), claims.ClientID)
+		})))
+	log.Fatal(http.ListenAndServe(":8081", verifier.Middleware("https://billing.example.com", mux)))
 }
