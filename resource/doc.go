@@ -66,9 +66,9 @@
 // Verifier.Middleware guards a net/http handler: it reads the bearer token
 // of the Authorization header (RFC 6750 §2.1), verifies it for the
 // server's audience and serves the request with the token's claims in its
-// context, for ClaimsFrom. Other requests get 401 and a WWW-Authenticate
-// challenge (RFC 6750 §3): no error code without a bearer token,
-// invalid_request for a malformed or repeated Authorization header,
+// context, for ClaimsFrom. Other requests get a WWW-Authenticate challenge
+// (RFC 6750 §3): 401 without an error code without a bearer token, 400
+// invalid_request for a malformed or repeated Authorization header, 401
 // invalid_token for a token that does not verify. Inside it, Require (an
 // organization known in advance) and RequireIn (one taken from the
 // request) answer 403 insufficient_scope, naming the right, when the

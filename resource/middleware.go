@@ -33,14 +33,11 @@ func ClaimsFrom(ctx context.Context) *Claims {
 // Middleware serves next the requests with a valid bearer token for
 // audience (any audience if empty) in their Authorization header (RFC 6750
 // §2.1), with the token's claims in the request context (ClaimsFrom). It
-// answers the others 401 with a WWW-Authenticate challenge (RFC 6750 §3):
-// without an error code when the request has no bearer token,
-// invalid_request when the header is malformed or given twice, and
-// invalid_token when the token does not verify.
-//
-// invalid_request is answered 401 rather than the 400 RFC 6750 suggests:
-// the client's fix is the same, to send one well-formed token, and a 401
-// is what bearer clients are written to handle.
+// answers the others with a WWW-Authenticate challenge (RFC 6750 §3): 401
+// without an error code when the request has no bearer token, 400
+// invalid_request when the header is malformed or given twice (§3.1), as
+// iamd's own management API does, and 401 invalid_token when the token does
+// not verify.
 func (v *Verifier) Middleware(audience string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, code, desc := bearerToken(r)
@@ -52,7 +49,11 @@ func (v *Verifier) Middleware(audience string, next http.Handler) http.Handler {
 			}
 			code, desc = ErrorInvalidToken, strings.TrimPrefix(err.Error(), ErrInvalidToken.Error()+": ")
 		}
-		Challenge(w, http.StatusUnauthorized, code, desc, "")
+		status := http.StatusUnauthorized
+		if code == ErrorInvalidRequest {
+			status = http.StatusBadRequest
+		}
+		Challenge(w, status, code, desc, "")
 	})
 }
 
