@@ -55,6 +55,9 @@ const (
 	// KindSecret keys authenticate with client_secret_basic or
 	// client_secret_post.
 	KindSecret = "secret"
+	// KindKeyPair keys hold a public key; the client proves it holds the
+	// private key by signing an assertion (private_key_jwt).
+	KindKeyPair = "key-pair"
 )
 
 // Key is a credential of an account.
@@ -67,6 +70,13 @@ type Key struct {
 	// SecretHash is the SHA-256 of the secret; the secret itself is never
 	// stored.
 	SecretHash []byte
+	// KID, Algorithm and PublicJWK are set on key-pair keys only: the key
+	// ID assertions name in their header (unique within the account), the
+	// JWS algorithm the key signs with, and the public key as a JWK in
+	// JSON. The private key is never stored.
+	KID       string
+	Algorithm string
+	PublicJWK string
 	// Active is false once the key was deactivated.
 	Active    bool
 	CreatedAt time.Time

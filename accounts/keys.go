@@ -20,13 +20,16 @@ type NewKey struct {
 // keyView is a key as the audit log records it: never its secret or hash.
 type keyView struct {
 	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	KID       string     `json:"kid,omitempty"`
+	Algorithm string     `json:"algorithm,omitempty"`
 	Label     string     `json:"label"`
 	Active    bool       `json:"active"`
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func viewKey(k Key) keyView {
-	v := keyView{ID: k.ID, Label: k.Label, Active: k.Active}
+	v := keyView{ID: k.ID, Kind: k.Kind, KID: k.KID, Algorithm: k.Algorithm, Label: k.Label, Active: k.Active}
 	if !k.ExpiresAt.IsZero() {
 		v.ExpiresAt = &k.ExpiresAt
 	}
@@ -37,12 +40,36 @@ func viewKey(k Key) keyView {
 // secret; it requires iam.keys write on the account's organization. The
 // secret is not stored and cannot be retrieved again.
 func (s *Service) CreateKey(ctx context.Context, actor rbac.Actor, clientID string, in NewKey) (Key, string, error) {
-	a, err := s.lookupFor(ctx, actor, clientID, writeKeys)
+	var secret string
+	k, err := s.createKey(ctx, actor, clientID, in, secretMaterial(&secret))
 	if err != nil {
 		return Key{}, "", err
 	}
+	return k, secret, nil
+}
+
+// material gives a new key its kind and credential; keys are the
+// account's other keys, read under the account's lock.
+type material func(k *Key, keys []Key) error
+
+// secretMaterial makes the key a secret key and sets *secret to its
+// secret.
+func secretMaterial(secret *string) material {
+	return func(k *Key, _ []Key) error {
+		k.Kind = KindSecret
+		*secret, k.SecretHash = newSecret(k.ID)
+		return nil
+	}
+}
+
+// createKey creates a key of any kind under the rules every key creation
+// shares: iam.keys write, no key beyond the creator's own rights, audited.
+func (s *Service) createKey(ctx context.Context, actor rbac.Actor, clientID string, in NewKey, m material) (Key, error) {
+	a, err := s.lookupFor(ctx, actor, clientID, writeKeys)
+	if err != nil {
+		return Key{}, err
+	}
 	var k Key
-	var secret string
 	err = s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.orgs.LockAuthz(ctx); err != nil {
 			return err
@@ -50,43 +77,46 @@ func (s *Service) CreateKey(ctx context.Context, actor rbac.Actor, clientID stri
 		if err := s.mayActAs(ctx, actor, a, true); err != nil {
 			return err
 		}
-		if k, secret, err = s.addKey(ctx, a, in, actor.ID); err != nil {
+		if k, err = s.addKey(ctx, a, in, actor.ID, m); err != nil {
 			return err
 		}
 		return s.record(ctx, actor, "key.create", a, nil, viewKey(k))
 	})
-	return k, secret, err
+	return k, err
 }
 
-func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string) (Key, string, error) {
+// addKey checks the rules of a new key (label, expiry, at most MaxKeys of
+// any kind) and stores it with what m gives it.
+func (s *Service) addKey(ctx context.Context, a Account, in NewKey, by string, m material) (Key, error) {
 	if err := rbac.CheckText("label", in.Label, MaxLabelLen, false); err != nil {
-		return Key{}, "", err
+		return Key{}, err
 	}
 	now := storage.Time(s.now())
 	// Compare what will be stored: a sub-millisecond expiry rounds to now.
 	if exp := storage.Time(in.ExpiresAt); !exp.IsZero() && !exp.After(now) {
-		return Key{}, "", storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
+		return Key{}, storage.Errorf(storage.ErrInvalid, "expiry %s is not in the future", in.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if err := s.store.LockAccount(ctx, a.ID); err != nil {
-		return Key{}, "", fmt.Errorf("account %s: %w", storage.Quote(s.ids.Of(a)), err)
+		return Key{}, fmt.Errorf("account %s: %w", storage.Quote(s.ids.Of(a)), err)
 	}
 	keys, err := s.store.ListKeys(ctx, a.ID)
 	if err != nil {
-		return Key{}, "", err
+		return Key{}, err
 	}
 	if len(keys) >= MaxKeys {
-		return Key{}, "", storage.Errorf(storage.ErrConflict, "account %s already has %d keys, the most allowed; delete one first", storage.Quote(s.ids.Of(a)), MaxKeys)
+		return Key{}, storage.Errorf(storage.ErrConflict, "account %s already has %d keys, the most allowed; delete one first", storage.Quote(s.ids.Of(a)), MaxKeys)
 	}
 	k := Key{
-		ID: newID(), AccountID: a.ID, Kind: KindSecret, Label: in.Label, Active: true,
+		ID: newID(), AccountID: a.ID, Label: in.Label, Active: true,
 		CreatedAt: now, CreatedBy: by, ExpiresAt: storage.Time(in.ExpiresAt),
 	}
-	secret, hash := newSecret(k.ID)
-	k.SecretHash = hash
-	if err := s.store.CreateKey(ctx, k); err != nil {
-		return Key{}, "", fmt.Errorf("create key: %w", err)
+	if err := m(&k, keys); err != nil {
+		return Key{}, err
 	}
-	return k, secret, nil
+	if err := s.store.CreateKey(ctx, k); err != nil {
+		return Key{}, fmt.Errorf("create key: %w", err)
+	}
+	return k, nil
 }
 
 // ListKeys returns the account's keys, oldest first; it requires iam.keys
@@ -225,9 +255,12 @@ type Rotation struct {
 // Rotated is the outcome of a key rotation.
 type Rotated struct {
 	Account Account
-	// New is the new key and Secret its secret, shown this once.
-	New    Key
-	Secret string
+	// New is the new key, of the old key's kind, and Secret its secret
+	// (secret keys) or KeyFile its private key (key-pair keys), shown this
+	// once.
+	New     Key
+	Secret  string
+	KeyFile *KeyFile
 	// Old is the rotated key as it is now.
 	Old Key
 }
@@ -256,7 +289,7 @@ func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string,
 		if r.Label == "" {
 			r.Label = k.Label
 		}
-		if out.New, out.Secret, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, actor.ID); err != nil {
+		if out.New, err = s.addKey(ctx, a, NewKey{Label: r.Label, ExpiresAt: r.ExpiresAt}, actor.ID, s.rotated(k, &out)); err != nil {
 			return err
 		}
 		if err := s.record(ctx, actor, "key.create", a, nil, viewKey(out.New)); err != nil {

@@ -109,11 +109,13 @@ func (d *DB) DeleteAccount(ctx context.Context, id string) error {
 	return d.execOne(ctx, `DELETE FROM accounts WHERE id = $1`, id)
 }
 
+// keyColumns read a secret key's NULL kid, algorithm and public JWK as
+// empty strings.
 const keyColumns = `k.id, k.account_id, k.kind, k.label, k.secret_hash, k.active, k.created_at, k.created_by,
-	k.expires_at, k.last_used_at`
+	k.expires_at, k.last_used_at, coalesce(k.kid, ''), coalesce(k.algorithm, ''), coalesce(k.public_jwk, '')`
 
 func keyDest(k *accounts.Key, expires, used **time.Time) []any {
-	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, &k.CreatedAt, &k.CreatedBy, expires, used}
+	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, &k.CreatedAt, &k.CreatedBy, expires, used, &k.KID, &k.Algorithm, &k.PublicJWK}
 }
 
 func finishKey(k *accounts.Key, expires, used *time.Time) {
@@ -133,9 +135,10 @@ func scanKey(s pgx.Row) (accounts.Key, error) {
 // CreateKey implements accounts.Store.
 func (d *DB) CreateKey(ctx context.Context, k accounts.Key) error {
 	_, err := d.q(ctx).Exec(ctx, `INSERT INTO account_keys (id, account_id, kind, label, secret_hash, active,
-		created_at, created_by, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		created_at, created_by, expires_at, last_used_at, kid, algorithm, public_jwk)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''))`,
 		k.ID, k.AccountID, k.Kind, k.Label, k.SecretHash, k.Active, ts(k.CreatedAt), k.CreatedBy,
-		ts(k.ExpiresAt), ts(k.LastUsedAt))
+		ts(k.ExpiresAt), ts(k.LastUsedAt), k.KID, k.Algorithm, k.PublicJWK)
 	return mapErr(err)
 }
 

@@ -146,6 +146,14 @@ func key(id, accountID string, created time.Time) accounts.Key {
 	}
 }
 
+func keyPair(id, accountID, kid string) accounts.Key {
+	return accounts.Key{
+		ID: id, AccountID: accountID, Kind: accounts.KindKeyPair, Label: "label " + id, Active: true,
+		CreatedAt: storage.Time(t0), CreatedBy: "test", KID: kid, Algorithm: "ES256",
+		PublicJWK: `{"use":"sig","kty":"EC","kid":"` + kid + `","crv":"P-256","alg":"ES256","x":"x","y":"y"}`,
+	}
+}
+
 func signingKey(id string, activates time.Time) signing.Key {
 	return signing.Key{
 		ID: id, Algorithm: signing.ES256, PublicJWK: []byte(`{"kid":"` + id + `"}`),
@@ -440,6 +448,34 @@ func keyCases() {
 		equal(t, got, accounts.Credential{Key: k, Account: a, RightsVersion: got.RightsVersion})
 		_, err = s.GetCredential(ctx, "nope")
 		wantErr(t, err, storage.ErrNotFound)
+	})
+	add("a key-pair key keeps its kid, algorithm and public key; a kid is unique within its account", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateAccount(ctx, account("a2", "billing", "other")))
+		k := keyPair("k1", "a1", "prod-1")
+		must(t, s.CreateKey(ctx, k))
+		got, err := s.GetKey(ctx, "k1")
+		must(t, err)
+		equal(t, got, k)
+		c, err := s.GetCredential(ctx, "k1")
+		must(t, err)
+		equal(t, c.Key, k)
+		must(t, s.UpdateKey(ctx, "k1", func(k accounts.Key) (accounts.Key, error) {
+			k.KID, k.Algorithm, k.PublicJWK = "forged", "none", "{}" // not updatable
+			k.Active = false
+			return k, nil
+		}))
+		got, _ = s.GetKey(ctx, "k1")
+		k.Active = false
+		equal(t, got, k)
+		wantErr(t, s.CreateKey(ctx, keyPair("k2", "a1", "prod-1")), storage.ErrConflict)
+		must(t, s.CreateKey(ctx, keyPair("k3", "a2", "prod-1")))
+		// Secret keys have no kid: any number of them per account.
+		must(t, s.CreateKey(ctx, key("k4", "a1", t0)))
+		must(t, s.CreateKey(ctx, key("k5", "a1", t0)))
+		sk, _ := s.GetKey(ctx, "k4")
+		equal(t, sk, key("k4", "a1", t0))
 	})
 	add("usage moves last-used times forward only and skips unknown keys", func(t *testing.T, s Store) {
 		tree(t, s)
