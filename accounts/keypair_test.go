@@ -38,7 +38,7 @@ func signVerify(t *testing.T, k accounts.Key, file accounts.KeyFile) {
 		t.Fatal(err)
 	}
 	compact, _ := jws.CompactSerialize()
-	parsed, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.Algorithm)})
+	parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.Algorithm)})
 	if err != nil {
 		t.Fatal(err)
 	}
