@@ -77,6 +77,9 @@ type Key struct {
 	KID       string
 	Algorithm string
 	PublicJWK string
+	// Uploaded marks a key-pair key whose private half iamd never had: an
+	// admin uploaded its public key. iamd cannot rotate it.
+	Uploaded bool
 	// Active is false once the key was deactivated.
 	Active    bool
 	CreatedAt time.Time

@@ -287,6 +287,19 @@ func TestUploadPublicKey(t *testing.T) {
 			e.svc.DeleteKey(e.ctx, sys, k.ID)
 		}
 	})
+	t.Run("cannot be rotated by iamd, which never had the private key", func(t *testing.T) {
+		k, err := upload(accounts.NewUploadedKey{Label: "hsm", PublicKey: pemOf(t, ecKey(t, elliptic.P256()))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, _, err := e.svc.GetKey(e.ctx, sys, k.ID)
+		if err != nil || !stored.Uploaded {
+			t.Fatalf("stored key %+v (%v): want it marked uploaded", stored, err)
+		}
+		_, err = e.svc.RotateKey(e.ctx, sys, k.ID, accounts.Rotation{})
+		wantErr(t, err, storage.ErrConflict)
+		e.svc.DeleteKey(e.ctx, sys, k.ID)
+	})
 	t.Run("keeps a kid only when valid and unique for the account", func(t *testing.T) {
 		first, err := upload(accounts.NewUploadedKey{PublicKey: jwkOf(t, ec384.Public(), "dup", "")})
 		if err != nil || first.KID != "dup" {

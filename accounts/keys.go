@@ -285,6 +285,9 @@ func (s *Service) RotateKey(ctx context.Context, actor rbac.Actor, keyID string,
 		if err := s.mayActAs(ctx, actor, a, true); err != nil {
 			return err
 		}
+		if k.Uploaded {
+			return storage.Errorf(storage.ErrConflict, "key %s was uploaded: iamd never had its private key and cannot make its successor; upload the new public key, then deactivate this one", storage.Quote(keyID))
+		}
 		out.Account = a
 		if r.Label == "" {
 			r.Label = k.Label

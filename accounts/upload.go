@@ -43,7 +43,7 @@ func (s *Service) UploadPublicKey(ctx context.Context, actor rbac.Actor, clientI
 		return Key{}, err
 	}
 	return s.createKey(ctx, actor, clientID, NewKey{Label: in.Label, ExpiresAt: in.ExpiresAt}, func(k *Key, keys []Key) error {
-		k.KID = k.ID
+		k.KID, k.Uploaded = k.ID, true
 		if ValidKID(up.kid) && !slices.ContainsFunc(keys, func(o Key) bool { return o.KID == up.kid }) {
 			k.KID = up.kid
 		}

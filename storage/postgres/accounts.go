@@ -112,10 +112,10 @@ func (d *DB) DeleteAccount(ctx context.Context, id string) error {
 // keyColumns read a secret key's NULL kid, algorithm and public JWK as
 // empty strings.
 const keyColumns = `k.id, k.account_id, k.kind, k.label, k.secret_hash, k.active, k.created_at, k.created_by,
-	k.expires_at, k.last_used_at, coalesce(k.kid, ''), coalesce(k.algorithm, ''), coalesce(k.public_jwk, '')`
+	k.expires_at, k.last_used_at, coalesce(k.kid, ''), coalesce(k.algorithm, ''), coalesce(k.public_jwk, ''), k.uploaded`
 
 func keyDest(k *accounts.Key, expires, used **time.Time) []any {
-	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, &k.CreatedAt, &k.CreatedBy, expires, used, &k.KID, &k.Algorithm, &k.PublicJWK}
+	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, &k.CreatedAt, &k.CreatedBy, expires, used, &k.KID, &k.Algorithm, &k.PublicJWK, &k.Uploaded}
 }
 
 func finishKey(k *accounts.Key, expires, used *time.Time) {
@@ -135,10 +135,10 @@ func scanKey(s pgx.Row) (accounts.Key, error) {
 // CreateKey implements accounts.Store.
 func (d *DB) CreateKey(ctx context.Context, k accounts.Key) error {
 	_, err := d.q(ctx).Exec(ctx, `INSERT INTO account_keys (id, account_id, kind, label, secret_hash, active,
-		created_at, created_by, expires_at, last_used_at, kid, algorithm, public_jwk)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''))`,
+		created_at, created_by, expires_at, last_used_at, kid, algorithm, public_jwk, uploaded)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), $14)`,
 		k.ID, k.AccountID, k.Kind, k.Label, k.SecretHash, k.Active, ts(k.CreatedAt), k.CreatedBy,
-		ts(k.ExpiresAt), ts(k.LastUsedAt), k.KID, k.Algorithm, k.PublicJWK)
+		ts(k.ExpiresAt), ts(k.LastUsedAt), k.KID, k.Algorithm, k.PublicJWK, k.Uploaded)
 	return mapErr(err)
 }
 

@@ -104,10 +104,10 @@ func (d *DB) DeleteAccount(ctx context.Context, id string) error {
 // keyColumns read a secret key's NULL kid, algorithm and public JWK as
 // empty strings.
 const keyColumns = `k.id, k.account_id, k.kind, k.label, k.secret_hash, k.active, k.created_at, k.created_by,
-	k.expires_at, k.last_used_at, coalesce(k.kid, ''), coalesce(k.algorithm, ''), coalesce(k.public_jwk, '')`
+	k.expires_at, k.last_used_at, coalesce(k.kid, ''), coalesce(k.algorithm, ''), coalesce(k.public_jwk, ''), k.uploaded`
 
 func keyDest(k *accounts.Key, created, expires, used *sql.NullInt64) []any {
-	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, created, &k.CreatedBy, expires, used, &k.KID, &k.Algorithm, &k.PublicJWK}
+	return []any{&k.ID, &k.AccountID, &k.Kind, &k.Label, &k.SecretHash, &k.Active, created, &k.CreatedBy, expires, used, &k.KID, &k.Algorithm, &k.PublicJWK, &k.Uploaded}
 }
 
 func scanKey(s scanner) (accounts.Key, error) {
@@ -123,10 +123,10 @@ func scanKey(s scanner) (accounts.Key, error) {
 // CreateKey implements accounts.Store.
 func (d *DB) CreateKey(ctx context.Context, k accounts.Key) error {
 	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO account_keys (id, account_id, kind, label, secret_hash, active,
-		created_at, created_by, expires_at, last_used_at, kid, algorithm, public_jwk)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))`,
+		created_at, created_by, expires_at, last_used_at, kid, algorithm, public_jwk, uploaded)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?)`,
 		k.ID, k.AccountID, k.Kind, k.Label, k.SecretHash, k.Active, ms(k.CreatedAt), k.CreatedBy,
-		ms(k.ExpiresAt), ms(k.LastUsedAt), k.KID, k.Algorithm, k.PublicJWK)
+		ms(k.ExpiresAt), ms(k.LastUsedAt), k.KID, k.Algorithm, k.PublicJWK, k.Uploaded)
 	return mapErr(err)
 }
 

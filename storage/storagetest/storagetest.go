@@ -149,7 +149,7 @@ func key(id, accountID string, created time.Time) accounts.Key {
 func keyPair(id, accountID, kid string) accounts.Key {
 	return accounts.Key{
 		ID: id, AccountID: accountID, Kind: accounts.KindKeyPair, Label: "label " + id, Active: true,
-		CreatedAt: storage.Time(t0), CreatedBy: "test", KID: kid, Algorithm: "ES256",
+		CreatedAt: storage.Time(t0), CreatedBy: "test", KID: kid, Algorithm: "ES256", Uploaded: true,
 		PublicJWK: `{"use":"sig","kty":"EC","kid":"` + kid + `","crv":"P-256","alg":"ES256","x":"x","y":"y"}`,
 	}
 }
@@ -462,7 +462,7 @@ func keyCases() {
 		must(t, err)
 		equal(t, c.Key, k)
 		must(t, s.UpdateKey(ctx, "k1", func(k accounts.Key) (accounts.Key, error) {
-			k.KID, k.Algorithm, k.PublicJWK = "forged", "none", "{}" // not updatable
+			k.KID, k.Algorithm, k.PublicJWK, k.Uploaded = "forged", "none", "{}", false // not updatable
 			k.Active = false
 			return k, nil
 		}))
