@@ -78,6 +78,9 @@ func TestKeyPairKeysFromTheCLI(t *testing.T) {
 	if !strings.Contains(out, kf.KeyID) || !strings.Contains(out, path) || strings.Contains(out, d) {
 		t.Errorf("output does not give key ID %s and path %s, or shows the private key:\n%s", kf.KeyID, path, out)
 	}
+	if l := mustIamd(t, in.env, "keys", "list", client); !strings.Contains(l, "TYPE") || !strings.Contains(l, "key-pair") {
+		t.Errorf("keys list does not show the key's type:\n%s", l)
+	}
 
 	t.Run("an existing key file is not overwritten without --force", func(t *testing.T) {
 		before, _ := os.ReadFile(path)

@@ -299,9 +299,9 @@ func secretRows(w, errOut io.Writer, secret string) {
 }
 
 func keysTable(w io.Writer, keys []web.Key) {
-	row(w, "KEY ID", "LABEL", "STATUS", "CREATED", "CREATED BY", "EXPIRES", "LAST USED")
+	row(w, "KEY ID", "TYPE", "LABEL", "STATUS", "CREATED", "CREATED BY", "EXPIRES", "LAST USED")
 	for _, k := range keys {
-		row(w, k.ID, orDash(k.Label), k.Status, when(&k.CreatedAt, "-"), k.CreatedBy, when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never used"))
+		row(w, k.ID, k.Type, orDash(k.Label), k.Status, when(&k.CreatedAt, "-"), k.CreatedBy, when(k.ExpiresAt, "never"), when(k.LastUsedAt, "never used"))
 	}
 }
 
