@@ -1,32 +1,47 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/storage"
 )
 
-// Key is an account key in the management API; its secret is never shown.
+// Key is an account key in the management API; its secret or private key
+// is never shown.
 type Key struct {
-	ID         string     `json:"id"`
-	ClientID   string     `json:"client_id"`
-	Kind       string     `json:"kind"`
-	Label      string     `json:"label"`
-	Status     string     `json:"status"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
+	ID       string `json:"id"`
+	ClientID string `json:"client_id"`
+	// Type is "secret" or "key-pair".
+	Type string `json:"type"`
+	// KID, Algorithm and PublicJWK are a key pair's: the kid assertions
+	// name it by, the algorithm they are signed with and the public key.
+	KID        string          `json:"kid,omitempty"`
+	Algorithm  string          `json:"algorithm,omitempty"`
+	PublicJWK  json.RawMessage `json:"public_jwk,omitempty"`
+	Label      string          `json:"label"`
+	Status     string          `json:"status"`
+	CreatedAt  time.Time       `json:"created_at"`
+	CreatedBy  string          `json:"created_by"`
+	ExpiresAt  *time.Time      `json:"expires_at"`
+	LastUsedAt *time.Time      `json:"last_used_at"`
 }
 
 func (s *Server) newKey(k accounts.Key, clientID string) Key {
-	return Key{
-		ID: k.ID, ClientID: clientID, Kind: k.Kind, Label: k.Label, Status: k.Status(s.Now()),
+	out := Key{
+		ID: k.ID, ClientID: clientID, Type: k.Kind, Label: k.Label, Status: k.Status(s.Now()),
 		CreatedAt: k.CreatedAt, CreatedBy: k.CreatedBy, ExpiresAt: timePtr(k.ExpiresAt), LastUsedAt: timePtr(k.LastUsedAt),
 	}
+	if k.Kind == accounts.KindKeyPair {
+		// The stored JWK is the public half only (accounts.setPublic).
+		out.KID, out.Algorithm, out.PublicJWK = k.KID, k.Algorithm, json.RawMessage(k.PublicJWK)
+	}
+	return out
 }
 
 func (s *Server) newKeys(keys []accounts.Key, clientID string) []Key {
@@ -37,10 +52,24 @@ func (s *Server) newKeys(keys []accounts.Key, clientID string) []Key {
 	return out
 }
 
-// NewKey is a key with its secret, returned once, at creation.
+// NewKey is a new key with what only its creation shows, once: the secret
+// of a secret key or the key file of a generated key pair. An uploaded
+// key has neither.
 type NewKey struct {
 	Key
-	Secret string `json:"secret"`
+	Secret  string            `json:"secret,omitempty"`
+	KeyFile *accounts.KeyFile `json:"key_file,omitempty"`
+}
+
+// newKeyOf is the new key k with its secret or key file; the key file
+// gets the server's issuer and token endpoint, which accounts does not
+// know.
+func (s *Server) newKeyOf(k accounts.Key, clientID, secret string, file *accounts.KeyFile) NewKey {
+	if file != nil {
+		m := s.OAuth.Metadata()
+		file.Issuer, file.TokenEndpoint = m.Issuer, m.TokenEndpoint
+	}
+	return NewKey{Key: s.newKey(k, clientID), Secret: secret, KeyFile: file}
 }
 
 // KeyList lists an account's keys, oldest first.
@@ -63,8 +92,41 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 // CreateKeyRequest creates a key; without expiry it never expires.
 type CreateKeyRequest struct {
 	Label     string     `json:"label"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	ExpiresIn *int64     `json:"expires_in"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	ExpiresIn *int64     `json:"expires_in,omitempty"`
+	// Type is "secret" (the default) or "key-pair"; with PublicKey it
+	// may only be "key-pair".
+	Type string `json:"type,omitempty"`
+	// Algorithm is a key pair's: for a generated one ES256 (the
+	// default), RS256 or EdDSA; for an uploaded one it overrides the
+	// key's own.
+	Algorithm string `json:"algorithm,omitempty"`
+	// PublicKey is an uploaded public key: PEM, a JWK or a JWK Set with
+	// one key.
+	PublicKey string `json:"public_key,omitempty"`
+}
+
+// keyKind is the kind of key in asks for, and whether it is an upload.
+func (in CreateKeyRequest) keyKind() (kind string, upload bool, err error) {
+	upload = strings.TrimSpace(in.PublicKey) != ""
+	switch in.Type {
+	case "":
+		if upload {
+			return accounts.KindKeyPair, true, nil
+		}
+		kind = accounts.KindSecret
+	case accounts.KindSecret, accounts.KindKeyPair:
+		kind = in.Type
+	default:
+		return "", false, badRequest(fmt.Sprintf("type %s is not secret or key-pair", storage.Quote(in.Type)))
+	}
+	switch {
+	case upload && kind == accounts.KindSecret:
+		return "", false, badRequest("public_key makes a key-pair key, not a secret key")
+	case kind == accounts.KindSecret && in.Algorithm != "":
+		return "", false, badRequest("algorithm is for key-pair keys, not secret keys")
+	}
+	return kind, upload, nil
 }
 
 func (s *Server) createKey(c *fiber.Ctx) error {
@@ -80,11 +142,29 @@ func (s *Server) createKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	k, secret, err := s.Accounts.CreateKey(c.UserContext(), actor(c), clientID, accounts.NewKey{Label: in.Label, ExpiresAt: exp})
+	kind, upload, err := in.keyKind()
 	if err != nil {
 		return err
 	}
-	return created(c, NewKey{Key: s.newKey(k, clientID), Secret: secret})
+	ctx, who := c.UserContext(), actor(c)
+	var k accounts.Key
+	var secret string
+	var file *accounts.KeyFile
+	switch {
+	case upload:
+		k, err = s.Accounts.UploadPublicKey(ctx, who, clientID, accounts.NewUploadedKey{
+			Label: in.Label, ExpiresAt: exp, PublicKey: []byte(in.PublicKey), Algorithm: in.Algorithm,
+		})
+	case kind == accounts.KindKeyPair:
+		file = new(accounts.KeyFile)
+		k, *file, err = s.Accounts.CreateKeyPair(ctx, who, clientID, accounts.NewKeyPair{Label: in.Label, ExpiresAt: exp, Algorithm: in.Algorithm})
+	default:
+		k, secret, err = s.Accounts.CreateKey(ctx, who, clientID, accounts.NewKey{Label: in.Label, ExpiresAt: exp})
+	}
+	if err != nil {
+		return err
+	}
+	return created(c, s.newKeyOf(k, clientID, secret, file))
 }
 
 // keyParam returns the key ID in the path.
@@ -140,7 +220,8 @@ type RotateKeyRequest struct {
 	GracePeriod int64 `json:"grace_period"`
 }
 
-// KeyRotation is the result of a rotation: the new key, with its secret, and the old one.
+// KeyRotation is the result of a rotation: the new key, with its secret or
+// key file, and the old one.
 type KeyRotation struct {
 	Key    NewKey `json:"key"`
 	OldKey Key    `json:"old_key"`
@@ -173,7 +254,7 @@ func (s *Server) rotateKey(c *fiber.Ctx) error {
 	}
 	clientID := s.Accounts.ClientIDs().Of(r.Account)
 	return created(c, KeyRotation{
-		Key:    NewKey{Key: s.newKey(r.New, clientID), Secret: r.Secret},
+		Key:    s.newKeyOf(r.New, clientID, r.Secret, r.KeyFile),
 		OldKey: s.newKey(r.Old, clientID),
 	})
 }

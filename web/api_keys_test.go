@@ -46,7 +46,7 @@ func TestKeyLifecycle(t *testing.T) {
 	}
 	wantKey := func(t *testing.T, k web.Key, id, label, status string) {
 		t.Helper()
-		if k.ID != id || k.ClientID != "sync@billing.iam" || k.Kind != "secret" || k.Label != label || k.Status != status {
+		if k.ID != id || k.ClientID != "sync@billing.iam" || k.Type != "secret" || k.Label != label || k.Status != status {
 			t.Errorf("key %+v, want %s labelled %q, %s", k, id, label, status)
 		}
 	}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/iamd/iamd/accounts"
+)
+
+// keyFileOut is where a generated key pair's key file goes. It is opened
+// before the key is created, so that a path that cannot be written to (or
+// an existing file without --force) fails before a private key exists that
+// would be lost.
+type keyFileOut struct {
+	path string
+	// f is the file written: path itself, created exclusively, or with
+	// --force a temporary file beside it that replaces it once written.
+	f     *os.File
+	force bool
+}
+
+// openKeyFile prepares path for a key file, refusing an existing file
+// unless force.
+func openKeyFile(path string, force bool) (*keyFileOut, error) {
+	if !force {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return nil, usagef("--key-file %s already exists; give --force to overwrite it", path)
+		}
+		if err != nil {
+			return nil, usagef("--key-file: %v", err)
+		}
+		return &keyFileOut{path: path, f: f}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".iamd-key-*")
+	if err != nil {
+		return nil, usagef("--key-file: %v", err)
+	}
+	// CreateTemp makes the file 0600; say so in case that ever changes.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &keyFileOut{path: path, f: f, force: true}, nil
+}
+
+// abort removes what openKeyFile made: nothing was written to it.
+func (o *keyFileOut) abort() {
+	if o == nil {
+		return
+	}
+	o.f.Close()
+	os.Remove(o.f.Name())
+}
+
+// write writes the key file and puts it in place.
+func (o *keyFileOut) write(kf *accounts.KeyFile) error {
+	if kf == nil {
+		o.abort()
+		return errors.New("the server returned no key file")
+	}
+	b, err := json.MarshalIndent(kf, "", "  ")
+	if err == nil {
+		_, err = o.f.Write(append(b, '\n'))
+	}
+	if err == nil {
+		err = o.f.Sync()
+	}
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && o.force {
+		err = os.Rename(o.f.Name(), o.path)
+	}
+	if err != nil {
+		os.Remove(o.f.Name())
+		return fmt.Errorf("key %s was created but its key file could not be written (%v): delete the key with iamd keys delete %s", kf.KeyID, err, kf.KeyID)
+	}
+	return nil
+}
+
+// maxPublicKey bounds a public key read for upload.
+const maxPublicKey = 64 << 10
+
+// readPublicKey reads the public key to upload from path, or stdin for "-".
+func readPublicKey(in io.Reader, path string) (string, error) {
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(io.LimitReader(in, maxPublicKey+1))
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	switch {
+	case err != nil:
+		return "", usagef("--public-key: %v", err)
+	case len(b) > maxPublicKey:
+		return "", usagef("--public-key: more than %d bytes: not a public key", maxPublicKey)
+	}
+	return string(b), nil
+}
