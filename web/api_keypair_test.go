@@ -280,7 +280,7 @@ func TestUploadedPublicKeys(t *testing.T) {
 		{"an unknown curve", web.CreateKeyRequest{PublicKey: `{"kty":"OKP","crv":"X25519","x":"9GXjPGGvmRq9F6Ee9oC1EXh8U0O7S2ZwwEF_bP8_QEA"}`}, "curve"},
 		{"garbage", web.CreateKeyRequest{PublicKey: "hello"}, "neither PEM nor a JWK"},
 		{"a public key for a secret key", web.CreateKeyRequest{Type: "secret", PublicKey: "hello"}, "public_key makes a key-pair key"},
-		{"an unknown type", web.CreateKeyRequest{Type: "password"}, `type "password" is not secret or key-pair`},
+		{"an unknown kind", web.CreateKeyRequest{Type: "password"}, `kind "password" is not secret or key-pair`},
 		{"an algorithm for a secret key", web.CreateKeyRequest{Algorithm: "ES256"}, "algorithm is for key-pair keys"},
 		{"an algorithm iamd does not generate", web.CreateKeyRequest{Type: "key-pair", Algorithm: "HS256"}, `algorithm "HS256" cannot be generated`},
 	} {

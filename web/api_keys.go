@@ -17,8 +17,9 @@ import (
 type Key struct {
 	ID       string `json:"id"`
 	ClientID string `json:"client_id"`
-	// Type is "secret" or "key-pair".
-	Type string `json:"type"`
+	// Type is "secret" or "key-pair"; the field is named kind, as it
+	// has been since the API's first release.
+	Type string `json:"kind"`
 	// KID, Algorithm and PublicJWK are a key pair's: the kid assertions
 	// name it by, the algorithm they are signed with and the public key.
 	KID        string          `json:"kid,omitempty"`
@@ -96,7 +97,7 @@ type CreateKeyRequest struct {
 	ExpiresIn *int64     `json:"expires_in,omitempty"`
 	// Type is "secret" (the default) or "key-pair"; with PublicKey it
 	// may only be "key-pair".
-	Type string `json:"type,omitempty"`
+	Type string `json:"kind,omitempty"`
 	// Algorithm is a key pair's: for a generated one ES256 (the
 	// default), RS256 or EdDSA; for an uploaded one it overrides the
 	// key's own.
@@ -118,7 +119,7 @@ func (in CreateKeyRequest) keyKind() (kind string, upload bool, err error) {
 	case accounts.KindSecret, accounts.KindKeyPair:
 		kind = in.Type
 	default:
-		return "", false, badRequest(fmt.Sprintf("type %s is not secret or key-pair", storage.Quote(in.Type)))
+		return "", false, badRequest(fmt.Sprintf("kind %s is not secret or key-pair", storage.Quote(in.Type)))
 	}
 	switch {
 	case upload && kind == accounts.KindSecret:
