@@ -28,6 +28,10 @@ var (
 	jwsPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
 	// basicPattern is HTTP Basic credentials, where a secret hides in base64.
 	basicPattern = regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]{8,}={0,2})`)
+	// privateJWKPattern is the private member of a JWK (RFC 7518 §6.2.2.1,
+	// §6.3.2.1, RFC 8037 §2), in JSON or escaped in a logged string: the
+	// private key of a key file. Public JWKs have no "d".
+	privateJWKPattern = regexp.MustCompile(`\\?"d\\?"\s*:\s*\\?"[A-Za-z0-9_-]{16,}`)
 )
 
 // Hit is a secret or access token found in a text.
@@ -41,8 +45,9 @@ type Hit struct {
 	Masked string
 }
 
-// Find returns the client secrets, access tokens and HTTP Basic credentials
-// holding a client secret in text, in the order they appear.
+// Find returns the client secrets, access tokens, HTTP Basic credentials
+// holding a client secret and private JWKs in text, in the order they
+// appear.
 func Find(text string) []Hit {
 	var hits []Hit
 	for _, m := range secretPattern.FindAllStringSubmatchIndex(text, -1) {
@@ -57,6 +62,9 @@ func Find(text string) []Hit {
 		if id, ok := basicSecret(text[m[2]:m[3]]); ok {
 			hits = append(hits, hitAt(text, m[2], m[3], "[Basic credentials with client secret iamd_"+id+"_…]"))
 		}
+	}
+	for _, m := range privateJWKPattern.FindAllStringIndex(text, -1) {
+		hits = append(hits, hitAt(text, m[0], m[1], "[private JWK member d]"))
 	}
 	slices.SortFunc(hits, func(a, b Hit) int { return a.Start - b.Start })
 	return hits

@@ -69,6 +69,9 @@ func TestFind(t *testing.T) {
 		{"HTTP Basic credentials holding a client secret are found", "authorization=\"" + basic("sync@acme.iam", s) + "\"", []string{"[Basic credentials with client secret iamd_" + keyID + "_…]"}},
 		{"a secret and a token on two lines are both found", "a=" + tok + "\nb=" + s + "\n", []string{fmt.Sprintf("[access token, %d bytes]", len(tok)), "[client secret iamd_" + keyID + "_…]"}},
 
+		{"a private JWK in JSON is found", `{"kty":"EC","crv":"P-256","x":"abc","y":"def","d":"` + random(43) + `"}`, []string{"[private JWK member d]"}},
+		{"a private JWK escaped in a logged string is found", `msg="key file {\"kty\":\"OKP\",\"d\":\"` + random(43) + `\"}"`, []string{"[private JWK member d]"}},
+		{"a public JWK passes", `{"kty":"EC","crv":"P-256","x":"` + random(43) + `","y":"` + random(43) + `"}`, nil},
 		{"a log without credentials passes", "level=INFO msg=request method=POST path=/oauth2/token status=200\n", nil},
 		{"a key ID passes", "msg=\"authentication failed\" key_id=" + keyID + " client_id=sync@acme.iam", nil},
 		{"a key ID with the secret prefix passes", "iamd_" + keyID + "_", nil},
