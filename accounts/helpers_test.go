@@ -85,8 +85,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := sqlitetest.With(t, "acme and eng", func(ctx context.Context, db *sqlite.DB) error {
-		clock := &fakeClock{t: start}
-		orgs := rbac.NewService(db, db, audit.NewLog(db, clock.Now), clock.Now)
+		orgs, _ := newServices(db, &fakeClock{t: start}, nil)
 		if _, err := orgs.CreateRoot(ctx, sys, "acme", "Acme"); err != nil {
 			return err
 		}
@@ -103,18 +102,31 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{t: start}
+	store := &hookStore{DB: db}
+	usage := accounts.NewUsageRecorder(store, scannedLog(t))
+	orgs, svc := newServices(db, clock, usage)
+	return &env{
+		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: svc.ClientIDs(), usage: usage, svc: svc,
+	}
+}
+
+// servicesStore is what the services need of a backend.
+type servicesStore interface {
+	accounts.Store
+	rbac.Store
+	audit.Store
+	storage.Transactor
+}
+
+// newServices wires the services over st as iamd does, on clock; usage
+// may be nil.
+func newServices(st servicesStore, clock *fakeClock, usage *accounts.UsageRecorder) (*rbac.Service, *accounts.Service) {
 	ids, err := accounts.NewClientIDs("")
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	store := &hookStore{DB: db}
-	orgs := rbac.NewService(db, db, audit.NewLog(db, clock.Now), clock.Now)
-	usage := accounts.NewUsageRecorder(store, scannedLog(t))
-	e := &env{
-		ctx: ctx, dir: dir, db: db, store: store, clock: clock, orgs: orgs, ids: ids, usage: usage,
-		svc: accounts.NewService(db, db, orgs, ids, usage, clock.Now),
-	}
-	return e
+	orgs := rbac.NewService(st, st, audit.NewLog(st, clock.Now), clock.Now)
+	return orgs, accounts.NewService(st, st, orgs, ids, usage, clock.Now)
 }
 
 // scannedLog is a debug-level logger whose output must hold no secret or

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/accounts"
-	"github.com/iamd/iamd/audit"
-	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage/postgres"
 	"github.com/iamd/iamd/storage/postgres/pgtest"
 )
@@ -27,13 +25,8 @@ func TestKeyWritesWaitForTheAuthzLock(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: start}
-	ids, err := accounts.NewClientIDs("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgs := rbac.NewService(db, db, audit.NewLog(db, clock.Now), clock.Now)
-	svc := accounts.NewService(db, db, orgs, ids, nil, clock.Now)
+	orgs, svc := newServices(db, &fakeClock{t: start}, nil)
+	ids := svc.ClientIDs()
 	if _, err := orgs.CreateRoot(ctx, sys, "acme", "Acme"); err != nil {
 		t.Fatal(err)
 	}

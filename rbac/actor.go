@@ -27,9 +27,6 @@ func System(id string) Actor { return Actor{ID: id, system: true} }
 // IsSystem reports whether the actor is iamd itself (see System).
 func (a Actor) IsSystem() bool { return a.system }
 
-// Rights returns the actor's effective rights; nil for System.
-func (a Actor) Rights() *Rights { return a.rights }
-
 // Can reports whether the actor holds right on org.
 func (a Actor) Can(org string, right Right) bool {
 	return a.system || a.rights.Allows(org, right)
