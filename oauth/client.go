@@ -50,8 +50,20 @@ type clientAddrKey struct{}
 // 429 with Retry-After.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
+	c, err := s.authenticate(ctx, r.Header.Get("Authorization"), form, addr)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// authenticate authenticates the client of a request to the token,
+// introspection or revocation endpoint from its Authorization header and
+// form, under the same throttles, and returns it with its rights. Errors
+// are *Error values ready to be sent, or internal errors.
+func (s *Server) authenticate(ctx context.Context, authorization string, form url.Values, addr string) (*client, error) {
 	addr = throttleKey(addr)
-	id, secret, err := credentials(r.Header.Get("Authorization"), form)
+	id, secret, err := credentials(authorization, form)
 	if err == nil {
 		if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
 			err = errBadCredentials

@@ -196,7 +196,7 @@ func (j jwtStrategy) GenerateAccessToken(_ context.Context, ar fosite.Requester)
 	}
 	claims := newClaims(j.s.cfg.Issuer, c.id, ar.GetGrantedAudience(), ar.GetGrantedScopes(),
 		c.cred.Account.OrgID, j.s.now(), j.s.cfg.TokenTTL)
-	claims.Account = c.cred.Account.ID
+	claims.Account, claims.Key = c.cred.Account.ID, c.cred.Key.ID
 	withRights(claims, c.rights, ar.GetGrantedScopes())
 	token, err := j.s.keys.mint(claims)
 	if err != nil {

@@ -170,7 +170,7 @@ func TestTokenIssuesAccessTokens(t *testing.T) {
 				t.Errorf("jti %q also issued in %q", jti, prev)
 			}
 			seenJTI[jti] = tc.name
-			want := []string{"acct", "aud", "client_id", "exp", "iat", "iss", "jti", "nbf", "org", "sub"}
+			want := []string{"acct", "aud", "client_id", "exp", "iat", "iss", "jti", "key", "nbf", "org", "sub"}
 			if len(tc.wantScopes) > 0 {
 				want = append(want, "scope", "rights", "roles")
 			}

@@ -29,6 +29,10 @@ type Claims struct {
 	// never given to another: a client ID names whichever account holds
 	// it now, this one account for good.
 	Account string `json:"acct,omitempty"`
+	// Key is the ID of the account's key the token was issued to, so
+	// that revoking every token of one key (see Revocations) needs no
+	// list of them.
+	Key string `json:"key,omitempty"`
 	// Roles are the account's active roles with the organizations they
 	// are held on (RFC 9068 §2.2.3.1), compacted as CompactRoles says.
 	Roles []RoleEntry `json:"roles,omitempty"`

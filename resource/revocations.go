@@ -1,0 +1,55 @@
+package resource
+
+// Revocations is the revocation feed iamd publishes at RevocationsPath
+// under its issuer: every token revoked before its expiry, as long as it
+// could still be presented. A resource server that verifies tokens offline
+// polls it (with If-None-Match: the feed carries an ETag) and refuses the
+// tokens it lists.
+type Revocations struct {
+	Issuer string `json:"issuer"`
+	// Tokens are revoked one by one, by jti, until they expire.
+	Tokens []RevokedToken `json:"tokens"`
+	// Cutoffs revoke every token of an account, or of one of its keys,
+	// issued before a time: what deactivating a key, deleting it or
+	// archiving the account with "revoke tokens" does.
+	Cutoffs []Cutoff `json:"cutoffs"`
+}
+
+// RevocationsPath is where iamd serves its revocation feed, relative to
+// the issuer URL.
+const RevocationsPath = "/oauth2/revocations"
+
+// RevokedToken is one revoked token.
+type RevokedToken struct {
+	ID string `json:"jti"`
+	// Expiry is the token's exp: the entry leaves the feed after it.
+	Expiry int64 `json:"exp"`
+}
+
+// Cutoff revokes the tokens of Account, or of Account's Key if Key is set,
+// whose iat is before IssuedBefore (Unix seconds). The entry leaves the
+// feed at Expiry, once every token it revokes has expired.
+type Cutoff struct {
+	Account      string `json:"acct"`
+	Key          string `json:"key,omitempty"`
+	IssuedBefore int64  `json:"issued_before"`
+	Expiry       int64  `json:"exp"`
+}
+
+// Revoked reports whether the feed revokes the token with claims c.
+func (r *Revocations) Revoked(c *Claims) bool {
+	if r == nil || c == nil {
+		return false
+	}
+	for _, t := range r.Tokens {
+		if t.ID == c.ID {
+			return true
+		}
+	}
+	for _, k := range r.Cutoffs {
+		if k.Account == c.Account && (k.Key == "" || k.Key == c.Key) && c.IssuedAt < k.IssuedBefore {
+			return true
+		}
+	}
+	return false
+}
