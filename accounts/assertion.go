@@ -43,10 +43,16 @@ const (
 	// maxJTI bounds the jti of an assertion, which is stored until the
 	// assertion expires.
 	maxJTI = 256
+	// maxClientID bounds the iss and sub of an assertion, logged before
+	// anything is checked.
+	maxClientID = 256
 	// pruneEvery is how often an instance removes expired assertion IDs,
-	// at most pruneBatch at a time.
-	pruneEvery = time.Minute
-	pruneBatch = 1000
+	// at most pruneBatch at a time, once they are pruneMargin past their
+	// expiry: instances whose clocks differ by less never prune an ID that
+	// another still accepts.
+	pruneEvery  = time.Minute
+	pruneBatch  = 1000
+	pruneMargin = 10 * time.Minute
 )
 
 // assertionAlgs are the algorithms an assertion may be signed with: those
@@ -121,7 +127,7 @@ func ParseAssertion(assertion string) (*Assertion, error) {
 	}
 	c := a.claims
 	switch {
-	case c.Issuer == "" || c.Issuer != c.Subject:
+	case c.Issuer == "" || c.Issuer != c.Subject || len(c.Issuer) > maxClientID:
 		return bad("iss and sub must both be the client ID")
 	case c.ID == "" || len(c.ID) > maxJTI:
 		return bad(fmt.Sprintf("jti is required, at most %d characters", maxJTI))
@@ -194,16 +200,21 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, a *Assertion, rules
 		}
 		pub, err := cr.Key.PublicKey()
 		if err != nil {
-			return Credential{}, err
+			continue // unreadable keys are refused at creation; verify nothing
 		}
 		if _, err := a.jws.Verify(pub); err == nil {
 			cred = &tried[i]
 			break
 		}
 	}
+	// Until the signature verifies, nothing says the request comes from
+	// the client: a failure counts against the address alone, like one for
+	// an unknown client, so neither the answer nor the throttle tells a
+	// real client (or kid) from a made-up one.
+	if cred == nil {
+		return guess("signature (%s, kid %q) verifies with no key of the client", h.Algorithm, h.KeyID)
+	}
 	switch {
-	case cred == nil:
-		return refuse("signature (%s, kid %q) verifies with no key of the client", h.Algorithm, h.KeyID)
 	case cred.Key.Status(now) != StatusActive:
 		return refuse("key %s is %s", cred.Key.ID, cred.Key.Status(now))
 	case !cred.Account.ArchivedAt.IsZero():
@@ -224,12 +235,13 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, a *Assertion, rules
 
 // pruneAssertionIDs removes expired assertion IDs, at most once every
 // pruneEvery per instance. An assertion past its exp and the skew is
-// refused before its jti is looked at, so dropping its ID loses nothing.
+// refused before its jti is looked at, so dropping its ID loses nothing;
+// pruneMargin covers the clocks of other instances running behind.
 func (s *Service) pruneAssertionIDs(ctx context.Context, now time.Time) {
 	last := s.pruned.Load()
 	if now.UnixNano()-last < int64(pruneEvery) || !s.pruned.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
 	// A failure only leaves the rows for the next time.
-	_, _ = s.store.PruneAssertionIDs(ctx, now, pruneBatch)
+	_, _ = s.store.PruneAssertionIDs(ctx, now.Add(-pruneMargin), pruneBatch)
 }

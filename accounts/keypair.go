@@ -31,8 +31,9 @@ var GeneratedAlgorithms = []string{"ES256", "RS256", "EdDSA"}
 const DefaultAlgorithm = "ES256"
 
 const (
-	// MinRSABits is the smallest RSA modulus accepted.
+	// MinRSABits and MaxRSABits bound the RSA moduli accepted.
 	MinRSABits = 2048
+	MaxRSABits = 4096
 	// generatedRSABits is the modulus of RSA keys iamd generates.
 	generatedRSABits = 3072
 	// KeyFileType is the type member of a key file.
@@ -139,6 +140,10 @@ func setPublic(k *Key, pub crypto.PublicKey, alg string) error {
 		return fmt.Errorf("encode public key: %w", err)
 	}
 	k.Kind, k.Algorithm, k.PublicJWK = KindKeyPair, alg, string(b)
+	// What cannot be read back could never verify an assertion.
+	if _, err := k.PublicKey(); err != nil {
+		return storage.Errorf(storage.ErrInvalid, "the public key cannot be read back as a JWK: %v", err)
+	}
 	return nil
 }
 

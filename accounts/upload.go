@@ -173,8 +173,15 @@ func checkPublicKey(up *uploaded) error {
 	var fits []string
 	switch k := up.key.(type) {
 	case *rsa.PublicKey:
-		if k.N.BitLen() < MinRSABits {
+		switch {
+		case k.N.BitLen() < MinRSABits:
 			return storage.Errorf(storage.ErrInvalid, "RSA key of %d bits is too weak; use at least %d", k.N.BitLen(), MinRSABits)
+		case k.N.BitLen() > MaxRSABits:
+			// Each verification with it costs the server the more.
+			return storage.Errorf(storage.ErrInvalid, "RSA key of %d bits is too large; use at most %d", k.N.BitLen(), MaxRSABits)
+		case k.E != 65537:
+			// A large exponent makes each verification slow.
+			return storage.Errorf(storage.ErrInvalid, "RSA key with public exponent %d; only 65537 is accepted", k.E)
 		}
 		fits = []string{"RS256", "PS256"}
 	case *ecdsa.PublicKey:

@@ -8,8 +8,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,7 +27,9 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/audit"
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/web"
 )
 
@@ -309,30 +317,59 @@ func TestPrivateKeyJWTRefusals(t *testing.T) {
 }
 
 // TestPrivateKeyJWTThrottled: failed assertions count against the same
-// throttles as failed secrets, and never lock the right key out.
+// throttles as failed secrets, never lock the right key out, and never
+// tell a real client or kid from a made-up one.
 func TestPrivateKeyJWTThrottled(t *testing.T) {
-	f, sync := tokenFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 3, ClientEvery: time.Minute, AddrBurst: 100, AddrEvery: time.Second}))
-	tok := f.adminToken(t)
-	base := f.serve(t)
-	k := f.keyPair(t, tok, sync.ClientID, web.CreateKeyRequest{Label: "es"})
 	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	forged := func() url.Values {
-		return withAssertion(signed(t, stranger, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now())))
+	forged := func(f *fixture, client, kid string) url.Values {
+		return withAssertion(signed(t, stranger, "ES256", kid, assertionClaims(client, issuer, f.clock.Now())))
 	}
-	for i := range 3 {
-		if r := postToken(t, f.hc, base, forged()); r.Status != http.StatusUnauthorized {
-			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
+	statuses := func(f *fixture, n int, form func() url.Values) []int {
+		var out []int
+		for range n {
+			out = append(out, postToken(t, f.hc, f.serve(t), form()).Status)
 		}
+		return out
 	}
-	r := postToken(t, f.hc, base, forged())
-	wantOAuthError(t, r, http.StatusTooManyRequests, oauth.CodeInvalidClient)
-	if r.Header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
-	}
-	// A wrong secret for the same client is throttled too: one bucket.
-	wantOAuthError(t, postToken(t, f.hc, base, grant(), "Authorization", basicAuth(sync.ClientID, guessSecret(t, sync.Secret))), http.StatusTooManyRequests, oauth.CodeInvalidClient)
-	good := signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now()))
-	decode[oauth.TokenResponse](t, postToken(t, f.hc, base, withAssertion(good)), http.StatusOK)
+
+	t.Run("forged assertions count against the address", func(t *testing.T) {
+		f, sync := tokenFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 100, ClientEvery: time.Minute, AddrBurst: 3, AddrEvery: time.Minute}))
+		k := f.keyPair(t, f.adminToken(t), sync.ClientID, web.CreateKeyRequest{Label: "es"})
+		got := statuses(f, 5, func() url.Values { return forged(f, sync.ClientID, k.KID) })
+		if fmt.Sprint(got) != "[401 401 401 429 429]" {
+			t.Errorf("statuses %v, want three 401 then 429", got)
+		}
+		good := signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now()))
+		decode[oauth.TokenResponse](t, postToken(t, f.hc, f.serve(t), withAssertion(good)), http.StatusOK)
+	})
+	t.Run("a forged signature does not tell a real client or kid from a made-up one", func(t *testing.T) {
+		f, sync := tokenFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 3, ClientEvery: time.Minute, AddrBurst: 1000, AddrEvery: time.Millisecond}))
+		k := f.keyPair(t, f.adminToken(t), sync.ClientID, web.CreateKeyRequest{Label: "es"})
+		want := "[401 401 401 401 401 401]"
+		for _, c := range [][2]string{{sync.ClientID, ""}, {sync.ClientID, k.KID}, {sync.ClientID, "no-such-kid"}, {"ghost@billing.iam", ""}} {
+			if got := fmt.Sprint(statuses(f, 6, func() url.Values { return forged(f, c[0], c[1]) })); got != want {
+				t.Errorf("client %s kid %q: statuses %s, want %s", c[0], c[1], got, want)
+			}
+		}
+	})
+	t.Run("failures past the signature count against the client, as wrong secrets do", func(t *testing.T) {
+		f, sync := tokenFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 3, ClientEvery: time.Minute, AddrBurst: 1000, AddrEvery: time.Millisecond}))
+		k := f.keyPair(t, f.adminToken(t), sync.ClientID, web.CreateKeyRequest{Label: "es"})
+		replayed := withAssertion(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now())))
+		decode[oauth.TokenResponse](t, postToken(t, f.hc, f.serve(t), replayed), http.StatusOK)
+		got := statuses(f, 4, func() url.Values { return replayed })
+		if fmt.Sprint(got) != "[401 401 401 429]" {
+			t.Errorf("replays: statuses %v, want three 401 then 429", got)
+		}
+		// A wrong secret for the same client is throttled too: one bucket.
+		r := postToken(t, f.hc, f.serve(t), grant(), "Authorization", basicAuth(sync.ClientID, guessSecret(t, sync.Secret)))
+		wantOAuthError(t, r, http.StatusTooManyRequests, oauth.CodeInvalidClient)
+		if r.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+		good := signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now()))
+		decode[oauth.TokenResponse](t, postToken(t, f.hc, f.serve(t), withAssertion(good)), http.StatusOK)
+	})
 }
 
 // TestPrivateKeyJWTConcurrentReplay sends one assertion many times at
@@ -373,5 +410,106 @@ func TestPrivateKeyJWTConcurrentReplay(t *testing.T) {
 		if count[http.StatusOK] != 1 || count[http.StatusUnauthorized]+count[http.StatusTooManyRequests] != n-1 {
 			t.Fatalf("statuses %v, want one 200 and %d 401 or 429", count, n-1)
 		}
+	})
+}
+
+// TestPrivateKeyJWTCompactOnly: an assertion is a compact JWS; the same
+// assertion rewritten in the JSON serialization, where a kid may hide in
+// the unprotected header, is refused.
+func TestPrivateKeyJWTCompactOnly(t *testing.T) {
+	f, sync := tokenFixture(t)
+	k := f.keyPair(t, f.adminToken(t), sync.ClientID, web.CreateKeyRequest{Label: "es"})
+	asJSON := func(compact string, header map[string]any) string {
+		p := strings.Split(compact, ".")
+		m := map[string]any{"protected": p[0], "payload": p[1], "signature": p[2]}
+		if header != nil {
+			m["header"] = header
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	for name, a := range map[string]string{
+		"flattened JSON":                   asJSON(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now())), nil),
+		"kid in the unprotected header":    asJSON(signed(t, k.KeyFile.PrivateKey, "ES256", "", assertionClaims(sync.ClientID, issuer, f.clock.Now())), map[string]any{"kid": k.KID}),
+		"compact with whitespace inserted": strings.Replace(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now())), ".", " .", 1),
+	} {
+		r := postToken(t, f.hc, f.serve(t), withAssertion(a))
+		if e := wantOAuthError(t, r, http.StatusUnauthorized, oauth.CodeInvalidClient); e.Description != refused {
+			t.Errorf("%s: %q", name, e.Description)
+		}
+	}
+}
+
+// TestPrivateKeyJWTUnvalidatedIssuerNotLoggedWhole: an assertion's iss is
+// logged before anything is checked, so a long one is refused at once.
+func TestPrivateKeyJWTUnvalidatedIssuerNotLoggedWhole(t *testing.T) {
+	f, _ := tokenFixture(t)
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	long := strings.Repeat("x", 4000) + "@billing.iam"
+	c := assertionClaims(long, issuer, f.clock.Now())
+	c["exp"] = f.clock.Now().Add(-time.Hour).Unix()
+	r := postToken(t, f.hc, f.serve(t), withAssertion(signed(t, stranger, "ES256", "", c)))
+	wantOAuthError(t, r, http.StatusUnauthorized, oauth.CodeInvalidClient)
+	if strings.Contains(f.logs.String(), strings.Repeat("x", 300)) {
+		t.Error("the log holds the long, unchecked iss")
+	}
+}
+
+// TestPrivateKeyJWTCostlyRSAKeysRefused: RSA keys whose every
+// verification would cost the server dearly are refused at upload, so
+// they can neither slow the token endpoint nor break the client's other
+// keys.
+func TestPrivateKeyJWTCostlyRSAKeysRefused(t *testing.T) {
+	f, sync := tokenFixture(t)
+	tok := f.adminToken(t)
+	pemOf := func(pub *rsa.PublicKey) string {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	n8192, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 8192))
+	n8192.SetBit(n8192, 8191, 1).SetBit(n8192, 0, 1)
+	rs, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for name, up := range map[string]string{
+		"8192 bits":              pemOf(&rsa.PublicKey{N: n8192, E: 65537}),
+		"exponent 2^31-1":        pemOf(&rsa.PublicKey{N: rs.N, E: 1<<31 - 1}),
+		"exponent 3":             pemOf(&rsa.PublicKey{N: rs.N, E: 3}),
+		"JWK with exponent 2^31": `{"kty":"RSA","n":"` + base64.RawURLEncoding.EncodeToString(rs.N.Bytes()) + `","e":"f____w"}`,
+	} {
+		r := f.call(t, http.MethodPost, "/api/v1/accounts/"+sync.ClientID+"/keys", tok, web.CreateKeyRequest{Label: "big", PublicKey: up, Algorithm: "RS256"})
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%s: upload answered %d %s, want 400", name, r.Status, r.Body)
+		}
+	}
+	good := f.keyPair(t, tok, sync.ClientID, web.CreateKeyRequest{Label: "rs", Algorithm: "RS256"})
+	a := signed(t, good.KeyFile.PrivateKey, "RS256", "", assertionClaims(sync.ClientID, issuer, f.clock.Now()))
+	decode[oauth.TokenResponse](t, postToken(t, f.hc, f.serve(t), withAssertion(a)), http.StatusOK)
+}
+
+// TestPrivateKeyJWTPruneAcrossClocks: an instance whose clock runs ahead
+// prunes expired assertion IDs without reopening the window in which an
+// instance on time still accepts them.
+func TestPrivateKeyJWTPruneAcrossClocks(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, opts ...option) {
+		f, sync := tokenFixture(t, opts...)
+		k := f.keyPair(t, f.adminToken(t), sync.ClientID, web.CreateKeyRequest{Label: "es"})
+		// Instance A: the same database, its clock 2 minutes ahead.
+		ahead := func() time.Time { return f.clock.Now().Add(2 * time.Minute) }
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		ids, _ := accounts.NewClientIDs("")
+		orgsA := rbac.NewService(f.db, f.db, audit.NewLog(f.db, ahead), ahead)
+		acctsA := accounts.NewService(f.db, f.db, orgsA, ids, nil, ahead)
+		a := oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: oauth.DefaultThrottle}, acctsA, orgsA, f.keys, ahead, log)
+
+		victim := withAssertion(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now())))
+		decode[oauth.TokenResponse](t, postToken(t, f.hc, f.serve(t), victim), http.StatusOK)
+		// Any assertion A accepts makes it prune, by its clock.
+		own := withAssertion(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, ahead())))
+		if _, err := a.Token(context.Background(), oauth.TokenRequest{ContentType: "application/x-www-form-urlencoded", Body: []byte(own.Encode()), ClientAddr: "192.0.2.1"}); err != nil {
+			t.Fatalf("A: %v", err)
+		}
+		wantOAuthError(t, postToken(t, f.hc, f.serve(t), victim), http.StatusUnauthorized, oauth.CodeInvalidClient)
 	})
 }
