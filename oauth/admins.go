@@ -24,12 +24,22 @@ type Admins struct {
 func (s *Server) Admins() *Admins { return &Admins{s: s} }
 
 // Authenticate returns the caller holding token, with its effective
-// rights as of now, narrowed to those the token's scope grants. Errors wrap resource.ErrInvalidToken when the token is not good for the
-// management API.
+// rights as of now, narrowed to those the token's scope grants. Errors
+// wrap resource.ErrInvalidToken when the token is not good for the
+// management API: not this server's, expired, revoked, or its account gone
+// or archived.
 func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, error) {
 	claims, err := a.s.Verifier().Verify(token, ManagementAudience)
 	if err != nil {
 		return rbac.Actor{}, err
+	}
+	// One indexed query: the jti, and the cutoffs of its account and key.
+	revoked, err := a.s.accounts.TokenRevoked(ctx, tokenOf(claims))
+	if err != nil {
+		return rbac.Actor{}, err
+	}
+	if revoked {
+		return rbac.Actor{}, fmt.Errorf("%w: revoked", resource.ErrInvalidToken)
 	}
 	acct, err := a.s.accounts.Lookup(ctx, claims.Subject)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) || (err == nil && !acct.ArchivedAt.IsZero()) {

@@ -60,6 +60,7 @@ type Server struct {
 	keys     *KeySet
 	throttle *Throttle
 	provider *fosite.Fosite
+	feed     feed
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -90,7 +91,8 @@ func NewServer(cfg Config, accts *accounts.Service, orgs *rbac.Service, keys *Ke
 // Keys returns the signing key set.
 func (s *Server) Keys() *KeySet { return s.keys }
 
-// TokenRequest is a request to the token endpoint as received.
+// TokenRequest is a request to the token, introspection or revocation
+// endpoint as received.
 type TokenRequest struct {
 	ContentType string
 	Body        []byte
