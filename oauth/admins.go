@@ -33,14 +33,6 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	if err != nil {
 		return rbac.Actor{}, err
 	}
-	// One indexed query: the jti, and the cutoffs of its account and key.
-	revoked, err := a.s.accounts.TokenRevoked(ctx, tokenOf(claims))
-	if err != nil {
-		return rbac.Actor{}, err
-	}
-	if revoked {
-		return rbac.Actor{}, fmt.Errorf("%w: revoked", resource.ErrInvalidToken)
-	}
 	acct, err := a.s.accounts.Lookup(ctx, claims.Subject)
 	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) || (err == nil && !acct.ArchivedAt.IsZero()) {
 		return rbac.Actor{}, fmt.Errorf("%w: its account no longer exists or is archived", resource.ErrInvalidToken)
@@ -52,6 +44,14 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	// the client ID now, created or moved there since.
 	if claims.Account != acct.ID {
 		return rbac.Actor{}, fmt.Errorf("%w: issued to another account of that client ID", resource.ErrInvalidToken)
+	}
+	// One indexed query: the jti, and the cutoffs of its account and key.
+	revoked, err := a.s.accounts.TokenRevoked(ctx, tokenOf(claims))
+	if err != nil {
+		return rbac.Actor{}, err
+	}
+	if revoked {
+		return rbac.Actor{}, fmt.Errorf("%w: revoked", resource.ErrInvalidToken)
 	}
 	rights, err := a.s.orgs.SubjectRights(ctx, acct.ID)
 	if err != nil {

@@ -57,7 +57,9 @@ func (s *Server) revoke(c *fiber.Ctx) error {
 		return err
 	}
 	noStore(c)
-	return c.SendStatus(http.StatusOK)
+	// RFC 7009 §2.2: the client ignores the body; send none.
+	c.Status(http.StatusOK)
+	return c.Send(nil)
 }
 
 // postOnly answers requests other than POST to the OAuth endpoints that
