@@ -159,7 +159,6 @@ func tokenOf(c *resource.Claims) accounts.Token {
 	}
 }
 
-
 // RevokeAs revokes token for actor, a caller of the management API, under
 // the rules of accounts.Service.RevokeToken, and returns it. Errors wrap
 // resource.ErrInvalidToken when this server cannot verify the token now

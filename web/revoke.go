@@ -85,4 +85,3 @@ func (s *Server) revocations(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
 }
-
