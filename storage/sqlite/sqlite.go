@@ -27,8 +27,9 @@ type DB struct {
 	// credential is GetCredential's statement, prepared once: it runs for
 	// every token request, and parsing it each time cost a fifth of the
 	// token endpoint's CPU. grants, LoadGrants' statement, runs for every
-	// token request too, and is longer still.
-	credential, grants atomic.Pointer[sql.Stmt]
+	// token request too, and is longer still; revoked, TokenRevoked's, for
+	// every management API call and introspection.
+	credential, grants, revoked atomic.Pointer[sql.Stmt]
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -69,7 +70,7 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
-	for _, p := range []*atomic.Pointer[sql.Stmt]{&d.credential, &d.grants} {
+	for _, p := range []*atomic.Pointer[sql.Stmt]{&d.credential, &d.grants, &d.revoked} {
 		if stmt := p.Load(); stmt != nil {
 			stmt.Close()
 		}
@@ -142,7 +143,7 @@ func (d *DB) migrate(ctx context.Context, last string) ([]string, error) {
 	for _, s := range []struct {
 		p     *atomic.Pointer[sql.Stmt]
 		query string
-	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}} {
+	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}, {&d.revoked, tokenRevokedQuery}} {
 		if s.p.Load() != nil {
 			continue
 		}
