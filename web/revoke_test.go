@@ -563,3 +563,50 @@ func TestDiscoveryAdvertisesIntrospectionAndRevocation(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrospectionAndRevocationShareTheTokenEndpointThrottle: failures at
+// either endpoint count against the buckets of the token endpoint, and are
+// answered as it answers them.
+func TestIntrospectionAndRevocationShareTheTokenEndpointThrottle(t *testing.T) {
+	f := newFixture(t, withThrottle(oauth.ThrottleConfig{ClientBurst: 100, ClientEvery: time.Second, AddrBurst: 3, AddrEvery: time.Hour}))
+	w := newRevocationWorld(t, f)
+	bad := w.auditor
+	bad.Secret = w.svc.Secret
+	tok := f.accessToken(t, w.svc)
+	wantOAuthError(t, f.introspect(t, bad, tok), http.StatusUnauthorized, oauth.CodeInvalidClient)
+	wantOAuthError(t, f.revokeAt(t, bad, tok), http.StatusUnauthorized, oauth.CodeInvalidClient)
+	wantOAuthError(t, f.introspect(t, bad, tok), http.StatusUnauthorized, oauth.CodeInvalidClient)
+	for _, r := range []*response{
+		f.introspect(t, bad, tok),
+		f.revokeAt(t, bad, tok),
+		postToken(t, f.hc, f.serve(t), grant(), "Authorization", basicAuth(bad.ClientID, bad.Secret)),
+	} {
+		wantOAuthError(t, r, http.StatusTooManyRequests, oauth.CodeInvalidClient)
+		if r.Header.Get("Retry-After") == "" {
+			t.Error("a 429 without Retry-After")
+		}
+	}
+	// A correct secret is never refused for others' failures.
+	if !f.active(t, w.auditor, tok) {
+		t.Error("the auditor's correct credentials are refused")
+	}
+}
+
+func TestIntrospectionRefusesOversizedAndMalformedRequests(t *testing.T) {
+	f := newFixture(t)
+	w := newRevocationWorld(t, f)
+	for _, path := range []string{oauth.IntrospectionPath, oauth.RevocationPath} {
+		r := f.postForm(t, path, w.auditor, url.Values{"token": {strings.Repeat("a", 17<<10)}})
+		wantOAuthError(t, r, http.StatusRequestEntityTooLarge, oauth.CodeInvalidRequest)
+		r = f.postForm(t, path, w.auditor, url.Values{"token": {"a", "b"}})
+		wantOAuthError(t, r, http.StatusBadRequest, oauth.CodeInvalidRequest)
+		req, _ := http.NewRequest(http.MethodPost, f.serve(t)+path, strings.NewReader(`{"token": "x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", basicAuth(w.auditor.ClientID, w.auditor.Secret))
+		res, err := f.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOAuthError(t, readResponse(t, res), http.StatusBadRequest, oauth.CodeInvalidRequest)
+	}
+}
