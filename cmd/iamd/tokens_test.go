@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iamd/iamd/internal/logscan"
 	"github.com/iamd/iamd/oauth"
@@ -77,6 +78,15 @@ func TestTokensRevoke(t *testing.T) {
 		}
 		if works(t2) {
 			t.Error("a token of the account still works")
+		}
+	})
+	t.Run("accounts archive --revoke-tokens revokes the account's tokens", func(t *testing.T) {
+		time.Sleep(time.Second) // past the second of the cutoff above
+		t2 := token(key2[1])
+		mustIamd(t, in.env, "accounts", "archive", "job@acme.iam", "--revoke-tokens")
+		mustIamd(t, in.env, "accounts", "restore", "job@acme.iam")
+		if works(t2) {
+			t.Error("a token issued before the archive works after the restore")
 		}
 	})
 	t.Run("usage errors", func(t *testing.T) {
