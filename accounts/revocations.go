@@ -78,9 +78,9 @@ const MaxTokenLifetime = 24 * time.Hour
 // resource.DefaultLeeway: a revocation is kept that much longer.
 const revocationLeeway = time.Minute
 
-// pruneBatch bounds the expired revocations each new one deletes, so a
+// revocationPruneBatch bounds the expired revocations each new one deletes, so a
 // revocation does a bounded amount of extra work however many expired.
-const pruneBatch = 100
+const revocationPruneBatch = 100
 
 // SetTokenLifetime sets the lifetime of the tokens the server issues, which
 // bounds how long a cutoff is kept; MaxTokenLifetime if never set.
@@ -155,7 +155,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor rbac.Actor, t Token) er
 		if err != nil || !added {
 			return err
 		}
-		if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), pruneBatch); err != nil {
+		if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), revocationPruneBatch); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, actor.ID, "token.revoke", org, target, nil,
@@ -213,7 +213,7 @@ func (s *Service) cutoff(ctx context.Context, actor rbac.Actor, a Account, keyID
 	if err := s.store.AddCutoff(ctx, c); err != nil {
 		return Cutoff{}, err
 	}
-	if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), pruneBatch); err != nil {
+	if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), revocationPruneBatch); err != nil {
 		return Cutoff{}, err
 	}
 	return c, s.record(ctx, actor, "token.cutoff", a, nil, cutoffView{Key: keyID, IssuedBefore: before, ExpiresAt: c.ExpiresAt})

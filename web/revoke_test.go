@@ -75,8 +75,8 @@ func (f *fixture) revocations(t testing.TB) resource.Revocations {
 	return decode[resource.Revocations](t, f.feed(t, ""), http.StatusOK)
 }
 
-// claimsOf reads a token's claims without verifying it.
-func claimsOf(t testing.TB, token string) resource.Claims {
+// tokenClaims reads a token's claims without verifying it.
+func tokenClaims(t testing.TB, token string) resource.Claims {
 	t.Helper()
 	parts := strings.Split(token, ".")
 	b, err := base64.RawURLEncoding.DecodeString(parts[1])
@@ -125,7 +125,7 @@ func TestIntrospection(t *testing.T) {
 			r := f.introspect(t, w.auditor, tok)
 			wantNoStore(t, r)
 			got := decode[oauth.Introspection](t, r, http.StatusOK)
-			c := claimsOf(t, tok)
+			c := tokenClaims(t, tok)
 			want := oauth.Introspection{
 				Active: true, Scope: c.Scope, ClientID: w.svc.ClientID, Subject: w.svc.ClientID,
 				Audience: []string{issuer}, Issuer: issuer, Expiry: c.Expiry, IssuedAt: c.IssuedAt,
@@ -264,7 +264,7 @@ func TestRevocation(t *testing.T) {
 			if f.active(t, w.auditor, f.accessToken(t, w.svc)) != true {
 				t.Fatal("setup: the auditor sees no active token")
 			}
-			jti := claimsOf(t, tok).ID
+			jti := tokenClaims(t, tok).ID
 			if !feedHasToken(f.revocations(t), jti) {
 				t.Error("the feed does not list the revoked token")
 			}
@@ -292,7 +292,7 @@ func TestRevocation(t *testing.T) {
 			n := 0
 			for _, e := range list.Items {
 				if e.Action == "token.revoke" && e.Target == w.svc.ClientID && e.Org == "billing" &&
-					strings.Contains(string(e.After), claimsOf(t, tok).ID) {
+					strings.Contains(string(e.After), tokenClaims(t, tok).ID) {
 					n++
 				}
 			}
@@ -353,7 +353,7 @@ func TestAPIRefusesRevokedTokens(t *testing.T) {
 		t.Run("an account revokes its own token, which the API then refuses", func(t *testing.T) {
 			own := f.apiToken(t, w.seller)
 			got := decode[web.Revocation](t, revoke(own, web.RevokeTokensRequest{Token: own}), http.StatusOK)
-			if got.JTI != claimsOf(t, own).ID || got.ClientID != w.seller.ClientID {
+			if got.JTI != tokenClaims(t, own).ID || got.ClientID != w.seller.ClientID {
 				t.Errorf("revocation %+v", got)
 			}
 			r := f.call(t, http.MethodGet, "/api/v1/orgs", own, nil)
@@ -397,7 +397,7 @@ func TestRevokeTokensCutoffs(t *testing.T) {
 				t.Error("tokens of the other key stopped working")
 			}
 			rev := f.revocations(t)
-			c := claimsOf(t, t1)
+			c := tokenClaims(t, t1)
 			if len(rev.Cutoffs) != 1 || rev.Cutoffs[0].Account != c.Account || rev.Cutoffs[0].Key != w.svc.KeyID ||
 				rev.Cutoffs[0].IssuedBefore <= c.IssuedAt || rev.Cutoffs[0].Expiry < rev.Cutoffs[0].IssuedBefore+int64(tokenTTL/time.Second) {
 				t.Errorf("feed cutoffs %+v", rev.Cutoffs)
@@ -488,7 +488,7 @@ func TestRevocationFeed(t *testing.T) {
 			t.Fatalf("after a revocation: status %d, etag %q (was %q)", r.Status, r.Header.Get("ETag"), etag)
 		}
 		got := decode[resource.Revocations](t, r, http.StatusOK)
-		c := claimsOf(t, tok)
+		c := tokenClaims(t, tok)
 		if len(got.Tokens) != 1 || got.Tokens[0] != (resource.RevokedToken{ID: c.ID, Expiry: c.Expiry}) {
 			t.Errorf("feed tokens %+v, want the jti and exp of %+v", got.Tokens, c)
 		}
@@ -533,7 +533,7 @@ func TestRevocationAcrossInstances(t *testing.T) {
 		}
 		wantAPIError(t, b.call(t, http.MethodGet, "/api/v1/orgs", tok, nil), http.StatusUnauthorized, "unauthenticated")
 		r := b.feed(t, feedB.Header.Get("ETag"))
-		if r.Status != http.StatusOK || !feedHasToken(decode[resource.Revocations](t, r, http.StatusOK), claimsOf(t, tok).ID) {
+		if r.Status != http.StatusOK || !feedHasToken(decode[resource.Revocations](t, r, http.StatusOK), tokenClaims(t, tok).ID) {
 			t.Errorf("B's feed does not list the token revoked on A: %d %s", r.Status, r.Body)
 		}
 
