@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/web"
@@ -608,5 +609,30 @@ func TestIntrospectionRefusesOversizedAndMalformedRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantOAuthError(t, readResponse(t, res), http.StatusBadRequest, oauth.CodeInvalidRequest)
+	}
+}
+
+// TestIntrospectionAndRevocationTakePrivateKeyJWT: a caller authenticating
+// with a key-pair key, as at the token endpoint, introspects and revokes;
+// its assertion is single use there too.
+func TestIntrospectionAndRevocationTakePrivateKeyJWT(t *testing.T) {
+	f := newFixture(t)
+	w := newRevocationWorld(t, f)
+	k := f.keyPair(t, w.admin, w.operator.ClientID, web.CreateKeyRequest{Label: "pair"})
+	tok := f.accessToken(t, w.svc)
+	form := func(a string) url.Values {
+		return url.Values{"token": {tok}, "client_assertion_type": {accounts.AssertionType}, "client_assertion": {a}}
+	}
+	a := signed(t, k.KeyFile.PrivateKey, k.Algorithm, k.KID, assertionClaims(w.operator.ClientID, issuer, f.clock.Now()))
+	if got := decode[oauth.Introspection](t, f.postForm(t, oauth.IntrospectionPath, creds{}, form(a)), http.StatusOK); !got.Active {
+		t.Fatalf("introspection with an assertion: %+v", got)
+	}
+	wantOAuthError(t, f.postForm(t, oauth.RevocationPath, creds{}, form(a)), http.StatusUnauthorized, oauth.CodeInvalidClient)
+	a = signed(t, k.KeyFile.PrivateKey, k.Algorithm, k.KID, assertionClaims(w.operator.ClientID, issuer+oauth.TokenPath, f.clock.Now()))
+	if r := f.postForm(t, oauth.RevocationPath, creds{}, form(a)); r.Status != http.StatusOK {
+		t.Fatalf("revocation with an assertion: %d %s", r.Status, r.Body)
+	}
+	if f.active(t, w.auditor, tok) {
+		t.Error("the token revoked by a key-pair caller is active")
 	}
 }
