@@ -191,4 +191,6 @@ type Store interface {
 	// RecordUsage moves last-used times of keys and their accounts forward
 	// (never backward) in one transaction. Unknown keys are skipped.
 	RecordUsage(ctx context.Context, uses []Usage) error
+
+	RevocationStore
 }

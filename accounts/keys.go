@@ -173,6 +173,17 @@ func (s *Service) keyFor(ctx context.Context, actor rbac.Actor, keyID string, ri
 // SetKeyActive activates or deactivates a key; it requires iam.keys write.
 // Deactivating every key of an account disables it without archiving it.
 func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID string, active bool) (Key, Account, error) {
+	return s.setKeyActive(ctx, actor, keyID, active, false)
+}
+
+// DeactivateKeyRevoking deactivates a key as SetKeyActive does and, if
+// revokeTokens, revokes the tokens already issued with it, in the same
+// transaction (see RevokeTokensOf).
+func (s *Service) DeactivateKeyRevoking(ctx context.Context, actor rbac.Actor, keyID string, revokeTokens bool) (Key, Account, error) {
+	return s.setKeyActive(ctx, actor, keyID, false, revokeTokens)
+}
+
+func (s *Service) setKeyActive(ctx context.Context, actor rbac.Actor, keyID string, active, revokeTokens bool) (Key, Account, error) {
 	var k Key
 	var a Account
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
@@ -189,6 +200,11 @@ func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID stri
 		before := k
 		if !active {
 			if err := s.keepActiveKey(ctx, a, keyID); err != nil {
+				return err
+			}
+		}
+		if revokeTokens {
+			if _, err := s.cutoff(ctx, actor, a, keyID); err != nil {
 				return err
 			}
 		}
@@ -220,6 +236,13 @@ func (s *Service) SetKeyActive(ctx context.Context, actor rbac.Actor, keyID stri
 // DeleteKey deletes a key; clients using it are refused from then on. It
 // requires iam.keys delete.
 func (s *Service) DeleteKey(ctx context.Context, actor rbac.Actor, keyID string) error {
+	return s.DeleteKeyRevoking(ctx, actor, keyID, false)
+}
+
+// DeleteKeyRevoking deletes a key as DeleteKey does and, if revokeTokens,
+// revokes the tokens already issued with it, in the same transaction (see
+// RevokeTokensOf).
+func (s *Service) DeleteKeyRevoking(ctx context.Context, actor rbac.Actor, keyID string, revokeTokens bool) error {
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.orgs.LockAuthz(ctx); err != nil {
 			return err
@@ -233,6 +256,11 @@ func (s *Service) DeleteKey(ctx context.Context, actor rbac.Actor, keyID string)
 		}
 		if err := s.keepActiveKey(ctx, a, keyID); err != nil {
 			return err
+		}
+		if revokeTokens {
+			if _, err := s.cutoff(ctx, actor, a, keyID); err != nil {
+				return err
+			}
 		}
 		if err := s.store.DeleteKey(ctx, keyID); err != nil {
 			return fmt.Errorf("key %s: %w", storage.Quote(keyID), err)

@@ -35,6 +35,8 @@ type Service struct {
 	// pruned is when expired assertion IDs were last pruned, in Unix
 	// nanoseconds.
 	pruned atomic.Int64
+	// tokenTTL bounds how long a cutoff is kept (see SetTokenLifetime).
+	tokenTTL time.Duration
 }
 
 // NewService returns a Service; changes are audited in the log of orgs.
@@ -214,7 +216,7 @@ type Changes struct {
 // requires iam.service-accounts write. The change applies to tokens
 // requested afterwards, whatever key they use.
 func (s *Service) Update(ctx context.Context, actor rbac.Actor, clientID string, ch Changes) (Account, error) {
-	return s.update(ctx, actor, clientID, writeAccounts, "account.update", func(a Account) (Account, error) {
+	return s.update(ctx, actor, clientID, writeAccounts, "account.update", func(_ context.Context, a Account) (Account, error) {
 		if ch.DisplayName != nil {
 			a.DisplayName = *ch.DisplayName
 		}
@@ -232,9 +234,21 @@ func (s *Service) Update(ctx context.Context, actor rbac.Actor, clientID string,
 // keys and configuration until restored. It requires iam.service-accounts
 // archive.
 func (s *Service) Archive(ctx context.Context, actor rbac.Actor, clientID string) (Account, error) {
-	return s.update(ctx, actor, clientID, archiveAccounts, "account.archive", func(a Account) (Account, error) {
+	return s.ArchiveRevoking(ctx, actor, clientID, false)
+}
+
+// ArchiveRevoking archives an account as Archive does and, if
+// revokeTokens, revokes every token it was issued, in the same transaction
+// (see RevokeTokensOf).
+func (s *Service) ArchiveRevoking(ctx context.Context, actor rbac.Actor, clientID string, revokeTokens bool) (Account, error) {
+	return s.update(ctx, actor, clientID, archiveAccounts, "account.archive", func(ctx context.Context, a Account) (Account, error) {
 		if a.ArchivedAt.IsZero() {
 			a.ArchivedAt = storage.Time(s.now())
+		}
+		if revokeTokens {
+			if _, err := s.cutoff(ctx, actor, a, ""); err != nil {
+				return a, err
+			}
 		}
 		return a, nil
 	})
@@ -243,13 +257,13 @@ func (s *Service) Archive(ctx context.Context, actor rbac.Actor, clientID string
 // Restore brings an archived account back; it requires
 // iam.service-accounts archive.
 func (s *Service) Restore(ctx context.Context, actor rbac.Actor, clientID string) (Account, error) {
-	return s.update(ctx, actor, clientID, archiveAccounts, "account.restore", func(a Account) (Account, error) {
+	return s.update(ctx, actor, clientID, archiveAccounts, "account.restore", func(_ context.Context, a Account) (Account, error) {
 		a.ArchivedAt = time.Time{}
 		return a, nil
 	})
 }
 
-func (s *Service) update(ctx context.Context, actor rbac.Actor, clientID string, right rbac.Right, action string, fn func(Account) (Account, error)) (Account, error) {
+func (s *Service) update(ctx context.Context, actor rbac.Actor, clientID string, right rbac.Right, action string, fn func(context.Context, Account) (Account, error)) (Account, error) {
 	a, err := s.lookupFor(ctx, actor, clientID, right)
 	if err != nil {
 		return Account{}, err
@@ -264,7 +278,7 @@ func (s *Service) update(ctx context.Context, actor rbac.Actor, clientID string,
 				return a, ruleErr
 			}
 			before = a
-			if a, ruleErr = fn(a); ruleErr != nil {
+			if a, ruleErr = fn(ctx, a); ruleErr != nil {
 				return a, ruleErr
 			}
 			a.UpdatedAt = storage.Time(s.now())

@@ -24,8 +24,10 @@ type Admins struct {
 func (s *Server) Admins() *Admins { return &Admins{s: s} }
 
 // Authenticate returns the caller holding token, with its effective
-// rights as of now, narrowed to those the token's scope grants. Errors wrap resource.ErrInvalidToken when the token is not good for the
-// management API.
+// rights as of now, narrowed to those the token's scope grants. Errors
+// wrap resource.ErrInvalidToken when the token is not good for the
+// management API: not this server's, expired, revoked, or its account gone
+// or archived.
 func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, error) {
 	claims, err := a.s.Verifier().Verify(token, ManagementAudience)
 	if err != nil {
@@ -42,6 +44,14 @@ func (a *Admins) Authenticate(ctx context.Context, token string) (rbac.Actor, er
 	// the client ID now, created or moved there since.
 	if claims.Account != acct.ID {
 		return rbac.Actor{}, fmt.Errorf("%w: issued to another account of that client ID", resource.ErrInvalidToken)
+	}
+	// One indexed query: the jti, and the cutoffs of its account and key.
+	revoked, err := a.s.accounts.TokenRevoked(ctx, tokenOf(claims))
+	if err != nil {
+		return rbac.Actor{}, err
+	}
+	if revoked {
+		return rbac.Actor{}, fmt.Errorf("%w: revoked", resource.ErrInvalidToken)
 	}
 	rights, err := a.s.orgs.SubjectRights(ctx, acct.ID)
 	if err != nil {

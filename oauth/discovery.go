@@ -21,6 +21,12 @@ type Metadata struct {
 	// TokenEndpointAuthSigningAlgValuesSupported are the algorithms
 	// private_key_jwt assertions may be signed with.
 	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	// Introspection (RFC 7662) and revocation (RFC 7009) take the token
+	// endpoint's client authentication methods (RFC 8414 §2).
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpoint                        string   `json:"revocation_endpoint"`
+	RevocationEndpointAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
 	// ResponseTypesSupported is empty: iamd has no authorization endpoint.
 	ResponseTypesSupported []string `json:"response_types_supported"`
 }
@@ -28,7 +34,7 @@ type Metadata struct {
 // Metadata returns the server's metadata.
 func (s *Server) Metadata() Metadata {
 	base := strings.TrimRight(s.cfg.Issuer, "/")
-	return Metadata{
+	m := Metadata{
 		Issuer:                            s.cfg.Issuer,
 		TokenEndpoint:                     base + TokenPath,
 		JWKSURI:                           base + JWKSPath,
@@ -36,5 +42,12 @@ func (s *Server) Metadata() Metadata {
 		TokenEndpointAuthMethodsSupported: AuthMethods,
 		TokenEndpointAuthSigningAlgValuesSupported: accounts.Algorithms,
 		ResponseTypesSupported:                     []string{},
+		IntrospectionEndpoint:                      base + IntrospectionPath,
+		RevocationEndpoint:                         base + RevocationPath,
 	}
+	// Both authenticate clients as the token endpoint does (see
+	// Server.authenticate): whatever it supports, they do.
+	m.IntrospectionEndpointAuthMethodsSupported = m.TokenEndpointAuthMethodsSupported
+	m.RevocationEndpointAuthMethodsSupported = m.TokenEndpointAuthMethodsSupported
+	return m
 }

@@ -58,6 +58,7 @@ type Server struct {
 	throttle *Throttle
 	// assertionRules are what client assertions must satisfy.
 	assertionRules accounts.AssertionRules
+	feed           feed
 	now            func() time.Time
 	log            *slog.Logger
 }

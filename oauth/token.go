@@ -14,7 +14,8 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-// TokenRequest is a request to the token endpoint as received.
+// TokenRequest is a request to the token, introspection or revocation
+// endpoint as received.
 type TokenRequest struct {
 	ContentType string
 	Body        []byte

@@ -33,10 +33,11 @@ const (
 	PermAssignments     = "iam.assignments"
 	PermAudit           = "iam.audit"
 	PermSigningKeys     = "iam.signing-keys"
+	PermTokens          = "iam.tokens"
 )
 
 // BuiltinPermissions are the permissions iamd ships, with their
-// descriptions; the first migration of the authorization model stores them.
+// descriptions; the migrations store them (0002, and 0005 for iam.tokens).
 var BuiltinPermissions = []Permission{
 	{Name: PermOrganizations, Description: "Organizations: read lists and details; write creates children, renames and moves; delete removes empty ones", Builtin: true},
 	{Name: PermServiceAccounts, Description: "Service accounts: read; write creates, changes and moves; archive archives and restores; delete removes", Builtin: true},
@@ -46,6 +47,7 @@ var BuiltinPermissions = []Permission{
 	{Name: PermAssignments, Description: "Assignments of roles and groups on the organization: read lists them and effective rights; write assigns and unassigns", Builtin: true},
 	{Name: PermAudit, Description: "Audit log of changes in the organization: read", Builtin: true},
 	{Name: PermSigningKeys, Description: "Signing keys of the server (on the root organization): read lists; write rotates", Builtin: true},
+	{Name: PermTokens, Description: "Access tokens of service accounts in the organization: read introspects them; write revokes them", Builtin: true},
 }
 
 // BuiltinPrefix starts the name of every built-in permission; admins may

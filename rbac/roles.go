@@ -106,12 +106,14 @@ func inScope(path string, scopes []Scope, paths map[string]string) bool {
 var managedRights = map[string][]Right{
 	RoleViewer: rights(
 		PermOrganizations+":read", PermServiceAccounts+":read", PermKeys+":read",
-		PermRoles+":read", PermGroups+":read", PermAssignments+":read"),
+		PermRoles+":read", PermGroups+":read", PermAssignments+":read",
+		PermTokens+":read"),
 	RoleDeveloper: rights(
 		PermOrganizations+":read", PermServiceAccounts+":read", PermKeys+":read",
 		PermRoles+":read", PermGroups+":read", PermAssignments+":read",
 		PermServiceAccounts+":write", PermServiceAccounts+":archive",
-		PermKeys+":write", PermKeys+":delete"),
+		PermKeys+":write", PermKeys+":delete",
+		PermTokens+":read", PermTokens+":write"),
 	RoleAdmin: rights(
 		PermOrganizations+":read", PermOrganizations+":write", PermOrganizations+":delete",
 		PermServiceAccounts+":read", PermServiceAccounts+":write", PermServiceAccounts+":delete", PermServiceAccounts+":archive",
@@ -119,14 +121,15 @@ var managedRights = map[string][]Right{
 		PermRoles+":read", PermRoles+":write", PermRoles+":delete",
 		PermGroups+":read", PermGroups+":write", PermGroups+":delete",
 		PermAssignments+":read", PermAssignments+":write",
-		PermAudit+":read"),
+		PermAudit+":read",
+		PermTokens+":read", PermTokens+":write"),
 }
 
 // managedDescriptions describe the managed roles.
 var managedDescriptions = map[string]string{
-	RoleViewer:    "Reads organizations, service accounts, keys, roles, groups and assignments",
-	RoleDeveloper: "Viewer, plus creates, changes and archives service accounts and manages their keys",
-	RoleAdmin:     "Every operation on organizations, service accounts, keys, roles, groups and assignments, and reads the audit log",
+	RoleViewer:    "Reads organizations, service accounts, keys, roles, groups and assignments, and introspects tokens",
+	RoleDeveloper: "Viewer, plus creates, changes and archives service accounts and manages their keys and tokens",
+	RoleAdmin:     "Every operation on organizations, service accounts, keys, tokens, roles, groups and assignments, and reads the audit log",
 	RoleBootstrap: "Every right on every organization; held by the system admin iamd init creates",
 }
 

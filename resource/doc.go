@@ -17,6 +17,21 @@
 // algorithm that key announces, the issuer, the audience and the validity
 // period, with DefaultLeeway of clock skew.
 //
+// # Revoked tokens
+//
+// A token that verifies may have been revoked since it was issued. iamd
+// publishes its revocations at RevocationsPath under the issuer (GET,
+// public, like the key set) as a Revocations document: the revoked tokens
+// by jti, and cutoffs revoking the tokens of an account ("acct"), or of one
+// of its keys ("key"), issued before a time. Revocations.Revoked tells
+// whether it revokes a token's claims. Entries stay until the tokens they
+// revoke have expired, plus DefaultLeeway. The feed carries an ETag and a
+// Cache-Control max-age (30 seconds by default): poll it with
+// If-None-Match, and a 304 means nothing changed. A resource server that
+// wants an online answer instead asks iamd's introspection endpoint
+// (RFC 7662, introspection_endpoint in the metadata), as a client holding
+// iam.tokens:read on the token's organization.
+//
 // # The authorization claims
 //
 // Besides the claims of RFC 9068 §2.2, an iamd token carries:

@@ -183,7 +183,13 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 }
 
 func (s *Server) archiveAccount(c *fiber.Ctx) error {
-	return s.changeAccount(c, s.Accounts.Archive)
+	var in RetireRequest
+	if err := decodeOptional(c, &in); err != nil {
+		return err
+	}
+	return s.changeAccount(c, func(ctx context.Context, a rbac.Actor, clientID string) (accounts.Account, error) {
+		return s.Accounts.ArchiveRevoking(ctx, a, clientID, in.RevokeTokens)
+	})
 }
 
 func (s *Server) restoreAccount(c *fiber.Ctx) error {

@@ -193,7 +193,20 @@ func (s *Server) setKeyActive(c *fiber.Ctx, active bool) error {
 	if err != nil {
 		return err
 	}
-	k, a, err := s.Accounts.SetKeyActive(c.UserContext(), actor(c), id, active)
+	var in RetireRequest
+	if err := decodeOptional(c, &in); err != nil {
+		return err
+	}
+	if active && in.RevokeTokens {
+		return badRequest("revoke_tokens applies to deactivating a key, not activating it")
+	}
+	var k accounts.Key
+	var a accounts.Account
+	if active {
+		k, a, err = s.Accounts.SetKeyActive(c.UserContext(), actor(c), id, true)
+	} else {
+		k, a, err = s.Accounts.DeactivateKeyRevoking(c.UserContext(), actor(c), id, in.RevokeTokens)
+	}
 	if err != nil {
 		return err
 	}
@@ -205,7 +218,11 @@ func (s *Server) deleteKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Accounts.DeleteKey(c.UserContext(), actor(c), id); err != nil {
+	var in RetireRequest
+	if err := decodeOptional(c, &in); err != nil {
+		return err
+	}
+	if err := s.Accounts.DeleteKeyRevoking(c.UserContext(), actor(c), id, in.RevokeTokens); err != nil {
 		return err
 	}
 	return noContent(c)

@@ -105,7 +105,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // isOAuthPath reports whether errors on path are OAuth errors (RFC 6749
 // §5.2) rather than the management API's.
 func isOAuthPath(path string) bool {
-	return path == oauth.TokenPath
+	switch path {
+	case oauth.TokenPath, oauth.IntrospectionPath, oauth.RevocationPath:
+		return true
+	}
+	return false
 }
 
 func codeFor(status int) string {

@@ -133,6 +133,10 @@ type fixture struct {
 	// owner is the test that made the fixture: the server it serves
 	// lives as long as it does, not as the subtest that started it.
 	owner testing.TB
+	// mk and log are what a twin instance shares with this one.
+	mk  *oauth.MasterKey
+	log *slog.Logger
+	cfg fixtureConfig
 }
 
 func newFixture(t testing.TB, opts ...option) *fixture {
@@ -159,7 +163,7 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.db = db
+	f.db, f.mk, f.log, f.cfg = db, mk, log, cfg
 	f.keys = oauth.NewKeySet(db, mk, tokenTTL+resource.DefaultLeeway, now, log)
 	if cfg.noSigningKey {
 		// Loaded as a server loads it, with no key to find.
@@ -179,14 +183,37 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	if err := f.orgs.EnsureManagedRoles(ctx); err != nil {
 		t.Fatal(err)
 	}
+	f.admin = bootstrap(t, db, f.orgs, f.newServers(t, ids))
+	return f
+}
+
+// newServers wires the accounts service and the OAuth and HTTP servers
+// over the fixture's database and returns the accounts service.
+func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Service {
+	db, now, log := f.db, f.clock.Now, f.log
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
-	f.admin = bootstrap(t, db, f.orgs, f.accts)
-	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
+	f.accts.SetTokenLifetime(tokenTTL)
+	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.srv = web.New(web.Options{
 		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
-		TrustedProxies: mustParseProxies(t, cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: cfg.readTimeout, Now: now,
+		TrustedProxies: mustParseProxies(t, f.cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: f.cfg.readTimeout, Now: now,
 	})
-	return f
+	return f.accts
+}
+
+// twin returns a second instance of the fixture's iamd: its own services,
+// caches and HTTP server, on the same database, master key and clock, as
+// a second process would be.
+func (f *fixture) twin(t testing.TB) *fixture {
+	t.Helper()
+	g := &fixture{clock: f.clock, db: f.db, logs: f.logs, admin: f.admin, owner: f.owner, mk: f.mk, log: f.log, cfg: f.cfg}
+	g.keys = oauth.NewKeySet(f.db, f.mk, tokenTTL+resource.DefaultLeeway, f.clock.Now, f.log)
+	if err := g.keys.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.orgs = rbac.NewService(f.db, f.db, audit.NewLog(f.db, f.clock.Now), f.clock.Now)
+	g.newServers(t, f.accts.ClientIDs())
+	return g
 }
 
 // migrated migrates s, or a fresh SQLite database if s is nil, and returns

@@ -2,9 +2,11 @@ package web
 
 import (
 	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/resource"
 )
 
-// routes is the route table. The token, discovery and JWKS endpoints and
+// routes is the route table. The token, introspection, revocation,
+// discovery, JWKS and revocation feed endpoints and
 // the API's OpenAPI document are public; everything else under /api/v1
 // requires an access token for the management API, and the caller's
 // rights decide what it may do.
@@ -14,6 +16,11 @@ func (s *Server) routes() {
 
 	a.Post(oauth.TokenPath, s.token)
 	a.All(oauth.TokenPath, tokenMethodNotAllowed)
+	a.Post(oauth.IntrospectionPath, s.introspect)
+	a.All(oauth.IntrospectionPath, postOnly)
+	a.Post(oauth.RevocationPath, s.revoke)
+	a.All(oauth.RevocationPath, postOnly)
+	a.Get(resource.RevocationsPath, s.revocations)
 	a.Get("/.well-known/oauth-authorization-server", s.metadata)
 	a.Get("/.well-known/openid-configuration", s.metadata)
 	a.Get(oauth.JWKSPath, s.jwks)
@@ -72,6 +79,8 @@ func (s *Server) routes() {
 
 	api.Get("/signing-keys", s.listSigningKeys)
 	api.Post("/signing-keys/rotate", s.rotateSigningKeys)
+
+	api.Post("/tokens/revoke", s.revokeTokens)
 
 	api.Get("/audit", s.listAudit)
 }

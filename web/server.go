@@ -30,6 +30,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// JWKSMaxAge is how long clients may cache the JWKS and metadata.
 	JWKSMaxAge time.Duration
+	// FeedMaxAge is how long clients may cache the revocation feed, so
+	// how late a resource server polling it may learn of a revocation;
+	// 30 seconds if zero.
+	FeedMaxAge time.Duration
 	// DefaultActivation is how long a rotated signing key waits before it
 	// signs: at least JWKSMaxAge plus the key refresh interval, so every
 	// verifier has seen it in the JWKS.
@@ -69,6 +73,9 @@ func New(o Options) *Server {
 	}
 	if o.MinActivation == 0 {
 		o.MinActivation = o.JWKSMaxAge
+	}
+	if o.FeedMaxAge == 0 {
+		o.FeedMaxAge = 30 * time.Second
 	}
 	if o.ReadTimeout == 0 {
 		o.ReadTimeout = 15 * time.Second

@@ -161,16 +161,21 @@ func newAccountsUpdateCmd(c *cli) *cobra.Command {
 }
 
 func newAccountActionCmd(c *cli, action, short string) *cobra.Command {
-	return &cobra.Command{
+	var revoke bool
+	cmd := &cobra.Command{
 		Use: action + " CLIENT_ID", Short: short, Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var acct web.Account
-			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/"+action, nil, &acct); err != nil {
+			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/"+action, retireBody(revoke), &acct); err != nil {
 				return err
 			}
 			return c.printAccount(acct)
 		},
 	}
+	if action == "archive" {
+		cmd.Flags().BoolVar(&revoke, "revoke-tokens", false, "also revoke every token the account was issued")
+	}
+	return cmd
 }
 
 func (c *cli) printAccount(a web.Account) error {

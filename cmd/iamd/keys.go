@@ -39,10 +39,28 @@ func newKeysCmd(c *cli) *cobra.Command {
 		newKeyActionCmd(c, "activate", "Activate a key"),
 		newKeyActionCmd(c, "deactivate", "Deactivate a key: clients using it are refused until it is activated again"),
 		newKeysRotateCmd(c),
-		newDeleteCmd(c, "delete KEY_ID", "Delete a key",
-			func(a []string) (string, string) { return "/keys/" + pathEscape(a[0]), "deleting key " + a[0] }),
+		newKeysDeleteCmd(c),
 	)
 	return cmd
+}
+
+func newKeysDeleteCmd(c *cli) *cobra.Command {
+	var revoke bool
+	cmd := newDeleteCmdWith(c, "delete KEY_ID", "Delete a key",
+		func(a []string) (string, string) { return "/keys/" + pathEscape(a[0]), "deleting key " + a[0] },
+		func() any { return retireBody(revoke) })
+	cmd.Flags().BoolVar(&revoke, "revoke-tokens", false, "also revoke the tokens already issued with the key")
+	return cmd
+}
+
+// retireBody is the body of deactivating or deleting a key or archiving
+// an account: none unless revoke, so that older servers are asked what
+// they understand.
+func retireBody(revoke bool) any {
+	if !revoke {
+		return nil
+	}
+	return web.RetireRequest{RevokeTokens: true}
 }
 
 func newKeysCreateCmd(c *cli) *cobra.Command {
@@ -230,16 +248,21 @@ func oldKeyStatus(k web.Key) string {
 }
 
 func newKeyActionCmd(c *cli, action, short string) *cobra.Command {
-	return &cobra.Command{
+	var revoke bool
+	cmd := &cobra.Command{
 		Use: action + " KEY_ID", Short: short, Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var k web.Key
-			if err := c.call(cmd, "POST", "/keys/"+pathEscape(a[0])+"/"+action, nil, &k); err != nil {
+			if err := c.call(cmd, "POST", "/keys/"+pathEscape(a[0])+"/"+action, retireBody(revoke), &k); err != nil {
 				return err
 			}
 			return c.printKey(k, "")
 		},
 	}
+	if action == "deactivate" {
+		cmd.Flags().BoolVar(&revoke, "revoke-tokens", false, "also revoke the tokens already issued with the key")
+	}
+	return cmd
 }
 
 func (c *cli) printKey(k web.Key, secret string) error {

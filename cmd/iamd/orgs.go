@@ -165,6 +165,12 @@ func (c *cli) printOrg(o web.Org) error {
 // newDeleteCmd returns a command that deletes what target names, after
 // confirmation.
 func newDeleteCmd(c *cli, use, short string, target func(args []string) (path, what string)) *cobra.Command {
+	return newDeleteCmdWith(c, use, short, target, func() any { return nil })
+}
+
+// newDeleteCmdWith is newDeleteCmd sending the request body body returns,
+// if not nil.
+func newDeleteCmdWith(c *cli, use, short string, target func(args []string) (path, what string), body func() any) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: args(cobra.ExactArgs(1)),
@@ -173,7 +179,7 @@ func newDeleteCmd(c *cli, use, short string, target func(args []string) (path, w
 			if err := c.confirm(yes, what, a[0]); err != nil {
 				return err
 			}
-			if err := c.call(cmd, "DELETE", path, nil, nil); err != nil {
+			if err := c.call(cmd, "DELETE", path, body(), nil); err != nil {
 				return err
 			}
 			return c.print(map[string]string{"deleted": a[0]}, func(w io.Writer) { row(w, "deleted", a[0]) })

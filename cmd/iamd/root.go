@@ -58,6 +58,7 @@ IAMD_CLIENT_ID and IAMD_CLIENT_SECRET): its rights decide what it may do.`,
 		newKeysCmd(c),
 		newSigningKeysCmd(c),
 		newTokenCmd(c),
+		newTokensCmd(c),
 		newVerifyCmd(c),
 		newAuditCmd(c),
 	)

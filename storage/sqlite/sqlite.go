@@ -32,6 +32,9 @@ type DB struct {
 	// keyPairs and useAssertion are GetKeyPairCredentials' and
 	// UseAssertionID's, which run for every private_key_jwt request.
 	keyPairs, useAssertion atomic.Pointer[sql.Stmt]
+	// revoked is TokenRevoked's, which runs for every management API call
+	// and introspection.
+	revoked atomic.Pointer[sql.Stmt]
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -72,7 +75,7 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
-	for _, p := range []*atomic.Pointer[sql.Stmt]{&d.credential, &d.grants} {
+	for _, p := range []*atomic.Pointer[sql.Stmt]{&d.credential, &d.grants, &d.keyPairs, &d.useAssertion, &d.revoked} {
 		if stmt := p.Load(); stmt != nil {
 			stmt.Close()
 		}
@@ -145,7 +148,7 @@ func (d *DB) migrate(ctx context.Context, last string) ([]string, error) {
 	for _, s := range []struct {
 		p     *atomic.Pointer[sql.Stmt]
 		query string
-	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}, {&d.keyPairs, keyPairsQuery}, {&d.useAssertion, useAssertionQuery}} {
+	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}, {&d.keyPairs, keyPairsQuery}, {&d.useAssertion, useAssertionQuery}, {&d.revoked, tokenRevokedQuery}} {
 		if s.p.Load() != nil {
 			continue
 		}

@@ -182,6 +182,7 @@ func init() {
 	grantsCases()
 	auditCases()
 	versionCases()
+	revocationCases()
 }
 
 func accountCases() {
