@@ -176,6 +176,18 @@ type Store interface {
 	// GetCredential returns the key with that ID and its account, and the
 	// version of the authorization model, in one indexed lookup.
 	GetCredential(ctx context.Context, keyID string) (Credential, error)
+	// GetKeyPairCredentials returns the key-pair keys of the account
+	// named name in orgID, each with the account and the version of the
+	// authorization model, in one lookup, ordered by creation time then ID;
+	// none if there is no such account or it has no key-pair key.
+	GetKeyPairCredentials(ctx context.Context, orgID, name string) ([]Credential, error)
+	// UseAssertionID records that the account presented a client assertion
+	// with that jti, kept until expiresAt; ErrConflict if the account
+	// already presented it (and it was not pruned since).
+	UseAssertionID(ctx context.Context, accountID, jti string, expiresAt time.Time) error
+	// PruneAssertionIDs removes up to limit assertion IDs that expired
+	// before t and returns how many it removed.
+	PruneAssertionIDs(ctx context.Context, t time.Time, limit int) (int, error)
 	// RecordUsage moves last-used times of keys and their accounts forward
 	// (never backward) in one transaction. Unknown keys are skipped.
 	RecordUsage(ctx context.Context, uses []Usage) error

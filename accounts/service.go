@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/iamd/iamd/audit"
@@ -31,6 +32,9 @@ type Service struct {
 	audit *audit.Log
 	usage *UsageRecorder
 	now   func() time.Time
+	// pruned is when expired assertion IDs were last pruned, in Unix
+	// nanoseconds.
+	pruned atomic.Int64
 }
 
 // NewService returns a Service; changes are audited in the log of orgs.

@@ -41,9 +41,8 @@ func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
 
 type clientAddrKey struct{}
 
-// authenticateClient is fosite's ClientAuthenticationStrategy: it supports
-// client_secret_basic and client_secret_post (RFC 6749 §2.3.1) and checks
-// the secret with one indexed lookup. Throttling never refuses a correct
+// authenticateClient is fosite's ClientAuthenticationStrategy (see
+// authenticate). Throttling never refuses a correct
 // secret (see Throttle): malformed credentials and secrets failing their
 // checksum are refused without a lookup, an address past its burst of
 // failures gets one lookup at a time, and failures past a burst are answered
@@ -61,31 +60,52 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 // introspection or revocation endpoint from its Authorization header and
 // form, under the same throttles, and returns it with its rights. Errors
 // are *Error values ready to be sent, or internal errors.
+//
+// Clients authenticate with a secret (client_secret_basic,
+// client_secret_post: RFC 6749 §2.3.1) or with an assertion signed by a
+// key-pair key (private_key_jwt: RFC 7523 §2.2). Either way the credential
+// is checked with one indexed lookup, and every refusal is the same
+// invalid_client answer.
 func (s *Server) authenticate(ctx context.Context, authorization string, form url.Values, addr string) (*client, error) {
 	addr = throttleKey(addr)
-	id, secret, err := credentials(authorization, form)
-	if err == nil {
-		if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
-			err = errBadCredentials
+	var id string
+	var check func(context.Context) (accounts.Credential, error)
+	if form.Has("client_assertion") || form.Has("client_assertion_type") {
+		a, err := assertion(authorization, form)
+		if err != nil {
+			return nil, s.refused(err, addr)
 		}
-	}
-	if err != nil {
-		if e, ok := err.(*Error); ok && e.Code == CodeInvalidClient {
-			return nil, s.failed("", addr, e)
+		id = a.ClientID
+		check = func(ctx context.Context) (accounts.Credential, error) {
+			return s.accounts.AuthenticateAssertion(ctx, a, s.assertionRules)
 		}
-		return nil, err
+	} else {
+		var secret string
+		var err error
+		id, secret, err = credentials(authorization, form)
+		if err == nil {
+			if _, _, ok := s.accounts.ClientIDs().Parse(id); !ok {
+				err = errBadCredentials
+			}
+		}
+		if err != nil {
+			return nil, s.refused(err, addr)
+		}
+		check = func(ctx context.Context) (accounts.Credential, error) {
+			return s.accounts.Authenticate(ctx, id, secret)
+		}
 	}
 	release, err := s.throttle.Enter(ctx, addr, s.now())
 	if err != nil {
 		s.log.Warn("client authentication given up", "client_id", id, "addr", addr, "reason", err.Error())
 		return nil, errBusy
 	}
-	cred, err := s.accounts.Authenticate(ctx, id, secret)
+	cred, err := check(ctx)
 	release()
 	if errors.Is(err, accounts.ErrAuthentication) {
 		s.log.Info("client authentication failed", "client_id", id, "addr", addr, "reason", err.Error())
-		// Only a secret naming a real key of this client could ever be
-		// right: other failures count against the address alone, so
+		// Only a credential naming a real key of this client could ever
+		// be right: other failures count against the address alone, so
 		// made-up client IDs never fill the per-client table.
 		client := id
 		if errors.Is(err, accounts.ErrNoSuchKey) {
@@ -229,6 +249,43 @@ func credentials(authorization string, form url.Values) (id, secret string, err 
 		return "", "", InvalidClient("Both client_id and client_secret are required.")
 	}
 	return postID, secret, nil
+}
+
+// refused answers a request whose credentials were refused before any
+// lookup: an invalid_client failure counts against the address; other
+// errors (invalid_request) are sent as they are.
+func (s *Server) refused(err error, addr string) error {
+	if errors.Is(err, accounts.ErrAuthentication) {
+		s.log.Info("client authentication failed", "addr", addr, "reason", err.Error())
+		return s.failed("", addr, errBadCredentials)
+	}
+	if e, ok := err.(*Error); ok && e.Code == CodeInvalidClient {
+		return s.failed("", addr, e)
+	}
+	return err
+}
+
+// assertion parses the client assertion of a private_key_jwt request
+// (RFC 7521 §4.2). Another authentication method in the same request is
+// refused, as RFC 6749 §2.3 requires, and so is a client_id other than the
+// assertion's.
+func assertion(authorization string, form url.Values) (*accounts.Assertion, error) {
+	switch {
+	case authorization != "" || form.Has("client_secret"):
+		return nil, InvalidRequest("Use one client authentication method: a client assertion, HTTP Basic or client_secret, not several.")
+	case form.Get("client_assertion_type") != accounts.AssertionType:
+		return nil, InvalidClient("client_assertion_type must be " + accounts.AssertionType + " (RFC 7523 section 2.2).")
+	case form.Get("client_assertion") == "":
+		return nil, InvalidClient("client_assertion is required with client_assertion_type.")
+	}
+	a, err := accounts.ParseAssertion(form.Get("client_assertion"))
+	if err != nil {
+		return nil, err
+	}
+	if id := form.Get("client_id"); id != "" && id != a.ClientID {
+		return nil, InvalidRequest("client_id does not match the client assertion's sub.")
+	}
+	return a, nil
 }
 
 // matchAudience is fosite's audience strategy: every requested audience

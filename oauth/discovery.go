@@ -1,6 +1,14 @@
 package oauth
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/iamd/iamd/accounts"
+)
+
+// AuthMethods are the client authentication methods of the token,
+// introspection and revocation endpoints.
+var AuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 
 // Metadata is the authorization server metadata of RFC 8414 §2, also served
 // as /.well-known/openid-configuration for clients that only look there.
@@ -10,6 +18,9 @@ type Metadata struct {
 	JWKSURI                           string   `json:"jwks_uri"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	// TokenEndpointAuthSigningAlgValuesSupported are the algorithms
+	// private_key_jwt assertions may be signed with.
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	// ResponseTypesSupported is empty: iamd has no authorization endpoint.
 	ResponseTypesSupported []string `json:"response_types_supported"`
 }
@@ -22,7 +33,8 @@ func (s *Server) Metadata() Metadata {
 		TokenEndpoint:                     base + TokenPath,
 		JWKSURI:                           base + JWKSPath,
 		GrantTypesSupported:               []string{GrantClientCredentials},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ResponseTypesSupported:            []string{},
+		TokenEndpointAuthMethodsSupported: AuthMethods,
+		TokenEndpointAuthSigningAlgValuesSupported: accounts.Algorithms,
+		ResponseTypesSupported:                     []string{},
 	}
 }

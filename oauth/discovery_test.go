@@ -31,8 +31,11 @@ func TestMetadata(t *testing.T) {
 			if !slices.Equal(m.GrantTypesSupported, []string{"client_credentials"}) {
 				t.Errorf("grant_types_supported %q", m.GrantTypesSupported)
 			}
-			if !slices.Equal(m.TokenEndpointAuthMethodsSupported, []string{"client_secret_basic", "client_secret_post"}) {
+			if !slices.Equal(m.TokenEndpointAuthMethodsSupported, []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}) {
 				t.Errorf("token_endpoint_auth_methods_supported %q", m.TokenEndpointAuthMethodsSupported)
+			}
+			if !slices.Equal(m.TokenEndpointAuthSigningAlgValuesSupported, []string{"ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA"}) {
+				t.Errorf("token_endpoint_auth_signing_alg_values_supported %q", m.TokenEndpointAuthSigningAlgValuesSupported)
 			}
 			if m.ResponseTypesSupported == nil || len(m.ResponseTypesSupported) != 0 {
 				t.Errorf("response_types_supported %#v, want an empty list", m.ResponseTypesSupported)
@@ -48,7 +51,7 @@ func TestMetadata(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"issuer", "token_endpoint", "jwks_uri", "grant_types_supported", "token_endpoint_auth_methods_supported", "response_types_supported"} {
+		for _, k := range []string{"issuer", "token_endpoint", "jwks_uri", "grant_types_supported", "token_endpoint_auth_methods_supported", "token_endpoint_auth_signing_alg_values_supported", "response_types_supported"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("member %s missing from %s", k, b)
 			}

@@ -48,7 +48,10 @@ type Config struct {
 	// DefaultAudience is the audience of tokens requested without audience
 	// or resource (RFC 9068 §3); the issuer if empty.
 	DefaultAudience string
-	Throttle        ThrottleConfig
+	// AssertionLifetime bounds how far ahead of now the exp of a client
+	// assertion may be; accounts.DefaultAssertionLifetime if zero.
+	AssertionLifetime time.Duration
+	Throttle          ThrottleConfig
 }
 
 // Server issues access tokens.
@@ -60,8 +63,10 @@ type Server struct {
 	keys     *KeySet
 	throttle *Throttle
 	provider *fosite.Fosite
-	now      func() time.Time
-	log      *slog.Logger
+	// assertionRules are what client assertions must satisfy.
+	assertionRules accounts.AssertionRules
+	now            func() time.Time
+	log            *slog.Logger
 }
 
 // NewServer returns a token server; orgs computes the rights its tokens
@@ -71,6 +76,12 @@ func NewServer(cfg Config, accts *accounts.Service, orgs *rbac.Service, keys *Ke
 		cfg.DefaultAudience = cfg.Issuer
 	}
 	s := &Server{cfg: cfg, accounts: accts, orgs: orgs, keys: keys, throttle: NewThrottle(cfg.Throttle), now: now, log: log}
+	// An assertion's aud is the issuer identifier or the token endpoint
+	// URL (RFC 7523 §3): clients differ in which they send.
+	s.assertionRules = accounts.AssertionRules{
+		Audiences:   []string{cfg.Issuer, s.Metadata().TokenEndpoint},
+		MaxLifetime: cfg.AssertionLifetime,
+	}
 	fc := &fosite.Config{
 		AccessTokenLifespan:          cfg.TokenTTL,
 		ScopeStrategy:                scopeStrategy,
@@ -112,7 +123,7 @@ type TokenResponse struct {
 
 // singleParams may appear at most once in a request (RFC 6749 §3.2);
 // audience and resource may repeat.
-var singleParams = []string{"grant_type", "scope", "client_id", "client_secret"}
+var singleParams = []string{"grant_type", "scope", "client_id", "client_secret", "client_assertion", "client_assertion_type"}
 
 // Token handles a token request. Errors are *Error values ready to be sent.
 func (s *Server) Token(ctx context.Context, r TokenRequest) (*TokenResponse, error) {

@@ -26,8 +26,11 @@ func TestDiscoveryMetadata(t *testing.T) {
 			if !slices.Equal(m.GrantTypesSupported, []string{"client_credentials"}) {
 				t.Errorf("grant_types_supported %q", m.GrantTypesSupported)
 			}
-			if !slices.Equal(m.TokenEndpointAuthMethodsSupported, []string{"client_secret_basic", "client_secret_post"}) {
+			if !slices.Equal(m.TokenEndpointAuthMethodsSupported, []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}) {
 				t.Errorf("token_endpoint_auth_methods_supported %q", m.TokenEndpointAuthMethodsSupported)
+			}
+			if !slices.Contains(m.TokenEndpointAuthSigningAlgValuesSupported, "ES256") || slices.Contains(m.TokenEndpointAuthSigningAlgValuesSupported, "HS256") {
+				t.Errorf("token_endpoint_auth_signing_alg_values_supported %q", m.TokenEndpointAuthSigningAlgValuesSupported)
 			}
 			if m.ResponseTypesSupported == nil || len(m.ResponseTypesSupported) != 0 {
 				t.Errorf("response_types_supported %q, want []", m.ResponseTypesSupported)

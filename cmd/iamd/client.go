@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/web"
 )
@@ -197,6 +198,9 @@ type tokenParams struct {
 	// post sends the credentials in the body (client_secret_post) rather
 	// than with HTTP Basic (client_secret_basic).
 	post bool
+	// assertion, if set, authenticates the client instead of a secret
+	// (private_key_jwt), and tokenEndpoint is where to send it.
+	assertion, tokenEndpoint string
 }
 
 // oauthError is an error answer of the token endpoint.
@@ -221,16 +225,24 @@ func requestToken(ctx context.Context, hc *http.Client, server string, p tokenPa
 	}
 	form["audience"] = p.audiences
 	form["resource"] = p.resources
-	if p.post {
+	endpoint := server + oauth.TokenPath
+	switch {
+	case p.assertion != "":
+		form.Set("client_assertion_type", accounts.AssertionType)
+		form.Set("client_assertion", p.assertion)
+		if p.tokenEndpoint != "" {
+			endpoint = p.tokenEndpoint
+		}
+	case p.post:
 		form.Set("client_id", p.clientID)
 		form.Set("client_secret", p.secret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+oauth.TokenPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if !p.post {
+	if !p.post && p.assertion == "" {
 		// RFC 6749 §2.3.1: form-encode both parts before base64.
 		req.SetBasicAuth(url.QueryEscape(p.clientID), url.QueryEscape(p.secret))
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/iamd/iamd/accounts"
 )
@@ -104,4 +109,59 @@ func readPublicKey(in io.Reader, path string) (string, error) {
 		return "", usagef("--public-key: more than %d bytes: not a public key", maxPublicKey)
 	}
 	return string(b), nil
+}
+
+// assertionLifetime is how long the client assertions iamd token signs are
+// valid for: long enough to reach the server, well under the 5 minutes it
+// accepts by default.
+const assertionLifetime = time.Minute
+
+// fillAssertion completes the parameters from the key file at path: the
+// client ID, and an assertion for the key file's issuer signed with its
+// private key. The assertion goes to the key file's token endpoint unless
+// the server was given.
+func (p *tokenParams) fillAssertion(path string, serverGiven bool, now time.Time) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return usagef("--key-file: %v", err)
+	}
+	var kf accounts.KeyFile
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return usagef("--key-file %s is not an iamd key file: %v", path, err)
+	}
+	switch {
+	case kf.Type != accounts.KeyFileType:
+		return usagef("--key-file %s: type is %q, want %q", path, kf.Type, accounts.KeyFileType)
+	case kf.ClientID == "" || kf.Issuer == "" || kf.TokenEndpoint == "":
+		return usagef("--key-file %s lacks client_id, issuer or token_endpoint", path)
+	case kf.PrivateKey.Key == nil || kf.PrivateKey.IsPublic() || kf.PrivateKey.Algorithm == "":
+		return usagef("--key-file %s holds no private key with its algorithm", path)
+	}
+	if p.clientID != "" && p.clientID != kf.ClientID {
+		return usagef("--client-id %s does not match the key file's client %s", p.clientID, kf.ClientID)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(kf.PrivateKey.Algorithm), Key: kf.PrivateKey},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return usagef("--key-file %s: %v", path, err)
+	}
+	jti := make([]byte, 16)
+	rand.Read(jti)
+	claims, _ := json.Marshal(map[string]any{
+		"iss": kf.ClientID, "sub": kf.ClientID, "aud": kf.Issuer,
+		"iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix(),
+		"jti": base64.RawURLEncoding.EncodeToString(jti),
+	})
+	jws, err := signer.Sign(claims)
+	if err != nil {
+		return fmt.Errorf("sign the client assertion: %w", err)
+	}
+	if p.assertion, err = jws.CompactSerialize(); err != nil {
+		return err
+	}
+	p.clientID = kf.ClientID
+	if !serverGiven {
+		p.tokenEndpoint = kf.TokenEndpoint
+	}
+	return nil
 }

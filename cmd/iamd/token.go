@@ -5,13 +5,14 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
 func newTokenCmd(c *cli) *cobra.Command {
 	var p tokenParams
-	var secretFile, auth string
+	var secretFile, auth, keyFile string
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Get an access token with the client credentials grant",
@@ -20,7 +21,10 @@ TOKEN=$(iamd token ...) works; -o json prints the whole token response.
 
 The secret comes from --client-secret, --client-secret-file, or
 IAMD_CLIENT_SECRET; without --client-id, the profile's admin credentials are
-used.`,
+used. With --key-file, the client authenticates with the key pair of a key
+file instead (private_key_jwt): iamd token signs a one-time assertion with
+its private key and sends it to the key file's token endpoint, or to
+--server's if given.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch auth {
@@ -34,7 +38,14 @@ used.`,
 			if err != nil {
 				return err
 			}
-			if err := p.fillSecret(secretFile, prof); err != nil {
+			if keyFile != "" {
+				if p.secret != "" || secretFile != "" || cmd.Flags().Changed("auth") {
+					return usagef("--key-file authenticates on its own: give no secret and no --auth")
+				}
+				if err := p.fillAssertion(keyFile, c.server != "", time.Now()); err != nil {
+					return err
+				}
+			} else if err := p.fillSecret(secretFile, prof); err != nil {
 				return err
 			}
 			tok, err := requestToken(cmd.Context(), newHTTPClient(), c.serverURL(prof), p)
@@ -51,6 +62,7 @@ used.`,
 	f.StringVar(&p.scope, "scope", "", "space-separated rights (PERMISSION:OPERATION) to request (default: every right the account holds)")
 	f.StringArrayVar(&p.audiences, "audience", nil, "audience to request; repeatable")
 	f.StringArrayVar(&p.resources, "resource", nil, "resource indicator (RFC 8707) to request; repeatable")
+	f.StringVar(&keyFile, "key-file", "", "authenticate with the key pair of this key file (private_key_jwt), as written by iamd keys create --type key-pair")
 	f.StringVar(&auth, "auth", "basic", "client authentication: basic (client_secret_basic) or post (client_secret_post)")
 	return cmd
 }

@@ -477,6 +477,56 @@ func keyCases() {
 		sk, _ := s.GetKey(ctx, "k4")
 		equal(t, sk, key("k4", "a1", t0))
 	})
+	add("key-pair credentials are found by client name, secret keys left out", func(t *testing.T, s Store) {
+		tree(t, s)
+		a := account("a1", "billing", "sync")
+		must(t, s.CreateAccount(ctx, a))
+		must(t, s.CreateAccount(ctx, account("a2", "billing", "other")))
+		k1, k2 := keyPair("k1", "a1", "one"), keyPair("k2", "a1", "two")
+		k2.CreatedAt = storage.Time(t0.Add(time.Second))
+		k2.Active = false
+		must(t, s.CreateKey(ctx, k2))
+		must(t, s.CreateKey(ctx, k1))
+		must(t, s.CreateKey(ctx, key("k3", "a1", t0)))
+		must(t, s.CreateKey(ctx, keyPair("k4", "a2", "one")))
+		got, err := s.GetKeyPairCredentials(ctx, "billing", "sync")
+		must(t, err)
+		if len(got) != 2 {
+			t.Fatalf("got %d credentials, want 2", len(got))
+		}
+		equal(t, got[0], accounts.Credential{Key: k1, Account: a, RightsVersion: got[0].RightsVersion})
+		equal(t, got[1], accounts.Credential{Key: k2, Account: a, RightsVersion: got[0].RightsVersion})
+		for _, c := range [][2]string{{"billing", "nobody"}, {"root", "sync"}} {
+			got, err := s.GetKeyPairCredentials(ctx, c[0], c[1])
+			must(t, err)
+			wantEmpty(t, got)
+		}
+	})
+	add("an assertion ID is used once per account until pruned", func(t *testing.T, s Store) {
+		tree(t, s)
+		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
+		must(t, s.CreateAccount(ctx, account("a2", "billing", "other")))
+		exp := storage.Time(t0.Add(5 * time.Minute))
+		must(t, s.UseAssertionID(ctx, "a1", "j1", exp))
+		wantErr(t, s.UseAssertionID(ctx, "a1", "j1", exp.Add(time.Hour)), storage.ErrConflict)
+		must(t, s.UseAssertionID(ctx, "a2", "j1", exp)) // another client's
+		must(t, s.UseAssertionID(ctx, "a1", "J1", exp)) // IDs are case-sensitive
+		must(t, s.UseAssertionID(ctx, "a1", "j2", exp.Add(time.Minute)))
+		n, err := s.PruneAssertionIDs(ctx, exp, 10) // expired before exp: none
+		must(t, err)
+		equal(t, n, 0)
+		n, err = s.PruneAssertionIDs(ctx, exp.Add(time.Second), 2)
+		must(t, err)
+		equal(t, n, 2) // three expired, two at a time
+		n, _ = s.PruneAssertionIDs(ctx, exp.Add(time.Second), 2)
+		equal(t, n, 1)
+		must(t, s.UseAssertionID(ctx, "a1", "j1", exp)) // pruned: free again
+		wantErr(t, s.UseAssertionID(ctx, "a1", "j2", exp), storage.ErrConflict)
+		// Deleting the account forgets its assertions.
+		must(t, s.DeleteAccount(ctx, "a2"))
+		n, _ = s.PruneAssertionIDs(ctx, exp.Add(time.Hour), 10)
+		equal(t, n, 2) // a1's j1 and j2
+	})
 	add("usage moves last-used times forward only and skips unknown keys", func(t *testing.T, s Store) {
 		tree(t, s)
 		must(t, s.CreateAccount(ctx, account("a1", "billing", "sync")))
