@@ -46,7 +46,14 @@ async function getToken(kf, { scope = '', resource = '', insecure = false } = {}
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...opts, algorithm: 'oauth2' }))
   const key = await importJWK(kf.private_key, kf.private_key.alg)
   const client = { client_id: kf.client_id }
-  const auth = oauth.PrivateKeyJwt({ key, kid: kf.private_key.kid ?? kf.key_id })
+  const auth = oauth.PrivateKeyJwt({ key, kid: kf.private_key.kid ?? kf.key_id }, {
+    // oauth4webapi names an Ed25519 signature "Ed25519" (RFC 9864), iamd
+    // the key's algorithm "EdDSA", the name RFC 8037 gave the same
+    // signature: the assertion names the one the key file gives.
+    [oauth.modifyAssertion]: (header) => {
+      header.alg = kf.private_key.alg
+    },
+  })
   const params = new URLSearchParams()
   if (scope) {
     params.set('scope', scope)
@@ -75,9 +82,15 @@ async function main() {
   process.stdout.write(tok.access_token + '\n')
 }
 
-main().catch((err) => {
-  // oauth4webapi's errors carry the server's OAuth error, never a secret.
-  const detail = err.error ? ` (${err.error}${err.error_description ? ': ' + err.error_description : ''})` : ''
-  console.error(`${err.message}${detail}`)
+main().catch(async (err) => {
+  // The token endpoint's OAuth error (RFC 6749 §5.2), which names no secret.
+  let detail = ''
+  if (err instanceof oauth.ResponseBodyError) {
+    detail = `${err.error}: ${err.error_description ?? ''}`
+  } else if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    const body = await err.response.json().catch(() => ({}))
+    detail = `${body.error ?? err.cause[0]?.parameters.error ?? ''}: ${body.error_description ?? ''}`
+  }
+  console.error(detail ? `${err.message} (${detail})` : err.message)
   process.exit(1)
 })

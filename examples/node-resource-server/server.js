@@ -36,7 +36,8 @@ async function main() {
     createHandler({ issuer, jwksURI: md.jwks_uri, audience, revoked }))
   server.listen(Number(port), host, () => {
     const a = server.address()
-    console.log(`listening on http://${a.address}:${a.port} for tokens of ${issuer}`)
+    // In logfmt, as iamd logs it.
+    console.error(`msg=listening addr=${a.address}:${a.port} issuer=${issuer}`)
   })
   const stop = () => server.close(() => process.exit(0))
   process.on('SIGTERM', stop)
