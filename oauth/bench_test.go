@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/signing"
@@ -100,4 +103,64 @@ func BenchmarkTokenRights(b *testing.B) {
 			b.ReportMetric(float64(len(resp.AccessToken)), "token-bytes")
 		})
 	}
+}
+
+// BenchmarkTokenAssertion measures Server.Token with private_key_jwt
+// (ES256 assertions, each with its own jti) beside client_secret_basic, over
+// SQLite, from parallel clients: the difference is the assertion's
+// signature check and its replay check, one insert.
+func BenchmarkTokenAssertion(b *testing.B) {
+	e := newEnv(b, signing.ES256)
+	id, _, secret := e.account("sync", syncScopes, syncAudiences)
+	_, kf, err := e.accts.CreateKeyPair(e.ctx, sys, id, accounts.NewKeyPair{Label: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := e.server(oauth.Config{Throttle: oauth.DefaultThrottle})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: kf.PrivateKey}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	params := []string{"grant_type", "client_credentials", "scope", "data.items:read data.items:write", "audience", "https://api.acme.test"}
+	var issued int // assertions signed so far: each jti is new
+	requests := func(n int) []oauth.TokenRequest {
+		reqs := make([]oauth.TokenRequest, n)
+		now := e.clock.Now()
+		for i := range reqs {
+			claims := fmt.Sprintf(`{"iss":%q,"sub":%q,"aud":%q,"exp":%d,"jti":"bench-%d"}`, id, id, testIssuer, now.Add(time.Minute).Unix(), issued)
+			issued++
+			jws, err := signer.Sign([]byte(claims))
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, _ := jws.CompactSerialize()
+			reqs[i] = oauth.TokenRequest{ContentType: formType, ClientAddr: "192.0.2.1",
+				Body: form(append(params, "client_assertion_type", accounts.AssertionType, "client_assertion", a)...)}
+		}
+		return reqs
+	}
+	if _, err := srv.Token(e.ctx, requests(1)[0]); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, next func(i int64) oauth.TokenRequest) {
+		var n atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := srv.Token(e.ctx, next(n.Add(1)-1)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("client_secret_basic", func(b *testing.B) {
+		req := oauth.TokenRequest{ContentType: formType, Body: form(params...), Authorization: basic(id, secret), ClientAddr: "192.0.2.1"}
+		run(b, func(int64) oauth.TokenRequest { return req })
+	})
+	b.Run("private_key_jwt", func(b *testing.B) {
+		reqs := requests(b.N)
+		run(b, func(i int64) oauth.TokenRequest { return reqs[i] })
+	})
 }

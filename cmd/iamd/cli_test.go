@@ -3,14 +3,18 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/storage/postgres/pgtest"
 	"github.com/iamd/iamd/web"
@@ -226,6 +230,24 @@ func TestPostgresInstancesShareKeys(t *testing.T) {
 		"--client-secret", secret, "--audience", "https://api.example.test", "-o", "json")
 	if !strings.Contains(out, `"token_type": "Bearer"`) {
 		t.Fatalf("token from B: %s", out)
+	}
+
+	// A client assertion buys one token, whichever instance sees it
+	// first: replayed on B, it is refused.
+	keyFile := filepath.Join(tmp, "sa-key.json")
+	mustIamd(t, cli, "keys", "create", "sync@billing.iam", "--type", "key-pair", "--key-file", keyFile)
+	assertion := signAssertion(t, readKeyFile(t, keyFile), time.Now())
+	form := url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {accounts.AssertionType}, "client_assertion": {assertion}}
+	for i, server := range []string{a, b} {
+		resp, err := http.PostForm(server+oauth.TokenPath, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := []int{http.StatusOK, http.StatusUnauthorized}[i]; resp.StatusCode != want || i == 1 && !strings.Contains(string(body), "invalid_client") {
+			t.Fatalf("assertion on instance %d: %d %s, want %d", i+1, resp.StatusCode, body, want)
+		}
 	}
 
 	// A key rotated in on A signs at once: B, which reloads its keys only

@@ -8,11 +8,13 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -81,6 +83,58 @@ func TestKeyPairKeysFromTheCLI(t *testing.T) {
 	if l := mustIamd(t, in.env, "keys", "list", client); !strings.Contains(l, "TYPE") || !strings.Contains(l, "key-pair") {
 		t.Errorf("keys list does not show the key's type:\n%s", l)
 	}
+
+	t.Run("iamd token --key-file signs an assertion and gets a token", func(t *testing.T) {
+		var noServer []string // the key file's token endpoint, then
+		for _, e := range in.env {
+			if !strings.HasPrefix(e, "IAMD_SERVER=") {
+				noServer = append(noServer, e)
+			}
+		}
+		for name, environ := range map[string][]string{"IAMD_SERVER": in.env, "the key file's endpoint": noServer} {
+			var tok oauth.TokenResponse
+			out := mustIamd(t, environ, "token", "--key-file", path, "--audience", md.Issuer, "-o", "json")
+			if err := json.Unmarshal([]byte(out), &tok); err != nil {
+				t.Fatalf("%s: %v: %s", name, err, out)
+			}
+			claims := verifyWithJWKS(t, in.url, tok.AccessToken, md.Issuer)
+			wantClaim(t, claims, "sub", client)
+			wantClaim(t, claims, "key", kf.KeyID)
+		}
+		// Each call signs a new assertion: a second token, no replay.
+		if a, b := mustIamd(t, in.env, "token", "--key-file", path), mustIamd(t, in.env, "token", "--key-file", path); a == b {
+			t.Error("two calls printed the same token")
+		}
+		public := filepath.Join(dir, "public.json")
+		pub := kf
+		pub.PrivateKey = kf.PrivateKey.Public()
+		b, _ := json.Marshal(pub)
+		os.WriteFile(public, b, 0o600)
+		notKeyFile := filepath.Join(dir, "not.json")
+		os.WriteFile(notKeyFile, []byte(`{"type":"service_account"}`), 0o600)
+		for _, c := range []struct {
+			args []string
+			says string
+		}{
+			{[]string{"--key-file", public}, "no private key"},
+			{[]string{"--key-file", notKeyFile}, "type"},
+			{[]string{"--key-file", filepath.Join(dir, "missing.json")}, "--key-file"},
+			{[]string{"--key-file", path, "--client-secret", "x"}, "no secret"},
+			{[]string{"--key-file", path, "--client-id", "other@acme.iam"}, "does not match"},
+		} {
+			_, errOut, code := iamd(t, in.env, append([]string{"token"}, c.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, c.says) || strings.Contains(errOut, d) {
+				t.Errorf("token %v: exit %d, stderr %q; want exit %d and %q", c.args, code, errOut, exitUsage, c.says)
+			}
+		}
+		// A deactivated key's file gets invalid_client.
+		mustIamd(t, in.env, "keys", "deactivate", kf.KeyID)
+		_, errOut, code := iamd(t, in.env, "token", "--key-file", path)
+		if code == 0 || !strings.Contains(errOut, "invalid_client") {
+			t.Errorf("token with a deactivated key: exit %d, stderr %q", code, errOut)
+		}
+		mustIamd(t, in.env, "keys", "activate", kf.KeyID)
+	})
 
 	t.Run("an existing key file is not overwritten without --force", func(t *testing.T) {
 		before, _ := os.ReadFile(path)
@@ -188,4 +242,27 @@ func TestKeyPairKeysFromTheCLI(t *testing.T) {
 			t.Error("the server log holds a private key")
 		}
 	}
+}
+
+// signAssertion signs a client assertion with the key file's private key,
+// as a client library would: aud the issuer, valid for a minute.
+func signAssertion(t *testing.T, kf accounts.KeyFile, now time.Time) string {
+	t.Helper()
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(kf.PrivateKey.Algorithm), Key: kf.PrivateKey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jti := make([]byte, 16)
+	rand.Read(jti)
+	claims, _ := json.Marshal(map[string]any{"iss": kf.ClientID, "sub": kf.ClientID, "aud": kf.Issuer,
+		"exp": now.Add(time.Minute).Unix(), "jti": fmt.Sprintf("%x", jti)})
+	jws, err := s.Sign(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

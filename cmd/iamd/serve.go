@@ -34,12 +34,14 @@ const (
 
 type serveFlags struct {
 	serverFlags
-	addr            string
-	issuer          string
-	tokenTTL        string
-	defaultAudience string
-	trustedProxies  []string
-	signingAlg      string
+	addr   string
+	issuer string
+	// assertionLifetime bounds the exp of client assertions.
+	assertionLifetime string
+	tokenTTL          string
+	defaultAudience   string
+	trustedProxies    []string
+	signingAlg        string
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -61,6 +63,7 @@ and listens on 127.0.0.1:8080.`,
 	fs.StringVar(&f.addr, "addr", envOr("IAMD_ADDR", "127.0.0.1:8080"), "address to listen on [IAMD_ADDR]")
 	fs.StringVar(&f.issuer, "issuer", os.Getenv("IAMD_ISSUER"), "issuer URL, as clients reach the server (default: http://ADDR) [IAMD_ISSUER]")
 	fs.StringVar(&f.tokenTTL, "token-ttl", envOr("IAMD_TOKEN_TTL", "1h"), "lifetime of access tokens, 1m to 24h [IAMD_TOKEN_TTL]")
+	fs.StringVar(&f.assertionLifetime, "assertion-max-lifetime", envOr("IAMD_ASSERTION_MAX_LIFETIME", "5m"), "how far ahead the exp of a client assertion (private_key_jwt) may be, 30s to 1h [IAMD_ASSERTION_MAX_LIFETIME]")
 	fs.StringVar(&f.defaultAudience, "default-audience", os.Getenv("IAMD_DEFAULT_AUDIENCE"), "audience of tokens requested without audience or resource (default: the issuer) [IAMD_DEFAULT_AUDIENCE]")
 	fs.StringSliceVar(&f.trustedProxies, "trusted-proxies", splitList(os.Getenv("IAMD_TRUSTED_PROXIES")), "reverse proxies (IPs or CIDRs) whose X-Forwarded-For is trusted [IAMD_TRUSTED_PROXIES]")
 	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", signing.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256 [IAMD_SIGNING_ALG]")
@@ -82,6 +85,10 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	ttl, err := time.ParseDuration(f.tokenTTL)
 	if err != nil || ttl < time.Minute || ttl > 24*time.Hour {
 		return usagef("--token-ttl: want a duration from 1m to 24h, got %q", f.tokenTTL)
+	}
+	assertionTTL, err := time.ParseDuration(f.assertionLifetime)
+	if err != nil || assertionTTL < 30*time.Second || assertionTTL > time.Hour {
+		return usagef("--assertion-max-lifetime: want a duration from 30s to 1h, got %q", f.assertionLifetime)
 	}
 	ids, err := accounts.NewClientIDs(f.domain)
 	if err != nil {
@@ -118,7 +125,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	usage := accounts.NewUsageRecorder(st, log)
 	svc := newServices(st, ids, usage, time.Now)
 	tokens := oauth.NewServer(oauth.Config{
-		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, Throttle: oauth.DefaultThrottle,
+		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, AssertionLifetime: assertionTTL, Throttle: oauth.DefaultThrottle,
 	}, svc.accts, svc.orgs, keys, time.Now, log)
 	srv := web.New(web.Options{
 		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Ready: st.Ping, Log: log,

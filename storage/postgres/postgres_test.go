@@ -179,3 +179,7 @@ func BenchmarkLoadGrants(b *testing.B) {
 func BenchmarkDescendants(b *testing.B) {
 	storagetest.BenchDescendants(b, open(b, pgtest.URL(b)))
 }
+
+func BenchmarkUseAssertionID(b *testing.B) {
+	storagetest.BenchUseAssertionID(b, open(b, pgtest.URL(b)))
+}

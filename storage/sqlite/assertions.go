@@ -8,27 +8,53 @@ import (
 	"github.com/iamd/iamd/accounts"
 )
 
-// GetKeyPairCredentials implements accounts.Store.
+const keyPairsQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `, (SELECT version FROM authz_version WHERE id = 1)
+	FROM accounts a JOIN account_keys k ON k.account_id = a.id AND k.kind = '` + accounts.KindKeyPair + `'
+	WHERE a.org_id = ? AND a.name = ? ORDER BY k.created_at, k.id`
+
+// GetKeyPairCredentials implements accounts.Store, with a statement
+// prepared once.
 func (d *DB) GetKeyPairCredentials(ctx context.Context, orgID, name string) ([]accounts.Credential, error) {
-	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Credential, error) {
+	var rows *sql.Rows
+	var err error
+	if tx, inTx := d.tx(ctx); inTx {
+		rows, err = tx.QueryContext(ctx, keyPairsQuery, orgID, name)
+	} else if stmt := d.keyPairs.Load(); stmt != nil {
+		rows, err = stmt.QueryContext(ctx, orgID, name)
+	} else {
+		rows, err = d.db.QueryContext(ctx, keyPairsQuery, orgID, name)
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []accounts.Credential{}
+	for rows.Next() {
 		var c accounts.Credential
 		var created, expires, used sql.NullInt64
-		a, err := scanAccount(s, append(keyDest(&c.Key, &created, &expires, &used), &c.RightsVersion)...)
+		a, err := scanAccount(rows, append(keyDest(&c.Key, &created, &expires, &used), &c.RightsVersion)...)
 		if err != nil {
-			return accounts.Credential{}, err
+			return nil, err
 		}
 		c.Account = a
 		c.Key.CreatedAt, c.Key.ExpiresAt, c.Key.LastUsedAt = fromMS(created), fromMS(expires), fromMS(used)
-		return c, nil
-	}, `SELECT `+accountColumns+`, `+keyColumns+`, (SELECT version FROM authz_version WHERE id = 1)
-		FROM accounts a JOIN account_keys k ON k.account_id = a.id AND k.kind = ?
-		WHERE a.org_id = ? AND a.name = ? ORDER BY k.created_at, k.id`, accounts.KindKeyPair, orgID, name)
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
 }
 
-// UseAssertionID implements accounts.Store.
+const useAssertionQuery = `INSERT INTO assertion_ids (account_id, jti, expires_at) VALUES (?, ?, ?)`
+
+// UseAssertionID implements accounts.Store, with a statement prepared once.
 func (d *DB) UseAssertionID(ctx context.Context, accountID, jti string, expiresAt time.Time) error {
-	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO assertion_ids (account_id, jti, expires_at) VALUES (?, ?, ?)`,
-		accountID, jti, ms(expiresAt))
+	var err error
+	if tx, inTx := d.tx(ctx); inTx {
+		_, err = tx.ExecContext(ctx, useAssertionQuery, accountID, jti, ms(expiresAt))
+	} else if stmt := d.useAssertion.Load(); stmt != nil {
+		_, err = stmt.ExecContext(ctx, accountID, jti, ms(expiresAt))
+	} else {
+		_, err = d.db.ExecContext(ctx, useAssertionQuery, accountID, jti, ms(expiresAt))
+	}
 	return mapErr(err)
 }
 

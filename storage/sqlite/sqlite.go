@@ -29,6 +29,9 @@ type DB struct {
 	// token endpoint's CPU. grants, LoadGrants' statement, runs for every
 	// token request too, and is longer still.
 	credential, grants atomic.Pointer[sql.Stmt]
+	// keyPairs and useAssertion are GetKeyPairCredentials' and
+	// UseAssertionID's, which run for every private_key_jwt request.
+	keyPairs, useAssertion atomic.Pointer[sql.Stmt]
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -142,7 +145,7 @@ func (d *DB) migrate(ctx context.Context, last string) ([]string, error) {
 	for _, s := range []struct {
 		p     *atomic.Pointer[sql.Stmt]
 		query string
-	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}} {
+	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}, {&d.keyPairs, keyPairsQuery}, {&d.useAssertion, useAssertionQuery}} {
 		if s.p.Load() != nil {
 			continue
 		}

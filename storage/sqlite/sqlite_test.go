@@ -203,3 +203,7 @@ func BenchmarkLoadGrants(b *testing.B) {
 func BenchmarkDescendants(b *testing.B) {
 	storagetest.BenchDescendants(b, open(b))
 }
+
+func BenchmarkUseAssertionID(b *testing.B) {
+	storagetest.BenchUseAssertionID(b, open(b))
+}

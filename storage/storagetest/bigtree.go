@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
 )
 
 // BigTree describes the tree BuildBigTree stores: 10,000 organizations, 20
@@ -292,4 +294,37 @@ func BenchDescendants(b *testing.B, s Store) {
 			}
 		})
 	}
+}
+
+// BenchUseAssertionID benchmarks the replay check of client assertions:
+// recording a new jti, with the table holding 100,000 unexpired ones, and
+// refusing a replayed one.
+func BenchUseAssertionID(b *testing.B, s Store) {
+	must(b, s.CreateOrg(ctx, org("/acme/")))
+	must(b, s.CreateAccount(ctx, account("a1", "acme", "sync")))
+	exp := storage.Time(time.Now().Add(time.Hour))
+	must(b, s.InTx(ctx, func(ctx context.Context) error {
+		for i := range 100_000 {
+			if err := s.UseAssertionID(ctx, "a1", fmt.Sprintf("old-%d", i), exp); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	b.Run("a new jti", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if err := s.UseAssertionID(ctx, "a1", fmt.Sprintf("new-%d-%d", b.N, i), exp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("a replayed jti", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.UseAssertionID(ctx, "a1", "old-1", exp); !errors.Is(err, storage.ErrConflict) {
+				b.Fatalf("replay: %v", err)
+			}
+		}
+	})
 }
