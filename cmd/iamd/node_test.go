@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,21 +29,54 @@ var npmChecked struct {
 // nodeExample returns the directory of the Node example name with its
 // dependencies installed: npm ci runs when node_modules is missing or was
 // installed from another package-lock.json, so that a suite run on an
-// up-to-date checkout runs no npm at all.
+// up-to-date checkout runs no npm at all. Without Node.js the test is
+// skipped, or fails if IAMD_REQUIRE_NODE is set.
 func nodeExample(t *testing.T, name string) string {
 	t.Helper()
-	mustLookPath(t, "node", "IAMD_REQUIRE_NODE")
-	mustLookPath(t, "npm", "IAMD_REQUIRE_NODE")
+	if why := nodeMissing(); why != "" {
+		if os.Getenv("IAMD_REQUIRE_NODE") != "" {
+			t.Fatalf("%s, and IAMD_REQUIRE_NODE is set", why)
+		}
+		t.Skipf("SKIPPING: %s", why)
+	}
+	return npmInstall(t, name)
+}
+
+// nodeExampleIfAny is nodeExample for a test with a Node part among
+// others: without Node.js it returns "" instead of skipping the test.
+func nodeExampleIfAny(t *testing.T, name string) string {
+	t.Helper()
+	if why := nodeMissing(); why != "" {
+		if os.Getenv("IAMD_REQUIRE_NODE") != "" {
+			t.Fatalf("%s, and IAMD_REQUIRE_NODE is set", why)
+		}
+		t.Logf("SKIPPING the Node.js part: %s", why)
+		return ""
+	}
+	return npmInstall(t, name)
+}
+
+// nodeMissing says why the Node examples cannot run here, or "".
+func nodeMissing() string {
+	for _, name := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(name); err != nil {
+			return name + " is not installed"
+		}
+	}
 	// jose 6 and oauth4webapi 3 need Node.js 20 (Web Crypto as a global
 	// among others); Debian 12's nodejs is 18.
 	out, err := exec.Command("node", "-p", "process.versions.node").Output()
 	major, _, _ := strings.Cut(strings.TrimSpace(string(out)), ".")
 	if n, convErr := strconv.Atoi(major); err != nil || convErr != nil || n < 20 {
-		if os.Getenv("IAMD_REQUIRE_NODE") != "" {
-			t.Fatalf("Node.js 20 or newer is required (IAMD_REQUIRE_NODE is set); node is %q (%v)", out, err)
-		}
-		t.Skipf("SKIPPING: Node.js 20 or newer is needed; node is %q (%v)", out, err)
+		return fmt.Sprintf("Node.js 20 or newer is needed; node is %q (%v)", strings.TrimSpace(string(out)), err)
 	}
+	return ""
+}
+
+// npmInstall returns the example's directory once npm ci has run there if
+// needed.
+func npmInstall(t *testing.T, name string) string {
+	t.Helper()
 	dir := filepath.Join(repoRoot(t), "examples", name)
 	npmChecked.Lock()
 	defer npmChecked.Unlock()
@@ -133,5 +167,18 @@ func TestNodeClientGetsATokenWithAKeyFile(t *testing.T) {
 				t.Fatalf("a deactivated key: %v, token %q, stderr %s", err, token, errOut)
 			}
 		})
+	}
+}
+
+// TestNodeResourceServerUnitTests runs the Node example's own tests (npm
+// test, node:test): the rights check, and the revocation feed poller
+// against a feed served over loopback.
+func TestNodeResourceServerUnitTests(t *testing.T) {
+	dir := nodeExample(t, "node-resource-server")
+	cmd := exec.Command("node", "--test")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test: %v\n%s", err, out)
 	}
 }

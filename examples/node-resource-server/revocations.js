@@ -71,7 +71,8 @@ export class RevocationFeed {
     for (const c of feed.cutoffs ?? []) {
       cutoffs.set(c.acct, [...(cutoffs.get(c.acct) ?? []), c])
     }
-    this.#tokens, this.#cutoffs = tokens, cutoffs
+    this.#tokens = tokens
+    this.#cutoffs = cutoffs
     this.#etag = resp.headers.get('etag') || ''
     this.#nextWait = this.#age(resp.headers.get('cache-control'))
   }
@@ -94,6 +95,11 @@ export class RevocationFeed {
       this.#timer.unref()
     }
     loop()
+  }
+
+  /** nextPollIn is how long start waits before its next poll, in milliseconds. */
+  get nextPollIn() {
+    return this.#nextWait
   }
 
   stop() {
