@@ -38,9 +38,7 @@ func TestDomainPackagesStayOffDrivers(t *testing.T) {
 	}
 }
 
-// TestDomainPackagesDoNotUseSQL: SQL belongs to the storage backends. (fosite
-// pulls database/sql in through its tracing helpers, so only our own imports
-// are checked.)
+// TestDomainPackagesDoNotUseSQL: SQL belongs to the storage backends.
 func TestDomainPackagesDoNotUseSQL(t *testing.T) {
 	for _, pkg := range domainPackages {
 		for _, imp := range goList(t, `{{join .Imports "\n"}}`, "./"+pkg) {
@@ -54,7 +52,7 @@ func TestDomainPackagesDoNotUseSQL(t *testing.T) {
 // TestResourceStandsAlone: resource servers import package resource
 // without any of the server. It and its tests depend on the standard
 // library (without database/sql) and go-jose, and nothing else: no other
-// iamd package, no fosite, fiber, pgx or SQL driver.
+// iamd package, no fiber, pgx or SQL driver.
 func TestResourceStandsAlone(t *testing.T) {
 	const self = "github.com/iamd/iamd/resource"
 	const jose = "github.com/go-jose/go-jose/v4"
@@ -89,10 +87,10 @@ func goList(t *testing.T, format string, args ...string) []string {
 
 // TestBackendsStayOffProtocol keeps the protocol out of storage: the
 // backends and their conformance suite, tests included, store signing-key
-// records (package signing) but must not depend on package oauth or fosite,
-// which would tie every backend to the OAuth stack.
+// records (package signing) but must not depend on package oauth, which
+// would tie every backend to the OAuth stack.
 func TestBackendsStayOffProtocol(t *testing.T) {
-	forbidden := []string{"github.com/iamd/iamd/oauth", "github.com/ory/fosite"}
+	forbidden := []string{"github.com/iamd/iamd/oauth", "github.com/iamd/iamd/web"}
 	for _, pkg := range []string{"storage/sqlite", "storage/postgres", "storage/storagetest"} {
 		t.Run(pkg, func(t *testing.T) {
 			deps := goList(t, "{{.ImportPath}}", "-test", "-deps", "./"+pkg)

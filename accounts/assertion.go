@@ -108,7 +108,7 @@ func ParseAssertion(assertion string) (*Assertion, error) {
 	bad := func(why string) (*Assertion, error) {
 		return nil, fmt.Errorf("%w: %w: assertion %s", ErrAuthentication, ErrNoSuchKey, why)
 	}
-	jws, err := jose.ParseSigned(assertion, assertionAlgs)
+	jws, err := jose.ParseSignedCompact(assertion, assertionAlgs)
 	if err != nil {
 		return bad("is not a compact JWS signed with " + fmt.Sprint(Algorithms))
 	}

@@ -9,51 +9,20 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/ory/fosite"
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
 )
 
-// client is an authenticated service account as fosite sees it, with the
-// rights it holds.
+// client is an authenticated service account with the rights it holds.
 type client struct {
-	id        string
-	cred      accounts.Credential
-	audiences []string
-	rights    *rbac.Rights
+	id     string
+	cred   accounts.Credential
+	rights *rbac.Rights
 	// scopes are the rights it holds somewhere, as scope tokens.
 	scopes []string
-}
-
-func (c *client) GetID() string                      { return c.id }
-func (c *client) GetHashedSecret() []byte            { return nil }
-func (c *client) GetRedirectURIs() []string          { return nil }
-func (c *client) GetGrantTypes() fosite.Arguments    { return fosite.Arguments{GrantClientCredentials} }
-func (c *client) GetResponseTypes() fosite.Arguments { return nil }
-func (c *client) GetScopes() fosite.Arguments        { return c.scopes }
-func (c *client) IsPublic() bool                     { return false }
-func (c *client) GetAudience() fosite.Arguments      { return c.audiences }
-
-type clientAddrKey struct{}
-
-// authenticateClient is fosite's ClientAuthenticationStrategy (see
-// authenticate). Throttling never refuses a correct
-// secret (see Throttle): malformed credentials and secrets failing their
-// checksum are refused without a lookup, an address past its burst of
-// failures gets one lookup at a time, and failures past a burst are answered
-// 429 with Retry-After.
-func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
-	addr, _ := ctx.Value(clientAddrKey{}).(string)
-	c, err := s.authenticate(ctx, r.Header.Get("Authorization"), form, addr)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // authenticate authenticates the client of a request to the token,
@@ -120,8 +89,7 @@ func (s *Server) authenticate(ctx context.Context, authorization string, form ur
 	if err != nil {
 		return nil, err
 	}
-	aud := append(slices.Clip(cred.Account.AllowedAudiences), s.cfg.DefaultAudience)
-	c := &client{id: id, cred: cred, audiences: aud, rights: rights, scopes: []string{}}
+	c := &client{id: id, cred: cred, rights: rights, scopes: []string{}}
 	for _, r := range rights.Distinct() {
 		c.scopes = append(c.scopes, r.String())
 	}
@@ -142,17 +110,6 @@ func (s *Server) rightsOf(ctx context.Context, cred accounts.Credential) (*rbac.
 	}
 	s.rights.put(cred.RightsVersion, cred.Account.ID, r)
 	return r, nil
-}
-
-// scopeStrategy is fosite's scope strategy and iamd's: a scope is a right,
-// PERMISSION:OPERATION, granted when the account holds it on some
-// organization; the bootstrap admin's wildcard "*" holds every right.
-func scopeStrategy(held []string, want string) bool {
-	if slices.Contains(held, want) {
-		return true
-	}
-	_, err := rbac.ParseRight(want)
-	return err == nil && slices.Contains(held, rbac.All.String())
 }
 
 // failed records a failed authentication by clientID (empty if it names no
@@ -286,91 +243,4 @@ func assertion(authorization string, form url.Values) (*accounts.Assertion, erro
 		return nil, InvalidRequest("client_id does not match the client assertion's sub.")
 	}
 	return a, nil
-}
-
-// matchAudience is fosite's audience strategy: every requested audience
-// must be allowed for the account, else invalid_target (RFC 8707 §2).
-func matchAudience(allowed, requested []string) error {
-	for _, a := range requested {
-		if !accounts.ValidAudience(a) {
-			return invalidTarget(fmt.Sprintf("The audience '%s' is not valid: a URI must be absolute, without a fragment (RFC 8707 section 2).", echo(a)))
-		}
-		if !slices.Contains(allowed, a) {
-			return invalidTarget(fmt.Sprintf("The audience or resource '%s' is not allowed for this client.", echo(a)))
-		}
-	}
-	return nil
-}
-
-// checkRequest runs before fosite's client credentials handler. It refuses
-// a scope the account may not request (RFC 6749 §3.3) with a description
-// that quotes it cut short, where fosite's would quote it whole; and it adds
-// the RFC 8707 resource parameters to the requested audience, which fosite
-// then checks against the account's (see matchAudience).
-type checkRequest struct{}
-
-func (checkRequest) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
-	held := ar.GetClient().GetScopes()
-	for _, sc := range ar.GetRequestedScopes() {
-		if !scopeStrategy(held, sc) {
-			return &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
-				Description: fmt.Sprintf("The scope '%s' is not a right this client holds.", echo(sc))}
-		}
-	}
-	resources := ar.GetRequestForm()["resource"]
-	if len(resources) == 0 {
-		return nil
-	}
-	aud := ar.GetRequestedAudience()
-	for _, r := range resources {
-		// RFC 8707 §2: an absolute URI without a fragment.
-		if u, err := url.Parse(r); err != nil || !u.IsAbs() || !accounts.ValidAudience(r) {
-			return invalidTarget(fmt.Sprintf("The resource '%s' is not an absolute URI without a fragment.", echo(r)))
-		}
-		if !slices.Contains(aud, r) {
-			aud = append(aud, r)
-		}
-	}
-	ar.SetRequestedAudience(aud)
-	return nil
-}
-
-func (checkRequest) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
-	return fosite.ErrUnknownRequest
-}
-func (checkRequest) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
-func (checkRequest) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
-	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
-}
-
-// grantRequested grants what fosite validated. Without a scope parameter the
-// account's allowed scopes are granted (RFC 6749 §3.3 lets the server pick a
-// default); without an audience or resource, the default audience
-// (RFC 9068 §3).
-type grantRequested struct{ s *Server }
-
-func (g grantRequested) HandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) error {
-	scopes := ar.GetRequestedScopes()
-	if len(scopes) == 0 {
-		scopes = ar.GetClient().GetScopes()
-	}
-	for _, sc := range scopes {
-		ar.GrantScope(sc)
-	}
-	aud := ar.GetRequestedAudience()
-	if len(aud) == 0 {
-		aud = fosite.Arguments{g.s.cfg.DefaultAudience}
-	}
-	for _, a := range aud {
-		ar.GrantAudience(a)
-	}
-	return nil
-}
-
-func (grantRequested) PopulateTokenEndpointResponse(context.Context, fosite.AccessRequester, fosite.AccessResponder) error {
-	return fosite.ErrUnknownRequest
-}
-func (grantRequested) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
-func (grantRequested) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
-	return ar.GetGrantTypes().ExactOne(GrantClientCredentials)
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ory/fosite"
-
 	"github.com/iamd/iamd/storage"
 )
 
@@ -66,8 +64,8 @@ const UnavailableRetry = 5 * time.Second
 var errUnavailable = &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, RetryAfter: UnavailableRetry,
 	Description: "The server's database is unavailable; retry in a few seconds."}
 
-// toError turns what fosite or our handlers returned into an *Error.
-// internal reports whether err is not a protocol error and must be logged.
+// toError turns what the grant returned into an *Error. internal reports
+// whether err is not a protocol error and must be logged.
 func toError(err error) (e *Error, internal bool) {
 	if errors.As(err, &e) {
 		return e, false
@@ -75,23 +73,11 @@ func toError(err error) (e *Error, internal bool) {
 	if errors.Is(err, storage.ErrUnavailable) {
 		return errUnavailable, true
 	}
-	var fe *fosite.RFC6749Error
-	if !errors.As(err, &fe) || fe.CodeField >= 500 {
-		return errServer, true
-	}
-	desc := fe.DescriptionField
-	// fosite's hints are precise ("Request parameter 'grant_type' is
-	// missing") except for the catch-all ones written for other flows.
-	if fe.HintField != "" && fe.HintField != fosite.ErrInvalidRequest.HintField &&
-		fe.HintField != fosite.ErrUnauthorizedClient.HintField {
-		desc = fe.HintField
-	}
-	return &Error{Code: fe.ErrorField, Description: description(desc), Status: fe.CodeField}, false
+	return errServer, true
 }
 
-// maxDescription bounds error_description. iamd's own descriptions quote
-// request values through echo and stay well under it; fosite's hints quote
-// whatever the client sent.
+// maxDescription bounds error_description. iamd's descriptions quote
+// request values through echo and stay well under it.
 const maxDescription = 400
 
 // maxEcho bounds a request value quoted in an error_description: a long

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ory/fosite"
-
 	"github.com/iamd/iamd/storage"
 )
 
@@ -23,29 +21,6 @@ func TestToError(t *testing.T) {
 	}{
 		{"our own error passes unchanged", ours, *ours, false},
 		{"our own error is found when wrapped", fmt.Errorf("handler: %w", ours), *ours, false},
-		{"a fosite hint becomes the description",
-			fosite.ErrInvalidScope.WithHint("The OAuth 2.0 Client is not allowed to request scope 'delete'."),
-			Error{Code: "invalid_scope", Description: "The OAuth 2.0 Client is not allowed to request scope 'delete'.", Status: 400}, false},
-		{"a fosite error wrapped with a stack is found",
-			fmt.Errorf("fosite: %w", fosite.ErrInvalidRequest.WithHint("Request parameter 'grant_type' is missing")),
-			Error{Code: "invalid_request", Description: "Request parameter 'grant_type' is missing", Status: 400}, false},
-		{"fosite's catch-all invalid_request hint is replaced by its description",
-			fosite.ErrInvalidRequest,
-			Error{Code: "invalid_request", Description: fosite.ErrInvalidRequest.DescriptionField, Status: 400}, false},
-		{"fosite's catch-all unauthorized_client hint is replaced by its description",
-			fmt.Errorf("fosite: %w", fosite.ErrUnauthorizedClient),
-			Error{Code: "unauthorized_client", Description: fosite.ErrUnauthorizedClient.DescriptionField, Status: 400}, false},
-		{"a fosite error without hint keeps its description",
-			fosite.ErrInvalidScope,
-			Error{Code: "invalid_scope", Description: fosite.ErrInvalidScope.DescriptionField, Status: 400}, false},
-		{"a fosite hint with quotes and control characters is sanitized",
-			fosite.ErrInvalidScope.WithHint("scope \"a\\b\"\r\n\x00 évil"),
-			Error{Code: "invalid_scope", Description: "scope 'a?b'??? ?vil", Status: 400}, false},
-		{"fosite's debug details are not sent",
-			fosite.ErrInvalidRequest.WithHint("Bad form.").WithDebug("SELECT * FROM secrets"),
-			Error{Code: "invalid_request", Description: "Bad form.", Status: 400}, false},
-		{"a fosite server error is internal", fosite.ErrServerError.WithHint("database is locked"), *errServer, true},
-		{"a fosite temporarily unavailable error is internal", fosite.ErrTemporarilyUnavailable, *errServer, true},
 		{"a plain error is internal", errors.New("sqlite: database is locked"), *errServer, true},
 		{"a wrapped plain error is internal", fmt.Errorf("sign: %w", ErrNoSigningKey), *errServer, true},
 		{"an unavailable database is temporarily_unavailable, and internal",

@@ -4,7 +4,7 @@
 //
 // It exists so that storage/sqlite, storage/postgres and their conformance
 // suite can store signing keys without importing package oauth, which would
-// bring fosite and the whole protocol into storage. Everything that needs
+// bring the whole protocol into storage. Everything that needs
 // the keys' contents (sealing under the master key, generation, signing,
 // the JWKS) stays in oauth.
 package signing

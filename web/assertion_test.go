@@ -334,3 +334,44 @@ func TestPrivateKeyJWTThrottled(t *testing.T) {
 	good := signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims(sync.ClientID, issuer, f.clock.Now()))
 	decode[oauth.TokenResponse](t, postToken(t, f.hc, base, withAssertion(good)), http.StatusOK)
 }
+
+// TestPrivateKeyJWTConcurrentReplay sends one assertion many times at
+// once: exactly one request gets a token, on either backend.
+func TestPrivateKeyJWTConcurrentReplay(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, opts ...option) {
+		f := newFixture(t, opts...)
+		tok := f.adminToken(t)
+		f.createOrg(t, tok, "billing")
+		f.createAccount(t, tok, web.CreateAccountRequest{ID: "sync", Org: "billing"})
+		k := f.keyPair(t, tok, "sync@billing.iam", web.CreateKeyRequest{Label: "es"})
+		base := f.serve(t)
+		form := withAssertion(signed(t, k.KeyFile.PrivateKey, "ES256", k.KID, assertionClaims("sync@billing.iam", issuer, f.clock.Now())))
+		const n = 16
+		statuses := make(chan int, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				<-start
+				req, _ := http.NewRequest(http.MethodPost, base+oauth.TokenPath, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				res, err := f.hc.Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				res.Body.Close()
+				statuses <- res.StatusCode
+			}()
+		}
+		close(start)
+		count := map[int]int{}
+		for range n {
+			count[<-statuses]++
+		}
+		// The replays are refused: 401, or 429 once the client's
+		// failures pass the throttle's burst.
+		if count[http.StatusOK] != 1 || count[http.StatusUnauthorized]+count[http.StatusTooManyRequests] != n-1 {
+			t.Fatalf("statuses %v, want one 200 and %d 401 or 429", count, n-1)
+		}
+	})
+}

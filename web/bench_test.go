@@ -14,8 +14,8 @@ import (
 
 // BenchmarkTokenEndpointHTTP issues tokens over loopback HTTP/1.1 with
 // keep-alive: GOMAXPROCS*4 clients, each on a connection of its own, doing
-// client_secret_basic requests against the full stack (fasthttp, fiber,
-// fosite, a SQLite key lookup, ES256 signing).
+// client_secret_basic requests against the full stack (fasthttp, fiber, a
+// SQLite key lookup, ES256 signing).
 func BenchmarkTokenEndpointHTTP(b *testing.B) {
 	f := newFixture(b, withQuietLog(io.Discard))
 	tok := f.adminToken(b)

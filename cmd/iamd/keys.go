@@ -273,6 +273,7 @@ func keyFileRows(w, errOut io.Writer, path string) {
 	}
 	row(w, "key file", path)
 	fmt.Fprintf(errOut, "The private key is in %s (mode 0600) and nowhere else: iamd does not keep it.\n", path)
+	fmt.Fprintf(errOut, "Get a token with it: iamd token --key-file %s\n", path)
 }
 
 func keyRows(w io.Writer, k web.Key) {
