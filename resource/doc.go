@@ -107,4 +107,29 @@
 // A handler that decides by itself calls Claims.Allows and answers a
 // refusal with Challenge. examples/go-resource-server in the iamd
 // repository is a complete server.
+//
+// # Polling the revocation feed
+//
+// A token verified offline stays valid until it expires, even once iamd
+// revoked it. A resource server that must refuse revoked tokens sooner
+// polls iamd's revocation feed (Revocations, at RevocationsPath):
+// NewRemoteRevocations fetches it once, RemoteRevocations.Run polls it
+// again once the max-age of its Cache-Control has passed, kept between
+// FeedConfig.MinAge and MaxAge, with If-None-Match so that an unchanged
+// feed costs a 304, and keeps the last good list while the server is
+// unreachable or answers an error, reporting each failure to
+// FeedConfig.OnError. Verifier.WithRevocations makes a verifier, and so
+// its Middleware, refuse the tokens the feed revokes, by jti or by a
+// cutoff on their account or key, as invalid_token (ErrRevoked). A
+// revocation takes effect within the feed's max-age, plus the time iamd
+// takes to publish it.
+//
+//	revs, err := resource.NewRemoteRevocations(ctx, keys.Issuer(), resource.FeedConfig{
+//		OnError: func(err error) { log.Print(err) },
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	go revs.Run(ctx)
+//	verifier := resource.NewVerifier(keys.Issuer(), keys.Lookup, time.Now).WithRevocations(revs.Revoked)
 package resource

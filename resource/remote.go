@@ -273,11 +273,17 @@ func parseKeys(body []byte) (map[string]jose.JSONWebKey, error) {
 // Cache-Control max-age (RFC 9111 §5.2.2.1) between MinAge and MaxAge,
 // MinAge for no-cache or no-store, and MaxAge without either.
 func (k *RemoteKeys) maxAge(h http.Header) time.Duration {
+	return boundedAge(h, k.cfg.MinAge, k.cfg.MaxAge)
+}
+
+// boundedAge is the max-age of an answer with header h between minAge
+// and maxAge, as RemoteKeys.maxAge says.
+func boundedAge(h http.Header, minAge, maxAge time.Duration) time.Duration {
 	age, ok := cacheMaxAge(h.Values("Cache-Control"))
 	if !ok {
-		return k.cfg.MaxAge
+		return maxAge
 	}
-	return min(max(age, k.cfg.MinAge), k.cfg.MaxAge)
+	return min(max(age, minAge), maxAge)
 }
 
 // cacheMaxAge reads max-age from Cache-Control values; no-cache and
@@ -320,6 +326,12 @@ func (k *RemoteKeys) get(ctx context.Context, u string, out any) error {
 // body and the answer's header. With an etag, it asks for the body only if
 // it changed; a nil body means it did not (304).
 func (k *RemoteKeys) getBody(ctx context.Context, u, etag string) ([]byte, http.Header, error) {
+	return getBody(ctx, k.client, k.cfg.MaxResponseBytes, u, etag)
+}
+
+// getBody fetches u with client, a body of at most limit bytes, as
+// RemoteKeys.getBody says; the revocation feed shares it.
+func getBody(ctx context.Context, client *http.Client, limit int64, u, etag string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetch %s: %w", u, err)
@@ -328,7 +340,7 @@ func (k *RemoteKeys) getBody(ctx context.Context, u, etag string) ([]byte, http.
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
-	resp, err := k.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		// A url.Error would repeat the URL.
 		var ue *url.Error
@@ -344,12 +356,12 @@ func (k *RemoteKeys) getBody(ctx context.Context, u, etag string) ([]byte, http.
 	case resp.StatusCode != http.StatusOK:
 		return nil, nil, fmt.Errorf("fetch %s: %s", u, resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, k.cfg.MaxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetch %s: %w", u, err)
 	}
-	if int64(len(body)) > k.cfg.MaxResponseBytes {
-		return nil, nil, fmt.Errorf("fetch %s: the response is larger than %d bytes", u, k.cfg.MaxResponseBytes)
+	if int64(len(body)) > limit {
+		return nil, nil, fmt.Errorf("fetch %s: the response is larger than %d bytes", u, limit)
 	}
 	// A 200 with an empty body must not read as "not modified".
 	if body == nil {

@@ -14,6 +14,10 @@ import (
 // ErrInvalidToken is wrapped by every verification failure.
 var ErrInvalidToken = errors.New("invalid access token")
 
+// ErrRevoked is wrapped, with ErrInvalidToken, by the failure of a token
+// that verifies but is revoked (Verifier.WithRevocations).
+var ErrRevoked = errors.New("the token is revoked")
+
 // KeyLookup returns the published key with a key ID.
 type KeyLookup func(kid string) (jose.JSONWebKey, bool)
 
@@ -25,6 +29,8 @@ type Verifier struct {
 	keys   KeyLookup
 	now    func() time.Time
 	leeway time.Duration
+	// revoked, if not nil, says whether a verified token is revoked.
+	revoked func(*Claims) bool
 }
 
 // DefaultLeeway is the clock skew tolerated on exp, nbf and iat.
@@ -36,6 +42,15 @@ const maxTokenLen = 16 << 10
 // NewVerifier returns a verifier for tokens of issuer signed with keys.
 func NewVerifier(issuer string, keys KeyLookup, now func() time.Time) *Verifier {
 	return &Verifier{issuer: issuer, keys: keys, now: now, leeway: DefaultLeeway}
+}
+
+// WithRevocations returns a copy of v that also refuses the tokens revoked
+// reports revoked, such as RemoteRevocations.Revoked: only tokens that
+// otherwise verify are asked about.
+func (v *Verifier) WithRevocations(revoked func(*Claims) bool) *Verifier {
+	w := *v
+	w.revoked = revoked
+	return &w
 }
 
 // Verify checks token and returns its claims. If audience is not empty, the
@@ -69,6 +84,9 @@ func (v *Verifier) Verify(token, audience string) (*Claims, error) {
 	}
 	if err := v.check(&c, audience); err != nil {
 		return nil, err
+	}
+	if v.revoked != nil && v.revoked(&c) {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrRevoked)
 	}
 	return &c, nil
 }
