@@ -2,11 +2,14 @@ package accounts
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -59,18 +62,35 @@ const (
 // of key-pair keys. none and HMAC are not among them, so such assertions
 // are refused before anything else is looked at.
 var assertionAlgs = func() []jose.SignatureAlgorithm {
-	out := make([]jose.SignatureAlgorithm, len(Algorithms))
-	for i, a := range Algorithms {
-		out[i] = jose.SignatureAlgorithm(a)
+	out := make([]jose.SignatureAlgorithm, 0, len(AssertionAlgorithms))
+	for _, a := range AssertionAlgorithms {
+		out = append(out, jose.SignatureAlgorithm(a))
 	}
 	return out
 }()
+
+// Ed25519 is the name RFC 9864 gives EdDSA signatures with Ed25519 keys,
+// which RFC 8037 called EdDSA; some clients (oauth4webapi) sign assertions
+// under it. go-jose knows only EdDSA, so such assertions are verified here
+// (see verify).
+const Ed25519 = "Ed25519"
+
+// AssertionAlgorithms are the algorithms client assertions may be signed
+// with: those of key-pair keys, and Ed25519 for EdDSA keys.
+var AssertionAlgorithms = append(slices.Clip(Algorithms), Ed25519)
+
+// fits reports whether an assertion signed with alg may be checked with a
+// key of algorithm keyAlg.
+func fits(alg, keyAlg string) bool {
+	return alg == keyAlg || alg == Ed25519 && keyAlg == "EdDSA"
+}
 
 // Assertion is a client assertion parsed, not yet checked.
 type Assertion struct {
 	// ClientID is the client the assertion claims to come from: its iss
 	// and sub, which must be equal.
 	ClientID string
+	raw      string
 	jws      *jose.JSONWebSignature
 	claims   assertionClaims
 }
@@ -116,12 +136,12 @@ func ParseAssertion(assertion string) (*Assertion, error) {
 	}
 	jws, err := jose.ParseSignedCompact(assertion, assertionAlgs)
 	if err != nil {
-		return bad("is not a compact JWS signed with " + fmt.Sprint(Algorithms))
+		return bad("is not a compact JWS signed with " + fmt.Sprint(AssertionAlgorithms))
 	}
 	if len(jws.Signatures) != 1 {
 		return bad("has more than one signature")
 	}
-	a := &Assertion{jws: jws}
+	a := &Assertion{jws: jws, raw: assertion}
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &a.claims); err != nil {
 		return bad("claims are not valid JSON claims")
 	}
@@ -195,14 +215,14 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, a *Assertion, rules
 	}
 	var cred *Credential
 	for i, cr := range tried {
-		if cr.Key.Algorithm != h.Algorithm {
+		if !fits(h.Algorithm, cr.Key.Algorithm) {
 			continue
 		}
 		pub, err := cr.Key.PublicKey()
 		if err != nil {
 			continue // unreadable keys are refused at creation; verify nothing
 		}
-		if _, err := a.jws.Verify(pub); err == nil {
+		if a.verify(pub) {
 			cred = &tried[i]
 			break
 		}
@@ -244,4 +264,35 @@ func (s *Service) pruneAssertionIDs(ctx context.Context, now time.Time) {
 	}
 	// A failure only leaves the rows for the next time.
 	_, _ = s.store.PruneAssertionIDs(ctx, now.Add(-pruneMargin), pruneBatch)
+}
+
+// verify reports whether the assertion's signature verifies with pub. An
+// Ed25519 one is checked here, as go-jose would check an EdDSA one, with
+// a protected header holding nothing but alg, kid and typ: no crit, no
+// b64, nothing verification would have to honour.
+func (a *Assertion) verify(pub jose.JSONWebKey) bool {
+	if a.jws.Signatures[0].Header.Algorithm != Ed25519 {
+		_, err := a.jws.Verify(pub)
+		return err == nil
+	}
+	key, ok := pub.Key.(ed25519.PublicKey)
+	parts := strings.Split(a.raw, ".")
+	if !ok || len(parts) != 3 {
+		return false
+	}
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return false
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(header, &members) != nil {
+		return false
+	}
+	for m := range members {
+		if m != "alg" && m != "kid" && m != "typ" {
+			return false
+		}
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	return err == nil && len(sig) == ed25519.SignatureSize && ed25519.Verify(key, []byte(parts[0]+"."+parts[1]), sig)
 }

@@ -40,7 +40,7 @@ func (s *Server) Metadata() Metadata {
 		JWKSURI:                           base + JWKSPath,
 		GrantTypesSupported:               []string{GrantClientCredentials},
 		TokenEndpointAuthMethodsSupported: AuthMethods,
-		TokenEndpointAuthSigningAlgValuesSupported: accounts.Algorithms,
+		TokenEndpointAuthSigningAlgValuesSupported: accounts.AssertionAlgorithms,
 		ResponseTypesSupported:                     []string{},
 		IntrospectionEndpoint:                      base + IntrospectionPath,
 		RevocationEndpoint:                         base + RevocationPath,

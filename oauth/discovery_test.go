@@ -34,7 +34,7 @@ func TestMetadata(t *testing.T) {
 			if !slices.Equal(m.TokenEndpointAuthMethodsSupported, []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}) {
 				t.Errorf("token_endpoint_auth_methods_supported %q", m.TokenEndpointAuthMethodsSupported)
 			}
-			if !slices.Equal(m.TokenEndpointAuthSigningAlgValuesSupported, []string{"ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA"}) {
+			if !slices.Equal(m.TokenEndpointAuthSigningAlgValuesSupported, []string{"ES256", "ES384", "ES512", "RS256", "PS256", "EdDSA", "Ed25519"}) {
 				t.Errorf("token_endpoint_auth_signing_alg_values_supported %q", m.TokenEndpointAuthSigningAlgValuesSupported)
 			}
 			if m.ResponseTypesSupported == nil || len(m.ResponseTypesSupported) != 0 {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
@@ -512,4 +513,48 @@ func TestPrivateKeyJWTPruneAcrossClocks(t *testing.T) {
 		}
 		wantOAuthError(t, postToken(t, f.hc, f.serve(t), victim), http.StatusUnauthorized, oauth.CodeInvalidClient)
 	})
+}
+
+// TestPrivateKeyJWTEd25519AlgorithmName: an EdDSA key also verifies
+// assertions signed under RFC 9864's name for its algorithm, Ed25519, as
+// oauth4webapi signs them; nothing else about them is relaxed.
+func TestPrivateKeyJWTEd25519AlgorithmName(t *testing.T) {
+	f, sync := tokenFixture(t)
+	tok := f.adminToken(t)
+	ed := f.keyPair(t, tok, sync.ClientID, web.CreateKeyRequest{Label: "ed", Algorithm: "EdDSA"})
+	es := f.keyPair(t, tok, sync.ClientID, web.CreateKeyRequest{Label: "es"})
+	priv := ed.KeyFile.PrivateKey.Key.(ed25519.PrivateKey)
+	sign := func(header map[string]any, claims map[string]any, key ed25519.PrivateKey) string {
+		h, _ := json.Marshal(header)
+		p, _ := json.Marshal(claims)
+		in := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
+		return in + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(in)))
+	}
+	good := func() map[string]any { return assertionClaims(sync.ClientID, issuer, f.clock.Now()) }
+	post := func(a string) *response { return postToken(t, f.hc, f.serve(t), withAssertion(a)) }
+
+	for _, h := range []map[string]any{{"alg": "Ed25519", "kid": ed.KID, "typ": "JWT"}, {"alg": "Ed25519"}} {
+		c := claimsOf(t, decode[oauth.TokenResponse](t, post(sign(h, good(), priv)), http.StatusOK).AccessToken)
+		if c["key"] != ed.ID {
+			t.Errorf("header %v: key claim %v, want %s", h, c["key"], ed.ID)
+		}
+	}
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	tampered := sign(map[string]any{"alg": "Ed25519", "kid": ed.KID}, good(), priv)
+	tampered = tampered[:len(tampered)-4] + "AAAA"
+	for name, a := range map[string]string{
+		"another key's signature": sign(map[string]any{"alg": "Ed25519", "kid": ed.KID}, good(), other),
+		"a tampered signature":    tampered,
+		"crit in the header":      sign(map[string]any{"alg": "Ed25519", "kid": ed.KID, "crit": []string{"b64"}, "b64": false}, good(), priv),
+		"an unknown header":       sign(map[string]any{"alg": "Ed25519", "kid": ed.KID, "jwk": map[string]any{"kty": "OKP"}}, good(), priv),
+		"an EC key's kid":         sign(map[string]any{"alg": "Ed25519", "kid": es.KID}, good(), priv),
+		"expired":                 sign(map[string]any{"alg": "Ed25519", "kid": ed.KID}, func() map[string]any { c := good(); c["exp"] = f.clock.Now().Add(-time.Hour).Unix(); return c }(), priv),
+	} {
+		if e := wantOAuthError(t, post(a), http.StatusUnauthorized, oauth.CodeInvalidClient); e.Description != refused {
+			t.Errorf("%s: %q", name, e.Description)
+		}
+	}
+	replayed := sign(map[string]any{"alg": "Ed25519", "kid": ed.KID}, good(), priv)
+	decode[oauth.TokenResponse](t, post(replayed), http.StatusOK)
+	wantOAuthError(t, post(replayed), http.StatusUnauthorized, oauth.CodeInvalidClient)
 }

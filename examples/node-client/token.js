@@ -46,14 +46,9 @@ async function getToken(kf, { scope = '', resource = '', insecure = false } = {}
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...opts, algorithm: 'oauth2' }))
   const key = await importJWK(kf.private_key, kf.private_key.alg)
   const client = { client_id: kf.client_id }
-  const auth = oauth.PrivateKeyJwt({ key, kid: kf.private_key.kid ?? kf.key_id }, {
-    // oauth4webapi names an Ed25519 signature "Ed25519" (RFC 9864), iamd
-    // the key's algorithm "EdDSA", the name RFC 8037 gave the same
-    // signature: the assertion names the one the key file gives.
-    [oauth.modifyAssertion]: (header) => {
-      header.alg = kf.private_key.alg
-    },
-  })
+  // oauth4webapi signs with an Ed25519 key under RFC 9864's "Ed25519",
+  // which iamd accepts for its "EdDSA" keys.
+  const auth = oauth.PrivateKeyJwt({ key, kid: kf.private_key.kid ?? kf.key_id })
   const params = new URLSearchParams()
   if (scope) {
     params.set('scope', scope)
