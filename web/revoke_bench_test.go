@@ -74,21 +74,11 @@ func BenchmarkManagementAPICall(b *testing.B) {
 		withRevocations(b, f, 1000)
 		tok := f.adminToken(b)
 		url := f.serve(b) + "/api/v1/orgs/acme"
-		b.ReportAllocs()
-		b.ResetTimer()
-		for b.Loop() {
+		benchRequests(b, f, http.StatusOK, func() *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, url, nil)
 			req.Header.Set("Authorization", "Bearer "+tok)
-			res, err := f.hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				b.Fatalf("status %d", res.StatusCode)
-			}
-		}
+			return req
+		})
 	})
 }
 
@@ -104,22 +94,12 @@ func BenchmarkIntrospection(b *testing.B) {
 		body := url.Values{"token": {f.accessToken(b, svc)}}.Encode()
 		auth := basicAuth(f.admin.ClientID, f.admin.Secret)
 		u := f.serve(b) + oauth.IntrospectionPath
-		b.ReportAllocs()
-		b.ResetTimer()
-		for b.Loop() {
+		benchRequests(b, f, http.StatusOK, func() *http.Request {
 			req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Authorization", auth)
-			res, err := f.hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				b.Fatalf("status %d", res.StatusCode)
-			}
-		}
+			return req
+		})
 	})
 }
 
@@ -131,20 +111,28 @@ func BenchmarkRevocationFeed(b *testing.B) {
 		withRevocations(b, f, 1000)
 		etag := f.feed(b, "").Header.Get("ETag")
 		u := f.serve(b) + "/oauth2/revocations"
-		b.ReportAllocs()
-		b.ResetTimer()
-		for b.Loop() {
+		benchRequests(b, f, http.StatusNotModified, func() *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, u, nil)
 			req.Header.Set("If-None-Match", etag)
-			res, err := f.hc.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != http.StatusNotModified {
-				b.Fatalf("status %d", res.StatusCode)
-			}
-		}
+			return req
+		})
 	})
+}
+
+// benchRequests sends the requests newReq makes to f, timed, each answered
+// want.
+func benchRequests(b *testing.B, f *fixture, want int, newReq func() *http.Request) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := f.hc.Do(newReq())
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			b.Fatalf("status %d, want %d", res.StatusCode, want)
+		}
+	}
 }
