@@ -110,6 +110,13 @@ func holds(r web.AccountRights, org, right, ref string) bool {
 // rules and the audit log hold on both.
 func onBothBackends(t *testing.T, test func(t *testing.T, opts ...option)) {
 	t.Run("sqlite", func(t *testing.T) { test(t) })
+	onPostgres(t, test)
+}
+
+// onPostgres runs test on a fixture over PostgreSQL, skipped without a
+// server (see pgtest.URL): for what only a database shared by several
+// processes can show.
+func onPostgres(t *testing.T, test func(t *testing.T, opts ...option)) {
 	t.Run("postgres", func(t *testing.T) {
 		db, err := postgres.Open(context.Background(), pgtest.URL(t))
 		if err != nil {

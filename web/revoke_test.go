@@ -514,10 +514,8 @@ func TestRevocationFeed(t *testing.T) {
 // deployment does: a revocation made on one is seen at once by the other's
 // introspection, management API and feed.
 func TestRevocationAcrossInstances(t *testing.T) {
-	onBothBackends(t, func(t *testing.T, opts ...option) {
-		if len(opts) == 0 {
-			t.Skip("two processes share a PostgreSQL database; SQLite is one process's")
-		}
+	// Instances share a PostgreSQL database; SQLite is one process's.
+	onPostgres(t, func(t *testing.T, opts ...option) {
 		a := newFixture(t, opts...)
 		w := newRevocationWorld(t, a)
 		b := a.twin(t)
