@@ -60,6 +60,9 @@ type RevocationStore interface {
 	// cutoffs that expired at or before t, and returns how many it
 	// deleted.
 	PruneRevocations(ctx context.Context, t time.Time, limit int) (int, error)
+	// CountRevokedTokens returns how many tokens of the account are
+	// revoked by jti and expire after t.
+	CountRevokedTokens(ctx context.Context, accountID string, t time.Time) (int, error)
 	// RevocationsVersion returns a number that changes whenever a token or
 	// cutoff is added, by any instance sharing the database.
 	RevocationsVersion(ctx context.Context) (int64, error)
@@ -75,16 +78,24 @@ var (
 const MaxTokenLifetime = 24 * time.Hour
 
 // revocationLeeway is how long after its exp a token is still accepted,
-// resource.DefaultLeeway: a revocation is kept that much longer.
+// resource.DefaultLeeway.
 const revocationLeeway = time.Minute
+
+// RevocationRetention is how long past its expiry a revocation is kept and
+// published: twice the verifiers' leeway, so that a verifier whose clock
+// runs up to a leeway behind still finds it while it accepts the token.
+const RevocationRetention = 2 * revocationLeeway
+
+// maxSelfRevocations bounds the tokens an account may revoke one by one
+// (by jti) while they are unexpired; past it, revoking one of its own
+// tokens revokes it with a cutoff of its key instead (the token and every
+// earlier one of the key), so that no account can make the public feed
+// grow without bound.
+const maxSelfRevocations = 100
 
 // revocationPruneBatch bounds the expired revocations each new one deletes, so a
 // revocation does a bounded amount of extra work however many expired.
 const revocationPruneBatch = 100
-
-// SetTokenLifetime sets the lifetime of the tokens the server issues, which
-// bounds how long a cutoff is kept; MaxTokenLifetime if never set.
-func (s *Service) SetTokenLifetime(d time.Duration) { s.tokenTTL = d }
 
 // Token is a verified access token, as its claims describe it.
 type Token struct {
@@ -142,20 +153,30 @@ func (s *Service) RevokeToken(ctx context.Context, actor rbac.Actor, t Token) er
 	if a.ID != "" {
 		target = s.ids.Of(a)
 	}
-	if actor.ID != target || a.ID == "" {
+	self := actor.ID == target && a.ID != ""
+	if !self {
 		if err := actor.Need(org, writeTokens); err != nil {
 			return err
 		}
 	}
 	now := storage.Time(s.now())
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if self {
+			n, err := s.store.CountRevokedTokens(ctx, a.ID, now.Add(-RevocationRetention))
+			if err != nil {
+				return err
+			}
+			if n >= maxSelfRevocations {
+				return s.selfCutoff(ctx, actor, a, t)
+			}
+		}
 		added, err := s.store.RevokeToken(ctx, RevokedToken{
 			ID: t.ID, AccountID: t.AccountID, ExpiresAt: storage.Time(t.ExpiresAt), RevokedAt: now, RevokedBy: actor.ID,
 		})
 		if err != nil || !added {
 			return err
 		}
-		if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), revocationPruneBatch); err != nil {
+		if _, err := s.store.PruneRevocations(ctx, now.Add(-RevocationRetention), revocationPruneBatch); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, actor.ID, "token.revoke", org, target, nil,
@@ -197,26 +218,46 @@ func (s *Service) cutoff(ctx context.Context, actor rbac.Actor, a Account, keyID
 	if err := actor.Need(a.OrgID, writeTokens); err != nil {
 		return Cutoff{}, err
 	}
+	c, err := s.addCutoff(ctx, a.ID, keyID, cutoffTime(s.now()), actor.ID)
+	if err != nil {
+		return Cutoff{}, err
+	}
+	return c, s.record(ctx, actor, "token.cutoff", a, nil, cutoffView{Key: keyID, IssuedBefore: c.IssuedBefore, ExpiresAt: c.ExpiresAt})
+}
+
+// cutoffTime is the issued_before of a cutoff made at now. iat is in whole
+// seconds: a token issued later in this second has the same iat as one
+// issued before, so the cutoff takes the whole second.
+func cutoffTime(now time.Time) time.Time {
+	return now.Truncate(time.Second).Add(time.Second)
+}
+
+// addCutoff stores a cutoff of the tokens of account accountID (of its key
+// keyID if set) issued before before, in the caller's transaction, and
+// prunes expired revocations. The cutoff is kept as long as any token it
+// revokes may be presented: MaxTokenLifetime, whatever lifetime the
+// instances issue tokens with now, plus the retention.
+func (s *Service) addCutoff(ctx context.Context, accountID, keyID string, before time.Time, by string) (Cutoff, error) {
 	now := storage.Time(s.now())
-	// iat is in whole seconds: a token issued later in this second has
-	// the same iat as one issued before, so the cutoff takes both.
-	before := now.Truncate(time.Second)
-	if before.Before(now) {
-		before = before.Add(time.Second)
-	}
-	ttl := s.tokenTTL
-	if ttl == 0 {
-		ttl = MaxTokenLifetime
-	}
-	c := Cutoff{AccountID: a.ID, KeyID: keyID, IssuedBefore: before,
-		ExpiresAt: before.Add(ttl + revocationLeeway), CreatedAt: now, CreatedBy: actor.ID}
+	c := Cutoff{AccountID: accountID, KeyID: keyID, IssuedBefore: before,
+		ExpiresAt: before.Add(MaxTokenLifetime + revocationLeeway), CreatedAt: now, CreatedBy: by}
 	if err := s.store.AddCutoff(ctx, c); err != nil {
 		return Cutoff{}, err
 	}
-	if _, err := s.store.PruneRevocations(ctx, now.Add(-revocationLeeway), revocationPruneBatch); err != nil {
+	if _, err := s.store.PruneRevocations(ctx, now.Add(-RevocationRetention), revocationPruneBatch); err != nil {
 		return Cutoff{}, err
 	}
-	return c, s.record(ctx, actor, "token.cutoff", a, nil, cutoffView{Key: keyID, IssuedBefore: before, ExpiresAt: c.ExpiresAt})
+	return c, nil
+}
+
+// selfCutoff revokes an account's own token t with a cutoff of its key at
+// t's issue time, for an account past maxSelfRevocations.
+func (s *Service) selfCutoff(ctx context.Context, actor rbac.Actor, a Account, t Token) error {
+	c, err := s.addCutoff(ctx, a.ID, t.KeyID, cutoffTime(t.IssuedAt), actor.ID)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, actor, "token.cutoff", a, nil, cutoffView{Key: t.KeyID, IssuedBefore: c.IssuedBefore, ExpiresAt: c.ExpiresAt})
 }
 
 // TokenRevoked reports whether the token is revoked, by its jti or by a
@@ -246,10 +287,4 @@ func MayIntrospect(actor rbac.Actor, org string) bool { return actor.Can(org, re
 func MayIntrospectAny(actor rbac.Actor) bool {
 	ids, all := actor.Visible(readTokens)
 	return all || len(ids) > 0
-}
-
-// GetAccountByID returns the account with that internal ID, checking no
-// right: for introspection and other services.
-func (s *Service) GetAccountByID(ctx context.Context, id string) (Account, error) {
-	return s.store.GetAccount(ctx, id)
 }

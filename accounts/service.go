@@ -35,8 +35,6 @@ type Service struct {
 	// pruned is when expired assertion IDs were last pruned, in Unix
 	// nanoseconds.
 	pruned atomic.Int64
-	// tokenTTL bounds how long a cutoff is kept (see SetTokenLifetime).
-	tokenTTL time.Duration
 }
 
 // NewService returns a Service; changes are audited in the log of orgs.
@@ -313,6 +311,12 @@ func (s *Service) Delete(ctx context.Context, actor rbac.Actor, clientID string)
 	return s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.DeleteAccount(ctx, a.ID); err != nil {
 			return fmt.Errorf("delete account %s: %w", storage.Quote(clientID), err)
+		}
+		// The account's tokens die with it, on resource servers too: once
+		// it is gone nothing could name it for a cutoff, and its client ID
+		// may soon name another.
+		if _, err := s.addCutoff(ctx, a.ID, "", cutoffTime(s.now()), actor.ID); err != nil {
+			return err
 		}
 		return s.record(ctx, actor, "account.delete", a, s.view(a), nil)
 	})

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/resource"
 )
 
@@ -23,8 +24,9 @@ type feed struct {
 
 // Revocations returns the revocation feed (resource.Revocations) as JSON,
 // with its ETag. It lists every revoked token and cutoff until it expires,
-// plus the verifiers' leeway (resource.DefaultLeeway), during which a
-// verifier still accepts the tokens it revokes. It reflects revocations
+// plus accounts.RevocationRetention, twice the verifiers' leeway, so that a
+// verifier whose clock runs behind still finds it while it accepts the
+// tokens it revokes. It reflects revocations
 // made by any instance sharing the database as soon as they commit.
 func (s *Server) Revocations(ctx context.Context) (body []byte, etag string, err error) {
 	v, err := s.accounts.RevocationsVersion(ctx)
@@ -38,14 +40,14 @@ func (s *Server) Revocations(ctx context.Context) (body []byte, etag string, err
 	if f.body != nil && f.version == v && now.Before(f.until) {
 		return f.body, f.etag, nil
 	}
-	tokens, cutoffs, err := s.accounts.Revocations(ctx, now.Add(-resource.DefaultLeeway))
+	tokens, cutoffs, err := s.accounts.Revocations(ctx, now.Add(-accounts.RevocationRetention))
 	if err != nil {
 		return nil, "", err
 	}
 	out := resource.Revocations{Issuer: s.cfg.Issuer, Tokens: []resource.RevokedToken{}, Cutoffs: []resource.Cutoff{}}
 	until := now.Add(time.Hour)
 	next := func(exp time.Time) {
-		if t := exp.Add(resource.DefaultLeeway); t.Before(until) {
+		if t := exp.Add(accounts.RevocationRetention); t.Before(until) {
 			until = t
 		}
 	}

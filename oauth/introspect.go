@@ -77,11 +77,18 @@ func (s *Server) Introspect(ctx context.Context, r TokenRequest) (*Introspection
 	}
 	s.accounts.Used(c.cred)
 	claims, err := s.Verifier().Verify(token, "")
-	if err != nil {
+	// The verifier's leeway is for resource servers' clocks; here the
+	// issuer's own clock says whether the token is still valid (RFC 7662
+	// §2.2).
+	if now := s.now().Unix(); err != nil || claims.Expiry <= now || claims.NotBefore > now {
 		return inactive, nil
 	}
-	a, err := s.accounts.GetAccountByID(ctx, claims.Account)
-	if errors.Is(err, storage.ErrNotFound) || err == nil && (!a.ArchivedAt.IsZero() || !accounts.MayIntrospect(actor, a.OrgID)) {
+	// The account that holds the token's client ID now, if it is the one
+	// the token was issued to, as the management API requires: a token
+	// outliving its account, or its account's move, is not another's.
+	a, err := s.accounts.Lookup(ctx, claims.Subject)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid) ||
+		err == nil && (a.ID != claims.Account || !a.ArchivedAt.IsZero() || !accounts.MayIntrospect(actor, a.OrgID)) {
 		return inactive, nil
 	}
 	if err != nil {

@@ -25,7 +25,7 @@
 // by jti, and cutoffs revoking the tokens of an account ("acct"), or of one
 // of its keys ("key"), issued before a time. Revocations.Revoked tells
 // whether it revokes a token's claims. Entries stay until the tokens they
-// revoke have expired, plus DefaultLeeway. The feed carries an ETag and a
+// revoke have expired, plus twice DefaultLeeway. The feed carries an ETag and a
 // Cache-Control max-age (30 seconds by default): poll it with
 // If-None-Match, and a 304 means nothing changed. A resource server that
 // wants an online answer instead asks iamd's introspection endpoint
@@ -122,7 +122,9 @@
 // its Middleware, refuse the tokens the feed revokes, by jti or by a
 // cutoff on their account or key, as invalid_token (ErrRevoked). A
 // revocation takes effect within the feed's max-age, plus the time iamd
-// takes to publish it.
+// takes to publish it. While the feed cannot be fetched (or outgrows
+// FeedConfig.MaxResponseBytes, 16 MiB by default), revocations made since
+// the last good poll are not seen: OnError says so at every poll.
 //
 //	revs, err := resource.NewRemoteRevocations(ctx, keys.Issuer(), resource.FeedConfig{
 //		OnError: func(err error) { log.Print(err) },

@@ -20,6 +20,11 @@ const (
 	DefaultFeedMaxAge = time.Minute
 )
 
+// DefaultFeedMaxResponseBytes bounds a feed unless FeedConfig says
+// otherwise: room for some 300,000 revocations. iamd keeps what one account
+// can add to its feed bounded, but every account may add some.
+const DefaultFeedMaxResponseBytes = 16 << 20
+
 // FeedConfig tunes RemoteRevocations; its zero value is the defaults.
 type FeedConfig struct {
 	// Client fetches the feed; nil is a client with a ten second timeout.
@@ -35,7 +40,8 @@ type FeedConfig struct {
 	// Cache-Control says (no-cache included), and the wait before polling
 	// again after a failure; at most MaxAge.
 	MinAge time.Duration
-	// MaxResponseBytes bounds the feed; DefaultMaxResponseBytes if zero.
+	// MaxResponseBytes bounds the feed; DefaultFeedMaxResponseBytes if
+	// zero.
 	MaxResponseBytes int64
 	// OnError, if not nil, is called with the error of every failed poll
 	// made by Run; the last good list stays in use.
@@ -90,7 +96,7 @@ func NewRemoteRevocations(ctx context.Context, issuer string, cfg FeedConfig) (*
 	}
 	cfg.MinAge = min(cfg.MinAge, cfg.MaxAge)
 	if cfg.MaxResponseBytes <= 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+		cfg.MaxResponseBytes = DefaultFeedMaxResponseBytes
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -192,7 +192,6 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Service {
 	db, now, log := f.db, f.clock.Now, f.log
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
-	f.accts.SetTokenLifetime(tokenTTL)
 	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.srv = web.New(web.Options{
 		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,

@@ -125,7 +125,6 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	usage := accounts.NewUsageRecorder(st, log)
 	svc := newServices(st, ids, usage, time.Now)
 	// Cutoffs are kept as long as the tokens they revoke live.
-	svc.accts.SetTokenLifetime(ttl)
 	tokens := oauth.NewServer(oauth.Config{
 		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, AssertionLifetime: assertionTTL, Throttle: oauth.DefaultThrottle,
 	}, svc.accts, svc.orgs, keys, time.Now, log)

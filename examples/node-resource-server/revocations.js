@@ -7,7 +7,7 @@
 
 export const REVOCATIONS_PATH = '/oauth2/revocations'
 
-const MAX_FEED_BYTES = 1 << 20
+const MAX_FEED_BYTES = 16 << 20
 
 export class RevocationFeed {
   #url

@@ -14,6 +14,8 @@ CREATE TABLE revoked_tokens (
     revoked_by TEXT NOT NULL
 );
 CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+-- An account revokes a bounded number of its own tokens one by one.
+CREATE INDEX revoked_tokens_account ON revoked_tokens (account_id, expires_at);
 
 CREATE TABLE token_cutoffs (
     account_id    TEXT NOT NULL,

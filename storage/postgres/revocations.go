@@ -114,3 +114,11 @@ func (d *DB) RevocationsVersion(ctx context.Context) (int64, error) {
 	err := d.q(ctx).QueryRow(ctx, `SELECT version FROM revocations_version WHERE id = 1`).Scan(&v)
 	return v, mapErr(err)
 }
+
+// CountRevokedTokens implements accounts.RevocationStore.
+func (d *DB) CountRevokedTokens(ctx context.Context, accountID string, t time.Time) (int, error) {
+	var n int
+	err := d.q(ctx).QueryRow(ctx, `SELECT count(*) FROM revoked_tokens WHERE account_id = $1 AND expires_at > $2`,
+		accountID, t.UTC()).Scan(&n)
+	return n, mapErr(err)
+}

@@ -126,3 +126,11 @@ func (d *DB) RevocationsVersion(ctx context.Context) (int64, error) {
 	err := d.q(ctx).QueryRowContext(ctx, `SELECT version FROM revocations_version WHERE id = 1`).Scan(&v)
 	return v, mapErr(err)
 }
+
+// CountRevokedTokens implements accounts.RevocationStore.
+func (d *DB) CountRevokedTokens(ctx context.Context, accountID string, t time.Time) (int, error) {
+	var n int
+	err := d.q(ctx).QueryRowContext(ctx, `SELECT count(*) FROM revoked_tokens WHERE account_id = ? AND expires_at > ?`,
+		accountID, ms(t)).Scan(&n)
+	return n, mapErr(err)
+}

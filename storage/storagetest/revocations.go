@@ -31,6 +31,29 @@ func revocationCases() {
 		must(t, err)
 		equal(t, revoked, false)
 	})
+	add("an account's unexpired revoked tokens are counted", func(t *testing.T, s Store) {
+		for i, r := range []accounts.RevokedToken{
+			{ID: "j1", AccountID: "a1", ExpiresAt: sec(100)},
+			{ID: "j2", AccountID: "a1", ExpiresAt: sec(200)},
+			{ID: "j3", AccountID: "a1", ExpiresAt: sec(300)},
+			{ID: "j4", AccountID: "a2", ExpiresAt: sec(300)},
+		} {
+			r.RevokedAt, r.RevokedBy = sec(i), "x"
+			_, err := s.RevokeToken(ctx, r)
+			must(t, err)
+		}
+		for _, c := range []struct {
+			account string
+			at      time.Time
+			want    int
+		}{{"a1", sec(0), 3}, {"a1", sec(100), 2}, {"a1", sec(300), 0}, {"a2", sec(0), 1}, {"a3", sec(0), 0}} {
+			n, err := s.CountRevokedTokens(ctx, c.account, c.at)
+			must(t, err)
+			if n != c.want {
+				t.Errorf("CountRevokedTokens(%s, %v) = %d, want %d", c.account, c.at, n, c.want)
+			}
+		}
+	})
 	add("revoking a token again changes nothing, not even the version", func(t *testing.T, s Store) {
 		r := accounts.RevokedToken{ID: "jti-1", AccountID: "a1", ExpiresAt: sec(3600), RevokedAt: t0, RevokedBy: "x"}
 		v0, err := s.RevocationsVersion(ctx)
