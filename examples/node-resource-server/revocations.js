@@ -55,11 +55,7 @@ export class RevocationFeed {
       await resp.body?.cancel()
       throw new Error(`revocation feed: GET ${this.#url}: ${resp.status}`)
     }
-    const text = await resp.text()
-    if (text.length > MAX_FEED_BYTES) {
-      throw new Error(`revocation feed: larger than ${MAX_FEED_BYTES} bytes`)
-    }
-    const feed = JSON.parse(text)
+    const feed = JSON.parse(await readAtMost(resp, MAX_FEED_BYTES))
     if (feed.issuer !== this.#issuer) {
       throw new Error(`revocation feed: names issuer ${JSON.stringify(feed.issuer)}, not ${JSON.stringify(this.#issuer)}`)
     }
@@ -139,4 +135,24 @@ export class RevocationFeed {
     }
     return age === undefined ? this.#maxAge : Math.min(Math.max(age, this.#minAge), this.#maxAge)
   }
+}
+
+/**
+ * readAtMost reads a response body as text, refusing it as soon as it
+ * passes max bytes, so that an oversized feed is never held whole.
+ * @param {Response} resp
+ * @param {number} max
+ */
+export async function readAtMost(resp, max) {
+  const chunks = []
+  let size = 0
+  for await (const chunk of resp.body ?? []) {
+    size += chunk.length
+    if (size > max) {
+      await resp.body.cancel().catch(() => {})
+      throw new Error(`revocation feed: larger than ${max} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
 
-import { REVOCATIONS_PATH, RevocationFeed } from '../revocations.js'
+import { REVOCATIONS_PATH, RevocationFeed, readAtMost } from '../revocations.js'
 
 // feedServer serves a revocation feed over loopback as iamd does: an ETag,
 // Cache-Control, and 304 on a matching If-None-Match.
@@ -124,4 +124,15 @@ test('start polls until stop and reports failures', async (t) => {
   s.status = 500
   await until('reporting failed polls', () => errors.length >= 2)
   assert.equal(feed.revoked({ jti: 'late' }), true)
+})
+
+test('a feed body is refused as soon as it passes the size limit', async () => {
+  const body = () => new ReadableStream({
+    start(c) {
+      for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode('x'.repeat(100)))
+      c.close()
+    },
+  })
+  await assert.rejects(readAtMost(new Response(body()), 999), /larger than 999 bytes/)
+  assert.equal(await readAtMost(new Response(body()), 1000), 'x'.repeat(1000))
 })
