@@ -234,13 +234,14 @@ func cutoffTime(now time.Time) time.Time {
 
 // addCutoff stores a cutoff of the tokens of account accountID (of its key
 // keyID if set) issued before before, in the caller's transaction, and
-// prunes expired revocations. The cutoff is kept as long as any token it
-// revokes may be presented: MaxTokenLifetime, whatever lifetime the
-// instances issue tokens with now, plus the retention.
+// prunes expired revocations. Its expiry is when the last token it may
+// revoke expires: MaxTokenLifetime later, whatever lifetime the instances
+// issue tokens with now. Like a revoked token's, it is kept and published
+// RevocationRetention past that.
 func (s *Service) addCutoff(ctx context.Context, accountID, keyID string, before time.Time, by string) (Cutoff, error) {
 	now := storage.Time(s.now())
 	c := Cutoff{AccountID: accountID, KeyID: keyID, IssuedBefore: before,
-		ExpiresAt: before.Add(MaxTokenLifetime + revocationLeeway), CreatedAt: now, CreatedBy: by}
+		ExpiresAt: before.Add(MaxTokenLifetime), CreatedAt: now, CreatedBy: by}
 	if err := s.store.AddCutoff(ctx, c); err != nil {
 		return Cutoff{}, err
 	}

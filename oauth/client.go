@@ -33,8 +33,8 @@ type client struct {
 // Clients authenticate with a secret (client_secret_basic,
 // client_secret_post: RFC 6749 §2.3.1) or with an assertion signed by a
 // key-pair key (private_key_jwt: RFC 7523 §2.2). Either way the credential
-// is checked with one indexed lookup, and every refusal is the same
-// invalid_client answer.
+// is looked up with one indexed query (an assertion's jti is then recorded,
+// one insert), and every refusal is the same invalid_client answer.
 func (s *Server) authenticate(ctx context.Context, authorization string, form url.Values, addr string) (*client, error) {
 	addr = throttleKey(addr)
 	var id string

@@ -58,6 +58,7 @@ type Server struct {
 	throttle *Throttle
 	// assertionRules are what client assertions must satisfy.
 	assertionRules accounts.AssertionRules
+	verifier       *resource.Verifier
 	feed           feed
 	now            func() time.Time
 	log            *slog.Logger
@@ -76,6 +77,11 @@ func NewServer(cfg Config, accts *accounts.Service, orgs *rbac.Service, keys *Ke
 		Audiences:   []string{cfg.Issuer, s.Metadata().TokenEndpoint},
 		MaxLifetime: cfg.AssertionLifetime,
 	}
+	s.verifier = resource.NewVerifier(cfg.Issuer, func(kid string) (jose.JSONWebKey, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+		defer cancel()
+		return s.keys.Lookup(ctx, kid)
+	}, now)
 	return s
 }
 
@@ -86,13 +92,7 @@ func (s *Server) Keys() *KeySet { return s.keys }
 // its key set: the management API checks its callers with it. A token of a
 // key that another instance rotated in makes the set reload (see
 // KeySet.Lookup).
-func (s *Server) Verifier() *resource.Verifier {
-	return resource.NewVerifier(s.cfg.Issuer, func(kid string) (jose.JSONWebKey, bool) {
-		ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
-		defer cancel()
-		return s.keys.Lookup(ctx, kid)
-	}, s.now)
-}
+func (s *Server) Verifier() *resource.Verifier { return s.verifier }
 
 // reloadTimeout bounds a reload of the signing keys made for a token.
 const reloadTimeout = 5 * time.Second

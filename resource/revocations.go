@@ -22,13 +22,15 @@ const RevocationsPath = "/oauth2/revocations"
 // RevokedToken is one revoked token.
 type RevokedToken struct {
 	ID string `json:"jti"`
-	// Expiry is the token's exp: the entry leaves the feed after it.
+	// Expiry is the token's exp: the entry leaves the feed two minutes
+	// (twice DefaultLeeway) after it.
 	Expiry int64 `json:"exp"`
 }
 
 // Cutoff revokes the tokens of Account, or of Account's Key if Key is set,
-// whose iat is before IssuedBefore (Unix seconds). The entry leaves the
-// feed at Expiry, once every token it revokes has expired.
+// whose iat is before IssuedBefore (Unix seconds). Expiry is when every
+// token it revokes has expired; the entry leaves the feed two minutes
+// (twice DefaultLeeway) after it.
 type Cutoff struct {
 	Account      string `json:"acct"`
 	Key          string `json:"key,omitempty"`

@@ -25,8 +25,8 @@ type Revocation struct {
 	ClientID     string     `json:"client_id"`
 	Key          string     `json:"key,omitempty"`
 	IssuedBefore *time.Time `json:"issued_before,omitempty"`
-	// ExpiresAt is when the revocation is dropped: every token it revokes
-	// has expired by then.
+	// ExpiresAt is when every token it revokes has expired; it leaves the
+	// feed two minutes after.
 	ExpiresAt time.Time `json:"expires_at"`
 }
 

@@ -239,36 +239,38 @@ func TestPrivateKeyJWTRefusals(t *testing.T) {
 	pss := signed(t, rsKey.Key.(*rsa.PrivateKey), "PS256", rs.KID, good())
 
 	tests := []struct {
-		name, assertion string
+		// reason is what the log must say: each case is refused for
+		// its own reason, not by another check.
+		name, assertion, reason string
 	}{
-		{"a registered kid with a signature by another key", signed(t, stranger, "ES256", es.KID, good())},
-		{"an unregistered key without a kid", signed(t, stranger, "ES256", "", good())},
-		{"an unknown kid", signed(t, esKey, "ES256", "no-such-kid", good())},
-		{"a replayed assertion", replayed},
-		{"an expired assertion", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = now().Add(-time.Minute).Unix() }))},
-		{"exp more than 5 minutes ahead", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = now().Add(10 * time.Minute).Unix() }))},
-		{"no exp", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "exp") }))},
-		{"an exp no clock reaches", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = int64(1) << 62 }))},
-		{"nbf in the future", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["nbf"] = now().Add(2 * time.Minute).Unix() }))},
-		{"iat in the future", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["iat"] = now().Add(2 * time.Minute).Unix() }))},
-		{"no jti", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "jti") }))},
-		{"a jti too long to store", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["jti"] = strings.Repeat("j", 257) }))},
-		{"another audience", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["aud"] = "https://other.example" }))},
-		{"no audience", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "aud") }))},
-		{"iss other than sub", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["iss"] = "other@billing.iam" }))},
-		{"another client's kid", signed(t, other.KeyFile.PrivateKey, "ES256", other.KID, good())},
-		{"claiming to be another client with one's own key", signed(t, esKey, "ES256", es.KID, assertionClaims("other@billing.iam", issuer, now()))},
-		{"an unknown client", signed(t, esKey, "ES256", es.KID, assertionClaims("ghost@billing.iam", issuer, now()))},
-		{"not a client ID", signed(t, esKey, "ES256", es.KID, assertionClaims("ghost", issuer, now()))},
-		{"alg none", none(good())},
-		{"HS256 keyed with the public key", hs256(good())},
-		{"an algorithm other than the key's", pss},
-		{"a deactivated key", signed(t, inactive.KeyFile.PrivateKey, "ES256", inactive.KID, good())},
-		{"an expired key", signed(t, expiring.KeyFile.PrivateKey, "ES256", expiring.KID, good())},
-		{"a key of an archived account", signed(t, archived.KeyFile.PrivateKey, "ES256", archived.KID, assertionClaims("old@billing.iam", issuer, now()))},
-		{"a secret key's ID as kid", signed(t, esKey, "ES256", sync.KeyID, good())},
-		{"not a JWS", "not.a.jws"},
-		{"a JWS in JSON serialization", `{"payload":"e30","signatures":[]}`},
+		{"a registered kid with a signature by another key", signed(t, stranger, "ES256", es.KID, good()), "verifies with no key"},
+		{"an unregistered key without a kid", signed(t, stranger, "ES256", "", good()), "verifies with no key"},
+		{"an unknown kid", signed(t, esKey, "ES256", "no-such-kid", good()), "no key-pair key with kid"},
+		{"a replayed assertion", replayed, "was used before"},
+		{"an expired assertion", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = now().Add(-time.Minute).Unix() })), "expired at"},
+		{"exp more than 5 minutes ahead", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = now().Add(10 * time.Minute).Unix() })), "exp is more than 5m0s ahead"},
+		{"no exp", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "exp") })), "exp is required"},
+		{"an exp no clock reaches", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["exp"] = int64(1) << 62 })), "claims are not valid JSON claims"},
+		{"nbf in the future", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["nbf"] = now().Add(2 * time.Minute).Unix() })), "nbf is in the future"},
+		{"iat in the future", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["iat"] = now().Add(2 * time.Minute).Unix() })), "iat is in the future"},
+		{"no jti", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "jti") })), "jti is required"},
+		{"a jti too long to store", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["jti"] = strings.Repeat("j", 257) })), "jti is required"},
+		{"another audience", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["aud"] = "https://other.example" })), "aud names neither"},
+		{"no audience", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { delete(c, "aud") })), "aud names neither"},
+		{"iss other than sub", signed(t, esKey, "ES256", es.KID, with(func(c map[string]any) { c["iss"] = "other@billing.iam" })), "iss and sub must both be the client ID"},
+		{"another client's kid", signed(t, other.KeyFile.PrivateKey, "ES256", other.KID, good()), "no key-pair key with kid"},
+		{"claiming to be another client with one's own key", signed(t, esKey, "ES256", es.KID, assertionClaims("other@billing.iam", issuer, now())), "no key-pair key with kid"},
+		{"an unknown client", signed(t, esKey, "ES256", es.KID, assertionClaims("ghost@billing.iam", issuer, now())), "no key-pair key with kid"},
+		{"not a client ID", signed(t, esKey, "ES256", es.KID, assertionClaims("ghost", issuer, now())), "not a client ID"},
+		{"alg none", none(good()), "is not a compact JWS"},
+		{"HS256 keyed with the public key", hs256(good()), "is not a compact JWS"},
+		{"an algorithm other than the key's", pss, "verifies with no key"},
+		{"a deactivated key", signed(t, inactive.KeyFile.PrivateKey, "ES256", inactive.KID, good()), "is inactive"},
+		{"an expired key", signed(t, expiring.KeyFile.PrivateKey, "ES256", expiring.KID, good()), "is expired"},
+		{"a key of an archived account", signed(t, archived.KeyFile.PrivateKey, "ES256", archived.KID, assertionClaims("old@billing.iam", issuer, now())), "account is archived"},
+		{"a secret key's ID as kid", signed(t, esKey, "ES256", sync.KeyID, good()), "no key-pair key with kid"},
+		{"not a JWS", "not.a.jws", "is not a compact JWS"},
+		{"a JWS in JSON serialization", `{"payload":"e30","signatures":[]}`, "is not a compact JWS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
@@ -278,6 +280,11 @@ func TestPrivateKeyJWTRefusals(t *testing.T) {
 				t.Errorf("error_description %q, want %q as for a wrong secret", e.Description, refused)
 			}
 			wantNoSecret(t, r, tt.assertion)
+			log := f.logs.String()
+			last := log[strings.LastIndex(log, "client authentication failed"):]
+			if line, _, _ := strings.Cut(last, "\n"); !strings.Contains(line, tt.reason) {
+				t.Errorf("refused for another reason than %q: %s", tt.reason, line)
+			}
 		})
 	}
 

@@ -512,7 +512,7 @@ func TestRevocationFeed(t *testing.T) {
 	})
 }
 
-// TestTwoInstances runs two instances on one PostgreSQL database, as a
+// TestRevocationAcrossInstances runs two instances on one PostgreSQL database, as a
 // deployment does: a revocation made on one is seen at once by the other's
 // introspection, management API and feed.
 func TestRevocationAcrossInstances(t *testing.T) {

@@ -15,7 +15,7 @@ func (s *Server) routes() {
 	a.Use(s.logRequests, s.recover, secureHeaders)
 
 	a.Post(oauth.TokenPath, s.token)
-	a.All(oauth.TokenPath, tokenMethodNotAllowed)
+	a.All(oauth.TokenPath, postOnly)
 	a.Post(oauth.IntrospectionPath, s.introspect)
 	a.All(oauth.IntrospectionPath, postOnly)
 	a.Post(oauth.RevocationPath, s.revoke)

@@ -7,31 +7,15 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/iamd/iamd/oauth"
 )
 
 // token is the token endpoint (RFC 6749 §3.2).
 func (s *Server) token(c *fiber.Ctx) error {
-	if encoded(c) {
-		return oauth.InvalidRequest("Content-Encoding is not supported on the token endpoint.")
-	}
-	body := c.Request().Body()
-	if len(body) > tokenBodyLimit {
-		return &oauth.Error{Code: oauth.CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge,
-			Description: fmt.Sprintf("The request body exceeds %d bytes.", tokenBodyLimit)}
-	}
-	auth, err := authorization(c)
+	r, err := s.endpointRequest(c, "token")
 	if err != nil {
-		return oauth.InvalidRequest("The request has more than one Authorization header.")
+		return err
 	}
-	resp, err := s.OAuth.Token(c.UserContext(), oauth.TokenRequest{
-		ContentType:   c.Get(fiber.HeaderContentType),
-		Body:          body,
-		Query:         string(c.Request().URI().QueryString()),
-		Authorization: auth,
-		ClientAddr:    s.addr(c),
-	})
+	resp, err := s.OAuth.Token(c.UserContext(), r)
 	if err != nil {
 		return err
 	}
@@ -50,13 +34,6 @@ func authorization(c *fiber.Ctx) (string, error) {
 		return "", errTwoAuthorizations
 	}
 	return c.Get(fiber.HeaderAuthorization), nil
-}
-
-// tokenMethodNotAllowed answers requests other than POST to the token
-// endpoint (RFC 6749 §3.2).
-func tokenMethodNotAllowed(c *fiber.Ctx) error {
-	return &oauth.Error{Code: oauth.CodeInvalidRequest, Status: http.StatusMethodNotAllowed,
-		Description: "The token endpoint accepts only POST."}
 }
 
 // metadata serves the authorization server metadata (RFC 8414 §3).

@@ -83,7 +83,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 		return err
 	}
 	ttl, err := time.ParseDuration(f.tokenTTL)
-	if err != nil || ttl < time.Minute || ttl > 24*time.Hour {
+	if err != nil || ttl < time.Minute || ttl > accounts.MaxTokenLifetime {
 		return usagef("--token-ttl: want a duration from 1m to 24h, got %q", f.tokenTTL)
 	}
 	assertionTTL, err := time.ParseDuration(f.assertionLifetime)
@@ -124,7 +124,6 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	}
 	usage := accounts.NewUsageRecorder(st, log)
 	svc := newServices(st, ids, usage, time.Now)
-	// Cutoffs are kept as long as the tokens they revoke live.
 	tokens := oauth.NewServer(oauth.Config{
 		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, AssertionLifetime: assertionTTL, Throttle: oauth.DefaultThrottle,
 	}, svc.accts, svc.orgs, keys, time.Now, log)
