@@ -167,14 +167,7 @@ const credentialQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `,
 
 // GetCredential implements accounts.Store.
 func (d *DB) GetCredential(ctx context.Context, keyID string) (accounts.Credential, error) {
-	var row *sql.Row
-	if tx, inTx := d.tx(ctx); inTx {
-		row = tx.QueryRowContext(ctx, credentialQuery, keyID)
-	} else if stmt := d.credential.Load(); stmt != nil {
-		row = stmt.QueryRowContext(ctx, keyID)
-	} else {
-		row = d.db.QueryRowContext(ctx, credentialQuery, keyID)
-	}
+	row := d.queryRowPrepared(ctx, d.credential, keyID)
 	var c accounts.Credential
 	var created, expires, used sql.NullInt64
 	a, err := scanAccount(row, append(keyDest(&c.Key, &created, &expires, &used), &c.RightsVersion)...)

@@ -15,15 +15,7 @@ const keyPairsQuery = `SELECT ` + accountColumns + `, ` + keyColumns + `, (SELEC
 // GetKeyPairCredentials implements accounts.Store, with a statement
 // prepared once.
 func (d *DB) GetKeyPairCredentials(ctx context.Context, orgID, name string) ([]accounts.Credential, error) {
-	var rows *sql.Rows
-	var err error
-	if tx, inTx := d.tx(ctx); inTx {
-		rows, err = tx.QueryContext(ctx, keyPairsQuery, orgID, name)
-	} else if stmt := d.keyPairs.Load(); stmt != nil {
-		rows, err = stmt.QueryContext(ctx, orgID, name)
-	} else {
-		rows, err = d.db.QueryContext(ctx, keyPairsQuery, orgID, name)
-	}
+	rows, err := d.queryPrepared(ctx, d.keyPairs, orgID, name)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -47,14 +39,7 @@ const useAssertionQuery = `INSERT INTO assertion_ids (account_id, jti, expires_a
 
 // UseAssertionID implements accounts.Store, with a statement prepared once.
 func (d *DB) UseAssertionID(ctx context.Context, accountID, jti string, expiresAt time.Time) error {
-	var err error
-	if tx, inTx := d.tx(ctx); inTx {
-		_, err = tx.ExecContext(ctx, useAssertionQuery, accountID, jti, ms(expiresAt))
-	} else if stmt := d.useAssertion.Load(); stmt != nil {
-		_, err = stmt.ExecContext(ctx, accountID, jti, ms(expiresAt))
-	} else {
-		_, err = d.db.ExecContext(ctx, useAssertionQuery, accountID, jti, ms(expiresAt))
-	}
+	_, err := d.execPrepared(ctx, d.useAssertion, accountID, jti, ms(expiresAt))
 	return mapErr(err)
 }
 

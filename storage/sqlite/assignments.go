@@ -112,13 +112,7 @@ UNION ALL SELECT 'path', id, path, '', '', '', '', 0, NULL, NULL FROM paths`
 // DB.grants).
 func (d *DB) LoadGrants(ctx context.Context, subjectID string) (rbac.Grants, error) {
 	set, err := d.readSet(ctx, func(ctx context.Context, args ...any) (*sql.Rows, error) {
-		if tx, ok := d.tx(ctx); ok {
-			return tx.QueryContext(ctx, grantsQuery, args...)
-		}
-		if stmt := d.grants.Load(); stmt != nil {
-			return stmt.QueryContext(ctx, args...)
-		}
-		return d.db.QueryContext(ctx, grantsQuery, args...)
+		return d.queryPrepared(ctx, d.grants, args...)
 	}, subjectID)
 	if err != nil {
 		return rbac.Grants{}, err

@@ -57,14 +57,7 @@ const tokenRevokedQuery = `SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti
 // TokenRevoked implements accounts.RevocationStore.
 func (d *DB) TokenRevoked(ctx context.Context, jti, accountID, keyID string, issuedAt time.Time) (bool, error) {
 	args := []any{jti, accountID, keyID, issuedAt.UnixMilli()}
-	var row *sql.Row
-	if tx, inTx := d.tx(ctx); inTx {
-		row = tx.QueryRowContext(ctx, tokenRevokedQuery, args...)
-	} else if stmt := d.revoked.Load(); stmt != nil {
-		row = stmt.QueryRowContext(ctx, args...)
-	} else {
-		row = d.db.QueryRowContext(ctx, tokenRevokedQuery, args...)
-	}
+	row := d.queryRowPrepared(ctx, d.revoked, args...)
 	var revoked bool
 	err := row.Scan(&revoked)
 	return revoked, mapErr(err)

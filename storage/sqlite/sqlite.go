@@ -28,13 +28,55 @@ type DB struct {
 	// every token request, and parsing it each time cost a fifth of the
 	// token endpoint's CPU. grants, LoadGrants' statement, runs for every
 	// token request too, and is longer still.
-	credential, grants atomic.Pointer[sql.Stmt]
+	credential, grants *prepared
 	// keyPairs and useAssertion are GetKeyPairCredentials' and
 	// UseAssertionID's, which run for every private_key_jwt request.
-	keyPairs, useAssertion atomic.Pointer[sql.Stmt]
+	keyPairs, useAssertion *prepared
 	// revoked is TokenRevoked's, which runs for every management API call
 	// and introspection.
-	revoked atomic.Pointer[sql.Stmt]
+	revoked *prepared
+}
+
+// prepared is a statement prepared once the schema exists (see Migrate).
+// Inside a transaction, and before it is prepared, its query runs as is.
+type prepared struct {
+	query string
+	stmt  atomic.Pointer[sql.Stmt]
+}
+
+// statements are the DB's prepared statements.
+func (d *DB) statements() []*prepared {
+	return []*prepared{d.credential, d.grants, d.keyPairs, d.useAssertion, d.revoked}
+}
+
+func (d *DB) queryPrepared(ctx context.Context, p *prepared, args ...any) (*sql.Rows, error) {
+	if tx, ok := d.tx(ctx); ok {
+		return tx.QueryContext(ctx, p.query, args...)
+	}
+	if stmt := p.stmt.Load(); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
+	return d.db.QueryContext(ctx, p.query, args...)
+}
+
+func (d *DB) queryRowPrepared(ctx context.Context, p *prepared, args ...any) *sql.Row {
+	if tx, ok := d.tx(ctx); ok {
+		return tx.QueryRowContext(ctx, p.query, args...)
+	}
+	if stmt := p.stmt.Load(); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
+	return d.db.QueryRowContext(ctx, p.query, args...)
+}
+
+func (d *DB) execPrepared(ctx context.Context, p *prepared, args ...any) (sql.Result, error) {
+	if tx, ok := d.tx(ctx); ok {
+		return tx.ExecContext(ctx, p.query, args...)
+	}
+	if stmt := p.stmt.Load(); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
+	return d.db.ExecContext(ctx, p.query, args...)
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -70,13 +112,15 @@ func open(ctx context.Context, path string, busy time.Duration) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{db: db}, nil
+	return &DB{db: db, credential: &prepared{query: credentialQuery}, grants: &prepared{query: grantsQuery},
+		keyPairs: &prepared{query: keyPairsQuery}, useAssertion: &prepared{query: useAssertionQuery},
+		revoked: &prepared{query: tokenRevokedQuery}}, nil
 }
 
 // Close closes the database.
 func (d *DB) Close() error {
-	for _, p := range []*atomic.Pointer[sql.Stmt]{&d.credential, &d.grants, &d.keyPairs, &d.useAssertion, &d.revoked} {
-		if stmt := p.Load(); stmt != nil {
+	for _, p := range d.statements() {
+		if stmt := p.stmt.Load(); stmt != nil {
 			stmt.Close()
 		}
 	}
@@ -145,18 +189,15 @@ func (d *DB) migrate(ctx context.Context, last string) ([]string, error) {
 		return applied, nil
 	}
 	// Statements can be prepared once the schema exists.
-	for _, s := range []struct {
-		p     *atomic.Pointer[sql.Stmt]
-		query string
-	}{{&d.credential, credentialQuery}, {&d.grants, grantsQuery}, {&d.keyPairs, keyPairsQuery}, {&d.useAssertion, useAssertionQuery}, {&d.revoked, tokenRevokedQuery}} {
-		if s.p.Load() != nil {
+	for _, p := range d.statements() {
+		if p.stmt.Load() != nil {
 			continue
 		}
-		stmt, err := d.db.PrepareContext(ctx, s.query)
+		stmt, err := d.db.PrepareContext(ctx, p.query)
 		if err != nil {
 			return applied, fmt.Errorf("prepare: %w", err)
 		}
-		s.p.Store(stmt)
+		p.stmt.Store(stmt)
 	}
 	return applied, nil
 }
