@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var domainPackages = []string{"oauth", "signing", "accounts", "rbac", "audit", "resource", "storage", "migrations"}
+var domainPackages = []string{"oauth", "signing", "accounts", "rbac", "audit", "users", "resource", "storage", "migrations"}
 
 // TestDomainPackagesStayOffDrivers keeps the import direction: the domain and
 // protocol packages never depend, even indirectly, on the HTTP framework, the

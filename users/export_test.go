@@ -1,0 +1,4 @@
+package users
+
+// DeriveForTest exposes derive to the tests.
+var DeriveForTest = derive
