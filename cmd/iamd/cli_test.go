@@ -236,7 +236,10 @@ func TestPostgresInstancesShareKeys(t *testing.T) {
 	// first: replayed on B, it is refused.
 	keyFile := filepath.Join(tmp, "sa-key.json")
 	mustIamd(t, cli, "keys", "create", "sync@billing.iam", "--type", "key-pair", "--key-file", keyFile)
-	assertion := signAssertion(t, readKeyFile(t, keyFile), time.Now())
+	assertion, err := signAssertion(readKeyFile(t, keyFile), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {accounts.AssertionType}, "client_assertion": {assertion}}
 	for i, server := range []string{a, b} {
 		resp, err := http.PostForm(server+oauth.TokenPath, form)

@@ -121,29 +121,52 @@ const assertionLifetime = time.Minute
 // private key. The assertion goes to the key file's token endpoint unless
 // the server was given.
 func (p *tokenParams) fillAssertion(path string, serverGiven bool, now time.Time) error {
-	b, err := os.ReadFile(path)
+	kf, err := loadKeyFile(path)
 	if err != nil {
-		return usagef("--key-file: %v", err)
-	}
-	var kf accounts.KeyFile
-	if err := json.Unmarshal(b, &kf); err != nil {
-		return usagef("--key-file %s is not an iamd key file: %v", path, err)
-	}
-	switch {
-	case kf.Type != accounts.KeyFileType:
-		return usagef("--key-file %s: type is %q, want %q", path, kf.Type, accounts.KeyFileType)
-	case kf.ClientID == "" || kf.Issuer == "" || kf.TokenEndpoint == "":
-		return usagef("--key-file %s lacks client_id, issuer or token_endpoint", path)
-	case kf.PrivateKey.Key == nil || kf.PrivateKey.IsPublic() || kf.PrivateKey.Algorithm == "":
-		return usagef("--key-file %s holds no private key with its algorithm", path)
+		return err
 	}
 	if p.clientID != "" && p.clientID != kf.ClientID {
 		return usagef("--client-id %s does not match the key file's client %s", p.clientID, kf.ClientID)
 	}
+	if p.assertion, err = signAssertion(kf, now); err != nil {
+		return usagef("--key-file %s: %v", path, err)
+	}
+	p.clientID = kf.ClientID
+	if !serverGiven {
+		p.tokenEndpoint = kf.TokenEndpoint
+	}
+	return nil
+}
+
+// loadKeyFile reads and checks the key file at path.
+func loadKeyFile(path string) (accounts.KeyFile, error) {
+	var kf accounts.KeyFile
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return kf, usagef("--key-file: %v", err)
+	}
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return kf, usagef("--key-file %s is not an iamd key file: %v", path, err)
+	}
+	switch {
+	case kf.Type != accounts.KeyFileType:
+		return kf, usagef("--key-file %s: type is %q, want %q", path, kf.Type, accounts.KeyFileType)
+	case kf.ClientID == "" || kf.Issuer == "" || kf.TokenEndpoint == "":
+		return kf, usagef("--key-file %s lacks client_id, issuer or token_endpoint", path)
+	case kf.PrivateKey.Key == nil || kf.PrivateKey.IsPublic() || kf.PrivateKey.Algorithm == "":
+		return kf, usagef("--key-file %s holds no private key with its algorithm", path)
+	}
+	return kf, nil
+}
+
+// signAssertion signs a client assertion (RFC 7523 §2.2) with the key
+// file's private key: for its issuer, valid for assertionLifetime from
+// now, with a random jti.
+func signAssertion(kf accounts.KeyFile, now time.Time) (string, error) {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(kf.PrivateKey.Algorithm), Key: kf.PrivateKey},
 		(&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
-		return usagef("--key-file %s: %v", path, err)
+		return "", err
 	}
 	jti := make([]byte, 16)
 	rand.Read(jti)
@@ -154,14 +177,7 @@ func (p *tokenParams) fillAssertion(path string, serverGiven bool, now time.Time
 	})
 	jws, err := signer.Sign(claims)
 	if err != nil {
-		return fmt.Errorf("sign the client assertion: %w", err)
+		return "", fmt.Errorf("sign the client assertion: %w", err)
 	}
-	if p.assertion, err = jws.CompactSerialize(); err != nil {
-		return err
-	}
-	p.clientID = kf.ClientID
-	if !serverGiven {
-		p.tokenEndpoint = kf.TokenEndpoint
-	}
-	return nil
+	return jws.CompactSerialize()
 }

@@ -8,13 +8,11 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -34,13 +32,9 @@ func readKeyFile(t *testing.T, path string) accounts.KeyFile {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
 	}
-	b, err := os.ReadFile(path)
+	kf, err := loadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var kf accounts.KeyFile
-	if err := json.Unmarshal(b, &kf); err != nil {
-		t.Fatalf("key file: %v\n%s", err, b)
 	}
 	if kf.Type != accounts.KeyFileType || kf.PrivateKey.IsPublic() || !kf.PrivateKey.Valid() || kf.PrivateKey.KeyID != kf.KeyID {
 		t.Errorf("key file type %q, key id %q, private key kid %q public %v", kf.Type, kf.KeyID, kf.PrivateKey.KeyID, kf.PrivateKey.IsPublic())
@@ -242,27 +236,4 @@ func TestKeyPairKeysFromTheCLI(t *testing.T) {
 			t.Error("the server log holds a private key")
 		}
 	}
-}
-
-// signAssertion signs a client assertion with the key file's private key,
-// as a client library would: aud the issuer, valid for a minute.
-func signAssertion(t *testing.T, kf accounts.KeyFile, now time.Time) string {
-	t.Helper()
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(kf.PrivateKey.Algorithm), Key: kf.PrivateKey}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jti := make([]byte, 16)
-	rand.Read(jti)
-	claims, _ := json.Marshal(map[string]any{"iss": kf.ClientID, "sub": kf.ClientID, "aud": kf.Issuer,
-		"exp": now.Add(time.Minute).Unix(), "jti": fmt.Sprintf("%x", jti)})
-	jws, err := s.Sign(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
