@@ -122,7 +122,7 @@ func (r *RemoteRevocations) Revoked(c *Claims) bool {
 		return true
 	}
 	for _, k := range l.cutoffs[c.Account] {
-		if (k.Key == "" || k.Key == c.Key) && c.IssuedAt < k.IssuedBefore {
+		if k.revokes(c) {
 			return true
 		}
 	}

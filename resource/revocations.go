@@ -49,9 +49,14 @@ func (r *Revocations) Revoked(c *Claims) bool {
 		}
 	}
 	for _, k := range r.Cutoffs {
-		if k.Account == c.Account && (k.Key == "" || k.Key == c.Key) && c.IssuedAt < k.IssuedBefore {
+		if k.revokes(c) {
 			return true
 		}
 	}
 	return false
+}
+
+// revokes reports whether the cutoff revokes the token with claims c.
+func (k Cutoff) revokes(c *Claims) bool {
+	return k.Account == c.Account && (k.Key == "" || k.Key == c.Key) && c.IssuedAt < k.IssuedBefore
 }
