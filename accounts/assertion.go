@@ -69,20 +69,20 @@ var assertionAlgs = func() []jose.SignatureAlgorithm {
 	return out
 }()
 
-// Ed25519 is the name RFC 9864 gives EdDSA signatures with Ed25519 keys,
+// ed25519Alg is the name RFC 9864 gives EdDSA signatures with Ed25519 keys,
 // which RFC 8037 called EdDSA; some clients (oauth4webapi) sign assertions
 // under it. go-jose knows only EdDSA, so such assertions are verified here
 // (see verify).
-const Ed25519 = "Ed25519"
+const ed25519Alg = "Ed25519"
 
 // AssertionAlgorithms are the algorithms client assertions may be signed
 // with: those of key-pair keys, and Ed25519 for EdDSA keys.
-var AssertionAlgorithms = append(slices.Clip(Algorithms), Ed25519)
+var AssertionAlgorithms = append(slices.Clip(Algorithms), ed25519Alg)
 
 // fits reports whether an assertion signed with alg may be checked with a
 // key of algorithm keyAlg.
 func fits(alg, keyAlg string) bool {
-	return alg == keyAlg || alg == Ed25519 && keyAlg == "EdDSA"
+	return alg == keyAlg || alg == ed25519Alg && keyAlg == "EdDSA"
 }
 
 // Assertion is a client assertion parsed, not yet checked.
@@ -271,7 +271,7 @@ func (s *Service) pruneAssertionIDs(ctx context.Context, now time.Time) {
 // a protected header holding nothing but alg, kid and typ: no crit, no
 // b64, nothing verification would have to honour.
 func (a *Assertion) verify(pub jose.JSONWebKey) bool {
-	if a.jws.Signatures[0].Header.Algorithm != Ed25519 {
+	if a.jws.Signatures[0].Header.Algorithm != ed25519Alg {
 		_, err := a.jws.Verify(pub)
 		return err == nil
 	}

@@ -21,8 +21,6 @@ type client struct {
 	id     string
 	cred   accounts.Credential
 	rights *rbac.Rights
-	// scopes are the rights it holds somewhere, as scope tokens.
-	scopes []string
 }
 
 // authenticate authenticates the client of a request to the token,
@@ -89,11 +87,7 @@ func (s *Server) authenticate(ctx context.Context, authorization string, form ur
 	if err != nil {
 		return nil, err
 	}
-	c := &client{id: id, cred: cred, rights: rights, scopes: []string{}}
-	for _, r := range rights.Distinct() {
-		c.scopes = append(c.scopes, r.String())
-	}
-	return c, nil
+	return &client{id: id, cred: cred, rights: rights}, nil
 }
 
 // rightsOf returns the account's rights: from memory while the

@@ -1,14 +1,15 @@
 package oauth
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/iamd/iamd/accounts"
 )
 
-// AuthMethods are the client authentication methods of the token,
+// authMethods are the client authentication methods of the token,
 // introspection and revocation endpoints.
-var AuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+var authMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 
 // Metadata is the authorization server metadata of RFC 8414 §2, also served
 // as /.well-known/openid-configuration for clients that only look there.
@@ -39,8 +40,8 @@ func (s *Server) Metadata() Metadata {
 		TokenEndpoint:                     base + TokenPath,
 		JWKSURI:                           base + JWKSPath,
 		GrantTypesSupported:               []string{GrantClientCredentials},
-		TokenEndpointAuthMethodsSupported: AuthMethods,
-		TokenEndpointAuthSigningAlgValuesSupported: accounts.AssertionAlgorithms,
+		TokenEndpointAuthMethodsSupported: slices.Clone(authMethods),
+		TokenEndpointAuthSigningAlgValuesSupported: slices.Clone(accounts.AssertionAlgorithms),
 		ResponseTypesSupported:                     []string{},
 		IntrospectionEndpoint:                      base + IntrospectionPath,
 		RevocationEndpoint:                         base + RevocationPath,

@@ -76,10 +76,6 @@ func toError(err error) (e *Error, internal bool) {
 	return errServer, true
 }
 
-// maxDescription bounds error_description. iamd's descriptions quote
-// request values through echo and stay well under it.
-const maxDescription = 400
-
 // maxEcho bounds a request value quoted in an error_description: a long
 // value does not make a long response, and a secret pasted into the wrong
 // parameter is not sent back whole (32 bytes of an iamd secret hold at most
@@ -96,10 +92,9 @@ func echo(v string) string {
 }
 
 // description keeps only the characters RFC 6749 §5.2 allows in
-// error_description: %x20-21 / %x23-5B / %x5D-7E; and at most
-// maxDescription of them, the last three "..." when cut.
+// error_description: %x20-21 / %x23-5B / %x5D-7E.
 func description(s string) string {
-	s = strings.Map(func(r rune) rune {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '"':
 			return '\''
@@ -108,9 +103,4 @@ func description(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > maxDescription {
-		// Only ASCII is left: any byte boundary is a character boundary.
-		s = s[:maxDescription-3] + "..."
-	}
-	return s
 }

@@ -54,9 +54,6 @@ func TestDescription(t *testing.T) {
 		{"each non-ASCII character becomes one replacement", "naïve 日本", "na?ve ??"},
 		{"invalid UTF-8 is replaced", "a\xffb", "a?b"},
 		{"empty stays empty", "", ""},
-		{"a description of 400 characters is kept whole", strings.Repeat("a", 400), strings.Repeat("a", 400)},
-		{"a longer description is cut to 400 characters", strings.Repeat("a", 16<<10), strings.Repeat("a", 397) + "..."},
-		{"the cut counts characters after replacement", strings.Repeat("é", 500), strings.Repeat("?", 397) + "..."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -130,12 +130,16 @@ func parseForm(r TokenRequest) (url.Values, error) {
 // Without a request, c gets every right it holds (§3.3 lets the server
 // pick a default).
 func (c *client) grantScopes(requested []string) ([]string, error) {
+	held := []string{}
+	for _, r := range c.rights.Distinct() {
+		held = append(held, r.String())
+	}
 	if len(requested) == 0 {
-		return c.scopes, nil
+		return held, nil
 	}
 	var granted []string
 	for _, sc := range requested {
-		if !holdsScope(c.scopes, sc) {
+		if !holdsScope(held, sc) {
 			return nil, &Error{Code: CodeInvalidScope, Status: http.StatusBadRequest,
 				Description: fmt.Sprintf("The scope '%s' is not a right this client holds.", echo(sc))}
 		}

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/users"
@@ -97,4 +99,33 @@ func hashFor(t *testing.T, pw string) string {
 		t.Fatal(err)
 	}
 	return base64.RawStdEncoding.EncodeToString(users.DeriveForTest(pw, salt, 1, 8192, 1, 32))
+}
+
+// TestHashesAreBoundedInNumber: however many logins arrive at once, at most
+// four hashes, 64 MiB each, are computed at a time.
+func TestHashesAreBoundedInNumber(t *testing.T) {
+	const n = 8
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			users.HashPassword("correct horse battery staple")
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	most := 0
+	for {
+		select {
+		case <-done:
+			if most != 4 {
+				t.Errorf("at most %d hashes at once, want 4", most)
+			}
+			return
+		default:
+			most = max(most, users.HashingNow())
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
