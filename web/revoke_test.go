@@ -500,11 +500,13 @@ func TestRevocationFeed(t *testing.T) {
 		t.Run("an entry leaves the feed once its token expired, past twice the leeway", func(t *testing.T) {
 			// A verifier whose clock runs a leeway behind accepts the token
 			// until exp plus twice the leeway by iamd's clock.
-			f.clock.Advance(tokenTTL + 2*resource.DefaultLeeway - time.Second)
+			// exp is in whole seconds and the clock runs on: keep clear
+			// of the boundary by a few seconds either side.
+			f.clock.Advance(tokenTTL + 2*resource.DefaultLeeway - 5*time.Second)
 			if got := f.revocations(t); len(got.Tokens) != 1 {
 				t.Errorf("before twice the leeway ran out: %+v", got.Tokens)
 			}
-			f.clock.Advance(2 * time.Second)
+			f.clock.Advance(7 * time.Second)
 			if got := f.revocations(t); len(got.Tokens) != 0 {
 				t.Errorf("after expiry: %+v", got.Tokens)
 			}
