@@ -34,10 +34,12 @@ const (
 	PermAudit           = "iam.audit"
 	PermSigningKeys     = "iam.signing-keys"
 	PermTokens          = "iam.tokens"
+	PermUsers           = "iam.users"
 )
 
 // BuiltinPermissions are the permissions iamd ships, with their
-// descriptions; the migrations store them (0002, and 0005 for iam.tokens).
+// descriptions; the migrations store them (0002, 0005 for iam.tokens and
+// 0006 for iam.users).
 var BuiltinPermissions = []Permission{
 	{Name: PermOrganizations, Description: "Organizations: read lists and details; write creates children, renames and moves; delete removes empty ones", Builtin: true},
 	{Name: PermServiceAccounts, Description: "Service accounts: read; write creates, changes and moves; archive archives and restores; delete removes", Builtin: true},
@@ -48,6 +50,7 @@ var BuiltinPermissions = []Permission{
 	{Name: PermAudit, Description: "Audit log of changes in the organization: read", Builtin: true},
 	{Name: PermSigningKeys, Description: "Signing keys of the server (on the root organization): read lists; write rotates", Builtin: true},
 	{Name: PermTokens, Description: "Access tokens of service accounts in the organization: read introspects them; write revokes them", Builtin: true},
+	{Name: PermUsers, Description: "Human admin users of the organization: read lists them; write creates, changes and sets passwords; archive disables and enables; delete removes", Builtin: true},
 }
 
 // BuiltinPrefix starts the name of every built-in permission; admins may

@@ -107,13 +107,13 @@ var managedRights = map[string][]Right{
 	RoleViewer: rights(
 		PermOrganizations+":read", PermServiceAccounts+":read", PermKeys+":read",
 		PermRoles+":read", PermGroups+":read", PermAssignments+":read",
-		PermTokens+":read"),
+		PermTokens+":read", PermUsers+":read"),
 	RoleDeveloper: rights(
 		PermOrganizations+":read", PermServiceAccounts+":read", PermKeys+":read",
 		PermRoles+":read", PermGroups+":read", PermAssignments+":read",
 		PermServiceAccounts+":write", PermServiceAccounts+":archive",
 		PermKeys+":write", PermKeys+":delete",
-		PermTokens+":read", PermTokens+":write"),
+		PermTokens+":read", PermTokens+":write", PermUsers+":read"),
 	RoleAdmin: rights(
 		PermOrganizations+":read", PermOrganizations+":write", PermOrganizations+":delete",
 		PermServiceAccounts+":read", PermServiceAccounts+":write", PermServiceAccounts+":delete", PermServiceAccounts+":archive",
@@ -122,14 +122,15 @@ var managedRights = map[string][]Right{
 		PermGroups+":read", PermGroups+":write", PermGroups+":delete",
 		PermAssignments+":read", PermAssignments+":write",
 		PermAudit+":read",
-		PermTokens+":read", PermTokens+":write"),
+		PermTokens+":read", PermTokens+":write",
+		PermUsers+":read", PermUsers+":write", PermUsers+":archive", PermUsers+":delete"),
 }
 
 // managedDescriptions describe the managed roles.
 var managedDescriptions = map[string]string{
-	RoleViewer:    "Reads organizations, service accounts, keys, roles, groups and assignments, and introspects tokens",
+	RoleViewer:    "Reads organizations, service accounts, keys, roles, groups, assignments and users, and introspects tokens",
 	RoleDeveloper: "Viewer, plus creates, changes and archives service accounts and manages their keys and tokens",
-	RoleAdmin:     "Every operation on organizations, service accounts, keys, tokens, roles, groups and assignments, and reads the audit log",
+	RoleAdmin:     "Every operation on organizations, service accounts, keys, tokens, roles, groups, assignments and users, and reads the audit log",
 	RoleBootstrap: "Every right on every organization; held by the system admin iamd init creates",
 }
 

@@ -112,7 +112,7 @@ func permissionCases() {
 		}
 		equal(t, names, []string{"a", "billing-x.a", "billing.invoices", "billing.invoices-old",
 			"iam.assignments", "iam.audit", "iam.groups", "iam.keys", "iam.organizations", "iam.roles",
-			"iam.service-accounts", "iam.signing-keys", "iam.tokens", "zz.last"})
+			"iam.service-accounts", "iam.signing-keys", "iam.tokens", "iam.users", "zz.last"})
 	})
 	add("updating a permission changes its description only", func(t *testing.T, s Store) {
 		must(t, s.CreatePermission(ctx, permission("billing.invoices")))
