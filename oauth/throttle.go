@@ -3,9 +3,9 @@ package oauth
 import (
 	"context"
 	"errors"
-	"math"
-	"sync"
 	"time"
+
+	"github.com/iamd/iamd/internal/bucket"
 )
 
 // Throttle limits failed client authentications per source address and
@@ -24,7 +24,7 @@ import (
 //
 // Buckets live in memory, per instance.
 type Throttle struct {
-	clients, addrs *limiter
+	clients, addrs *bucket.Limiter
 }
 
 // ThrottleConfig sets burst sizes and refill intervals.
@@ -50,15 +50,15 @@ const maxBuckets = 100_000
 // NewThrottle returns a throttle with cfg.
 func NewThrottle(cfg ThrottleConfig) *Throttle {
 	return &Throttle{
-		clients: newLimiter(cfg.ClientBurst, cfg.ClientEvery),
-		addrs:   newLimiter(cfg.AddrBurst, cfg.AddrEvery),
+		clients: bucket.New(cfg.ClientBurst, cfg.ClientEvery, maxBuckets),
+		addrs:   bucket.New(cfg.AddrBurst, cfg.AddrEvery, maxBuckets),
 	}
 }
 
 // Wait returns how long the client or address must wait before its next
 // attempt: zero if it may try now. clientID may be empty.
 func (t *Throttle) Wait(clientID, addr string, now time.Time) time.Duration {
-	return max(t.clients.wait(clientID, now), t.addrs.wait(addr, now))
+	return max(t.clients.Wait(clientID, now), t.addrs.Wait(addr, now))
 }
 
 // Enter waits for addr's turn to look up credentials and returns the
@@ -67,7 +67,7 @@ func (t *Throttle) Wait(clientID, addr string, now time.Time) time.Duration {
 // request that waited maxLaneWait, or whose ctx ended, is given up with
 // ErrBusy and never looked up.
 func (t *Throttle) Enter(ctx context.Context, addr string, now time.Time) (release func(), err error) {
-	lane := t.addrs.lane(addr, now)
+	lane := t.addrs.Lane(addr, now)
 	if lane == nil {
 		return func() {}, nil
 	}
@@ -99,99 +99,6 @@ const maxLaneWait = 2 * time.Second
 
 // Fail records a failed authentication.
 func (t *Throttle) Fail(clientID, addr string, now time.Time) {
-	t.clients.take(clientID, now)
-	t.addrs.take(addr, now)
-}
-
-type limiter struct {
-	burst float64
-	every time.Duration
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-	// lane holds one token while a lookup from this address is under way;
-	// made when the bucket first runs out.
-	lane chan struct{}
-}
-
-func newLimiter(burst int, every time.Duration) *limiter {
-	return &limiter{burst: float64(burst), every: every, buckets: make(map[string]*bucket)}
-}
-
-// level returns the bucket's tokens at now.
-func (l *limiter) level(b *bucket, now time.Time) float64 {
-	return math.Min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.every))
-}
-
-func (l *limiter) wait(key string, now time.Time) time.Duration {
-	if key == "" {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return 0
-	}
-	if lvl := l.level(b, now); lvl < 1 {
-		return time.Duration((1 - lvl) * float64(l.every))
-	}
-	return 0
-}
-
-// lane returns the lane of key if its bucket has run out, else nil.
-func (l *limiter) lane(key string, now time.Time) chan struct{} {
-	if key == "" {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok || l.level(b, now) >= 1 {
-		return nil
-	}
-	if b.lane == nil {
-		b.lane = make(chan struct{}, 1)
-	}
-	return b.lane
-}
-
-func (l *limiter) take(key string, now time.Time) {
-	if key == "" {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		// Sweep now and then so memory follows the attack, not its peak;
-		// when full, at most once a second, so a flood of new keys does
-		// not hold the lock that every request takes.
-		n := len(l.buckets)
-		if n%1024 == 1023 || (n >= maxBuckets && now.Sub(l.swept) >= time.Second) {
-			l.sweep(now)
-			l.swept = now
-		}
-		if len(l.buckets) >= maxBuckets {
-			return
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens, b.at = l.level(b, now)-1, now
-}
-
-// sweep forgets buckets that have refilled: they hold no state.
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if l.level(b, now) >= l.burst {
-			delete(l.buckets, k)
-		}
-	}
+	t.clients.Take(clientID, now)
+	t.addrs.Take(addr, now)
 }

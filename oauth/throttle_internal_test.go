@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -111,66 +110,8 @@ func TestThrottleArithmetic(t *testing.T) {
 		for range 10 {
 			th.Fail("", "", t0)
 		}
-		if n := len(th.clients.buckets) + len(th.addrs.buckets); n != 0 {
+		if n := th.clients.Len() + th.addrs.Len(); n != 0 {
 			t.Errorf("%d buckets for empty keys", n)
 		}
 	})
-}
-
-func TestThrottleBoundsItsMemory(t *testing.T) {
-	t0 := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-	t.Run("refilled buckets are swept as new keys arrive", func(t *testing.T) {
-		l := newLimiter(2, time.Second)
-		for i := range 1023 {
-			l.take(fmt.Sprint("k", i), t0)
-		}
-		if len(l.buckets) != 1023 {
-			t.Fatalf("%d buckets, want 1023", len(l.buckets))
-		}
-		// Once they have refilled, the next new key sweeps them.
-		l.take("late", t0.Add(time.Second))
-		if len(l.buckets) != 1 || l.buckets["late"] == nil {
-			t.Errorf("%d buckets after the sweep, want only the new one", len(l.buckets))
-		}
-	})
-	t.Run("buckets still draining are not swept", func(t *testing.T) {
-		l := newLimiter(2, time.Second)
-		for i := range 1023 {
-			l.take(fmt.Sprint("k", i), t0)
-		}
-		l.take("late", t0.Add(time.Second/2))
-		if len(l.buckets) != 1024 {
-			t.Errorf("%d buckets, want 1024", len(l.buckets))
-		}
-	})
-	t.Run("past the bound new keys are not tracked while old ones are", func(t *testing.T) {
-		l := newLimiter(1, time.Hour)
-		for i := range maxBuckets {
-			l.buckets[fmt.Sprint("k", i)] = &bucket{tokens: 0, at: t0}
-		}
-		l.take("new", t0)
-		l.take("new", t0)
-		if len(l.buckets) != maxBuckets || l.wait("new", t0) != 0 {
-			t.Errorf("%d buckets, wait %v: the table grew past its bound", len(l.buckets), l.wait("new", t0))
-		}
-		if l.wait("k7", t0) != time.Hour {
-			t.Errorf("a tracked key's wait is %v, want 1h", l.wait("k7", t0))
-		}
-	})
-}
-
-// BenchmarkThrottleFailWhenFull measures a failure with a new client ID
-// once the table holds maxBuckets draining buckets: each such take sweeps
-// the whole table with the limiter's lock held, which every Wait needs too.
-func BenchmarkThrottleFailWhenFull(b *testing.B) {
-	t0 := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
-	th := NewThrottle(DefaultThrottle)
-	for i := range maxBuckets {
-		th.clients.buckets[fmt.Sprint("k", i)] = &bucket{tokens: 0, at: t0}
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		th.Fail(fmt.Sprintf("new-%d@acme.iam", i), "", t0)
-	}
 }
