@@ -300,6 +300,14 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, addr
 	if err != nil {
 		return LoggedIn{}, err
 	}
+	// The new password is checked first: that tells nothing of the
+	// current one, and spares a hash.
+	if err := CheckPassword(next, u.Name); err != nil {
+		return LoggedIn{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(next), []byte(current)) == 1 {
+		return LoggedIn{}, storage.Errorf(storage.ErrInvalid, "the new password is the current one; choose another")
+	}
 	now := s.now()
 	a := newAttempt(u.Name, addr, true)
 	if wait := s.logins.reserve(a, now); wait > 0 {
@@ -313,12 +321,6 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, addr
 		return LoggedIn{}, s.loginFailed(ctx, "user.password-change-failed", u, u.Name, addr, reasonWrong, ErrBadLogin)
 	}
 	s.logins.refund(a, now)
-	if err := CheckPassword(next, u.Name); err != nil {
-		return LoggedIn{}, err
-	}
-	if subtle.ConstantTimeCompare([]byte(next), []byte(current)) == 1 {
-		return LoggedIn{}, storage.Errorf(storage.ErrInvalid, "the new password is the current one; choose another")
-	}
 	hash, err := HashPassword(next)
 	if err != nil {
 		return LoggedIn{}, err
