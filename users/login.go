@@ -87,7 +87,8 @@ var dummyHash = sync.OnceValue(func() string {
 // caller ends any session the client had (rotation). A wrong name, a
 // wrong password and a disabled user take the same time and all return
 // ErrBadLogin; after too many failures Login returns *ThrottledError
-// without verifying the password. Successes and failures are audited.
+// without verifying the password. Successes and failures are audited;
+// refusals by the throttle at most once per user and address every 30 s.
 func (s *Service) Login(ctx context.Context, name, password, addr string) (LoggedIn, error) {
 	now := s.now()
 	s.pruneSessions(ctx, now)
@@ -98,6 +99,9 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (Logge
 	}
 	a := newAttempt(name, addr, known)
 	if wait := s.logins.reserve(a, now); wait > 0 {
+		if !s.logins.note(a, now) {
+			return LoggedIn{}, &ThrottledError{RetryAfter: wait}
+		}
 		return LoggedIn{}, s.loginFailed(ctx, "user.login-failed", u, name, addr, reasonThrottled, &ThrottledError{RetryAfter: wait})
 	}
 	hash := dummyHash()
@@ -311,6 +315,9 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, addr
 	now := s.now()
 	a := newAttempt(u.Name, addr, true)
 	if wait := s.logins.reserve(a, now); wait > 0 {
+		if !s.logins.note(a, now) {
+			return LoggedIn{}, &ThrottledError{RetryAfter: wait}
+		}
 		return LoggedIn{}, s.loginFailed(ctx, "user.password-change-failed", u, u.Name, addr, reasonThrottled, &ThrottledError{RetryAfter: wait})
 	}
 	ok, _, err := VerifyPassword(current, u.PasswordHash)

@@ -62,16 +62,26 @@ const maxKeyLen = 64
 // loginThrottle limits failed sign-ins per user and per address.
 type loginThrottle struct {
 	pairs, addrs, users *bucket.Limiter
+	// noted limits the audit records of refused attempts to one per user
+	// and address every pairEvery: refusals cost the attacker nothing,
+	// and must not grow the audit log at the rate it sends them.
+	noted *bucket.Limiter
 }
 
 func newLoginThrottle() *loginThrottle {
 	// Compute the dummy hash now, so the first sign-in with an unknown
 	// name takes no longer than a wrong password.
 	go dummyHash()
+	return boundedThrottle(maxBuckets)
+}
+
+// boundedThrottle returns a throttle of tables of at most n buckets.
+func boundedThrottle(n int) *loginThrottle {
 	return &loginThrottle{
-		pairs: bucket.New(pairBurst, pairEvery, maxBuckets),
-		addrs: bucket.New(addrBurst, addrEvery, maxBuckets),
-		users: bucket.New(userBurst, userEvery, maxBuckets),
+		pairs: bucket.New(pairBurst, pairEvery, n),
+		addrs: bucket.New(addrBurst, addrEvery, n),
+		users: bucket.New(userBurst, userEvery, n),
+		noted: bucket.New(1, pairEvery, n),
 	}
 }
 
@@ -148,4 +158,10 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// note reports whether a refused attempt is to be audited (see noted);
+// past maxBuckets, new ones are not.
+func (t *loginThrottle) note(a attempt, now time.Time) bool {
+	return t.noted.Reserve(a.pair, now, bucket.Refuse) == 0
 }
