@@ -357,13 +357,21 @@ func TestLoginThrottle(t *testing.T) {
 		e.clock.Advance(w)
 		e.login(t, "alice", pw, "198.51.100.7")
 	})
-	t.Run("throttled attempts are audited as such", func(t *testing.T) {
+	t.Run("throttled attempts are audited as such, once per user and address every 30 s", func(t *testing.T) {
 		e := newEnv(t)
 		e.fail(t, "alice", "192.0.2.1", 5)
-		e.throttled(t, "alice", "192.0.2.1")
-		entries := e.audit(t)
-		if len(entries) == 0 || !strings.Contains(string(entries[0].After), `"reason":"throttled"`) {
-			t.Errorf("latest record %+v, want a throttled failure", entries[0])
+		for range 10 {
+			e.throttled(t, "alice", "192.0.2.1")
+			e.clock.Advance(time.Second)
+		}
+		n := 0
+		for _, en := range e.audit(t) {
+			if strings.Contains(string(en.After), `"reason":"throttled"`) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d records of throttled attempts, want 1", n)
 		}
 	})
 }
