@@ -21,9 +21,10 @@ import (
 //   - One address against one user fails 5 times, then once every 30 s;
 //     the user's bucket regains one token every 15 s, twice what that
 //     address takes, so it never drops below 15: the user signs in from
-//     any other address meanwhile. Only three addresses (three /64
-//     networks in IPv6) or more, all failing at their pair rate, empty
-//     the user's bucket; once they stop, the user has a token within
+//     any other address meanwhile. Emptying the user's bucket takes the
+//     bursts of four addresses (four /64 networks in IPv6), and keeping
+//     it empty takes three failing at their pair rate, since two only
+//     match its refill; once they stop, the user has a token within
 //     15 s.
 //   - The user behind the attacker's own address (a shared NAT) waits
 //     for the pair and address buckets: 30 s after the attack stops.
