@@ -9,14 +9,14 @@ import (
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
-	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at, coalesce(a.owner_id, '')`
 
 func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 	var a accounts.Account
 	var archived, created, updated, used sql.NullInt64
 	var audiences string
 	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
-		&audiences, &created, &a.CreatedBy, &updated, &used}, extra...)
+		&audiences, &created, &a.CreatedBy, &updated, &used, &a.OwnerID}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return accounts.Account{}, mapErr(err)
 	}
@@ -31,10 +31,10 @@ func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 // CreateAccount implements accounts.Store.
 func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
 	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
-		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at, owner_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
 		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ms(a.ArchivedAt),
-		list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt))
+		list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt), a.OwnerID)
 	return mapErr(err)
 }
 
@@ -59,6 +59,11 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	if opts.OrgIDs != nil {
 		where, args = append(where, `a.org_id IN (SELECT value FROM json_each(?))`), append(args, list(opts.OrgIDs))
 	}
+	if opts.OwnerID != "" {
+		// Read through accounts_owner (owner_id, org_id, name), which
+		// also gives the order.
+		where, args = append(where, `a.owner_id = ?`), append(args, opts.OwnerID)
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -81,9 +86,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 			return err
 		}
 		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
-			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
+			allowed_audiences = ?, updated_at = ?, owner_id = NULLIF(?, '') WHERE id = ?`,
 			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
-			ms(a.UpdatedAt), id)
+			ms(a.UpdatedAt), a.OwnerID, id)
 	})
 }
 
