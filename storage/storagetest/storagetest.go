@@ -185,6 +185,10 @@ func init() {
 	auditCases()
 	versionCases()
 	revocationCases()
+	userCases()
+	sessionCases()
+	ownerCases()
+	userSubjectCases()
 }
 
 func accountCases() {
