@@ -51,6 +51,13 @@ func (d *DB) GetAccountByName(ctx context.Context, orgID, name string) (accounts
 
 // ListAccounts implements accounts.Store.
 func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]accounts.Account, error) {
+	query, args := listAccountsQuery(opts)
+	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) }, query, args...)
+}
+
+// listAccountsQuery returns ListAccounts' statement for opts, and its
+// arguments.
+func listAccountsQuery(opts accounts.ListOptions) (string, []any) {
 	where := []string{`(a.org_id, a.name) > (?, ?)`}
 	args := []any{opts.AfterOrgID, opts.AfterName}
 	if opts.OrgID != "" {
@@ -70,9 +77,8 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	case accounts.StatusArchived:
 		where = append(where, `a.archived_at IS NOT NULL`)
 	}
-	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) },
-		`SELECT `+accountColumns+` FROM accounts a WHERE `+strings.Join(where, " AND ")+
-			` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)...)
+	return `SELECT ` + accountColumns + ` FROM accounts a WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)
 }
 
 // UpdateAccount implements accounts.Store.
