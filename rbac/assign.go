@@ -196,8 +196,9 @@ func (s *Service) Leave(ctx context.Context, a Actor, sub Subject, groupRef stri
 	})
 }
 
-// GrantBootstrap gives the bootstrap role, on the whole tree, to the system
-// subject `iamd init` creates. Only the system actor may.
+// GrantBootstrap gives the bootstrap role, on the whole tree, to a subject
+// `iamd init` creates: its system admin account, or the first human admin.
+// Only the system actor may, to a subject marked System.
 func (s *Service) GrantBootstrap(ctx context.Context, a Actor, sub Subject) error {
 	if !a.system || !sub.System {
 		return storage.Errorf(storage.ErrForbidden, "the bootstrap role is given by iamd init alone, to its system admin")

@@ -28,10 +28,11 @@ type Pair struct {
 	On     Scope
 }
 
-// Subject kinds. Assignments are made to subjects; service accounts are the
-// only kind today, human admin users the next.
+// Subject kinds. Assignments are made to subjects: service accounts and
+// human admin users (package users).
 const (
 	SubjectAccount = "account"
+	SubjectUser    = "user"
 )
 
 // Subject is who receives assignments, as the rules need to see it.
