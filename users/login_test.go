@@ -38,6 +38,12 @@ func (c *fakeClock) Now() time.Time {
 	return c.t
 }
 
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
@@ -209,12 +215,27 @@ func TestLoginStartsASession(t *testing.T) {
 		t.Error("a second login reused the session")
 	}
 	e.live(t, in.Token) // the caller ends the old session, not Login
-	actor, err := e.svc.Actor(e.ctx, u)
-	if err != nil || actor.ID != "user:alice" || actor.Can("acme", rbac.Right{Permission: "iam.users", Operation: "read"}) {
-		t.Errorf("Actor = %+v, %v; want user:alice with no rights", actor, err)
-	}
 	for _, bad := range []string{"", "iamds_", "iamds_short", in.Token + "x", strings.TrimPrefix(in.Token, "iamds_"), "iamds_" + strings.Repeat("!", 43)} {
 		e.dead(t, bad, fmt.Sprintf("token %q", bad))
+	}
+}
+
+func TestActorHasTheRightsOfNow(t *testing.T) {
+	e := newEnv(t)
+	u, err := e.db.GetUserByName(e.ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := rbac.Right{Permission: "iam.service-accounts", Operation: rbac.OpRead}
+	actor, err := e.svc.Actor(e.ctx, u)
+	if err != nil || actor.ID != "user:alice" || actor.Can("acme", read) {
+		t.Fatalf("Actor = %+v, %v; want user:alice with no rights", actor, err)
+	}
+	if err := e.svc.AssignRole(e.ctx, rbac.System("test"), "alice", "acme/"+rbac.RoleViewer, []rbac.Scope{{OrgID: "acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	if actor, err = e.svc.Actor(e.ctx, u); err != nil || !actor.Can("acme", read) {
+		t.Errorf("after the assignment: Actor = %+v, %v; want it to read accounts", actor, err)
 	}
 }
 
@@ -430,7 +451,7 @@ func TestSessionWritesRarely(t *testing.T) {
 		{122 * time.Second, 2, 3},
 		{2*time.Minute + 10*time.Second, 2, 3},
 	} {
-		e.clock.t = start.Add(c.at)
+		e.clock.Set(start.Add(c.at))
 		sess, _, err := e.svc.Session(e.ctx, in.Token)
 		if err != nil {
 			t.Fatal(err)
