@@ -95,14 +95,12 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (Logge
 	u, err := s.store.GetUserByName(ctx, name)
 	known := err == nil
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return LoggedIn{}, fmt.Errorf("look up user %s: %w", storage.Quote(name), err)
+		// Not the name: people type their password there too.
+		return LoggedIn{}, fmt.Errorf("look up the user signing in: %w", err)
 	}
 	a := newAttempt(name, addr, known)
 	if wait := s.logins.reserve(a, now); wait > 0 {
-		if !s.logins.note(a, now) {
-			return LoggedIn{}, &ThrottledError{RetryAfter: wait}
-		}
-		return LoggedIn{}, s.loginFailed(ctx, "user.login-failed", u, name, addr, reasonThrottled, &ThrottledError{RetryAfter: wait})
+		return LoggedIn{}, s.throttled(ctx, "user.login-failed", a, u, name, addr, wait, now)
 	}
 	hash := dummyHash()
 	if known && u.DisabledAt.IsZero() {
@@ -152,6 +150,9 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (Logge
 		return s.audit.Record(ctx, u.ActorID(), "user.login", u.OrgID, u.Name, nil,
 			loginView{Addr: addr, Rehashed: newHash != ""})
 	})
+	if errors.Is(err, ErrBadLogin) {
+		return LoggedIn{}, ErrBadLogin
+	}
 	if err != nil {
 		return LoggedIn{}, fmt.Errorf("sign in %s: %w", storage.Quote(u.Name), err)
 	}
@@ -182,6 +183,16 @@ func (s *Service) loginFailed(ctx context.Context, action string, u User, name, 
 		return err
 	}
 	return answer
+}
+
+// throttled answers an attempt the throttle refused, auditing it unless
+// one like it was just audited.
+func (s *Service) throttled(ctx context.Context, action string, a attempt, u User, name, addr string, wait time.Duration, now time.Time) error {
+	answer := &ThrottledError{RetryAfter: wait}
+	if !s.logins.note(a, now) {
+		return answer
+	}
+	return s.loginFailed(ctx, action, u, name, addr, reasonThrottled, answer)
 }
 
 // newSession creates a session of the user, signed in at now, and returns
@@ -315,10 +326,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, addr
 	now := s.now()
 	a := newAttempt(u.Name, addr, true)
 	if wait := s.logins.reserve(a, now); wait > 0 {
-		if !s.logins.note(a, now) {
-			return LoggedIn{}, &ThrottledError{RetryAfter: wait}
-		}
-		return LoggedIn{}, s.loginFailed(ctx, "user.password-change-failed", u, u.Name, addr, reasonThrottled, &ThrottledError{RetryAfter: wait})
+		return LoggedIn{}, s.throttled(ctx, "user.password-change-failed", a, u, u.Name, addr, wait, now)
 	}
 	ok, _, err := VerifyPassword(current, u.PasswordHash)
 	if err != nil {
