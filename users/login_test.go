@@ -206,6 +206,9 @@ func TestLoginStartsASession(t *testing.T) {
 	if strings.Contains(string(in.Session.ID), in.Token) || len(in.Session.ID) != 32 {
 		t.Errorf("session ID is not a SHA-256")
 	}
+	if stored, err := e.db.GetUserByName(e.ctx, "alice"); err != nil || !stored.LastLoginAt.Equal(start) || stored.PasswordHash != in.User.PasswordHash {
+		t.Errorf("stored user: last login %v, hash redone %v (%v)", stored.LastLoginAt, stored.PasswordHash == in.User.PasswordHash, err)
+	}
 	sess, u, err := e.svc.Session(e.ctx, in.Token)
 	if err != nil || u.ID != "id-alice" || string(sess.ID) != string(in.Session.ID) {
 		t.Fatalf("Session = %x, %s, %v", sess.ID, u.Name, err)

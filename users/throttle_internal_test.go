@@ -51,3 +51,20 @@ func TestThrottleWhenFull(t *testing.T) {
 		t.Errorf("a made-up name: wait %v, %d user buckets; want it let through untracked", w, th.users.Len())
 	}
 }
+
+// TestMadeUpNamesAreThrottledLikeUsers: the throttle's answers must not
+// tell an existing user from a made-up name.
+func TestMadeUpNamesAreThrottledLikeUsers(t *testing.T) {
+	t0 := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	th := newLoginThrottle()
+	var waits [2][]time.Duration
+	for i, known := range []bool{true, false} {
+		a := newAttempt(fmt.Sprint("name", i), "192.0.2.1", known)
+		for range pairBurst + 1 {
+			waits[i] = append(waits[i], th.reserve(a, t0))
+		}
+	}
+	if fmt.Sprint(waits[0]) != fmt.Sprint(waits[1]) {
+		t.Errorf("a user's waits %v, a made-up name's %v", waits[0], waits[1])
+	}
+}
