@@ -245,8 +245,8 @@ func (s *Service) Update(ctx context.Context, actor rbac.Actor, name string, ch 
 // since whoever knows a user's password may act as the user, every right
 // the user holds, as assigning them would.
 func (s *Service) SetPassword(ctx context.Context, actor rbac.Actor, name, password string) (User, string, error) {
-	u, err := s.lookupFor(ctx, actor, name, writeUsers)
-	if err != nil {
+	// Refused before the hash is computed.
+	if _, err := s.lookupFor(ctx, actor, name, writeUsers); err != nil {
 		return User{}, "", err
 	}
 	password, generated, err := s.password(password, name)
@@ -257,7 +257,7 @@ func (s *Service) SetPassword(ctx context.Context, actor rbac.Actor, name, passw
 	if err != nil {
 		return User{}, "", err
 	}
-	u, err = s.update(ctx, actor, name, writeUsers, "user.set-password", func(ctx context.Context, u User) (User, error) {
+	u, err := s.update(ctx, actor, name, writeUsers, "user.set-password", func(ctx context.Context, u User) (User, error) {
 		if err := s.mayActAs(ctx, actor, u); err != nil {
 			return u, err
 		}
