@@ -83,4 +83,8 @@ func (s *Server) routes() {
 	api.Post("/tokens/revoke", s.revokeTokens)
 
 	api.Get("/audit", s.listAudit)
+
+	if s.Users != nil {
+		s.consoleRoutes()
+	}
 }

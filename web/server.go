@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/users"
 )
 
 // Options configure a Server.
@@ -22,6 +24,13 @@ type Options struct {
 	OAuth    *oauth.Server
 	Accounts *accounts.Service
 	Orgs     *rbac.Service
+	// Users, if set, serves the console under /console, where human
+	// admins sign in.
+	Users *users.Service
+	// Issuer is the server's public URL (the OAuth issuer). The console's
+	// cookies are Secure when it is https, and its forms are accepted
+	// from its origin (as from the Host the browser asked for).
+	Issuer string
 	// Ready reports whether the server can serve: the database answers.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -64,6 +73,12 @@ type Server struct {
 	app     *fiber.App
 	admins  *oauth.Admins
 	reading reading
+	// con is the console's parsed templates and files, if Users is set.
+	con *console
+	// secureCookies says the issuer is https, so cookies are Secure.
+	secureCookies bool
+	// issuerOrigin is the issuer's scheme://host[:port].
+	issuerOrigin string
 }
 
 // New returns a server with its routes.
@@ -81,6 +96,13 @@ func New(o Options) *Server {
 		o.ReadTimeout = 15 * time.Second
 	}
 	s := &Server{Options: o, admins: o.OAuth.Admins()}
+	if o.Users != nil {
+		s.con = newConsole()
+	}
+	if u, err := url.Parse(o.Issuer); err == nil && u.Host != "" {
+		s.secureCookies = u.Scheme == "https"
+		s.issuerOrigin = u.Scheme + "://" + u.Host
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "iamd",
 		BodyLimit:             bodyLimit,

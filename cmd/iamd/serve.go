@@ -16,6 +16,7 @@ import (
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/signing"
+	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
 )
 
@@ -129,6 +130,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 	}, svc.accts, svc.orgs, keys, time.Now, log)
 	srv := web.New(web.Options{
 		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Ready: st.Ping, Log: log,
+		Users: users.NewService(st, st, svc.orgs, users.Config{}, time.Now), Issuer: issuer,
 		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
 		DefaultActivation: jwksMaxAge + 2*keyRefresh, MinActivation: jwksMaxAge + keyRefresh, Now: time.Now,
 	})

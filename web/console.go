@@ -1,0 +1,297 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
+)
+
+// consoleFS holds the console's templates, static files and catalogs, so
+// that the binary is all there is to deploy.
+//
+//go:embed console/templates/*.html console/static/* console/i18n/*.json
+var consoleFS embed.FS
+
+// consolePrefix is where the console lives.
+const consolePrefix = "/console"
+
+// consoleCSP is the policy of console pages: their scripts and styles
+// come from the console's own static files only, never inline, so that
+// injected markup cannot run. Other responses keep secureHeaders'
+// stricter default.
+const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// console is what the console reads once at start: parsed templates,
+// static files with their content hashes, catalogs.
+type console struct {
+	pages   map[string]*template.Template
+	static  map[string]staticFile
+	locales map[string]*locale
+}
+
+// staticFile is an embedded static file; hash, a prefix of its SHA-256,
+// is its ETag and the version in its URL.
+type staticFile struct {
+	body  []byte
+	ctype string
+	hash  string
+}
+
+// newConsole parses the embedded templates and reads the static files and
+// catalogs. It panics on a defect of those, which ship in the binary.
+func newConsole() *console {
+	con := &console{static: map[string]staticFile{}, locales: loadLocales()}
+	files, err := fs.Glob(consoleFS, "console/static/*")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range files {
+		body, _ := consoleFS.ReadFile(f)
+		sum := sha256.Sum256(body)
+		name := path.Base(f)
+		con.static[name] = staticFile{body: body, ctype: mime.TypeByExtension(path.Ext(name)), hash: hex.EncodeToString(sum[:6])}
+	}
+	funcs := template.FuncMap{
+		// asset is the URL of a static file, versioned by its content
+		// so that it may be cached for a year.
+		"asset": func(name string) string {
+			f, ok := con.static[name]
+			if !ok {
+				panic("web: no console static file " + name)
+			}
+			return consolePrefix + "/static/" + name + "?v=" + f.hash
+		},
+	}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(consoleFS, "console/templates/layout.html"))
+	pages, err := fs.Glob(consoleFS, "console/templates/*_*.html")
+	if err != nil {
+		panic(err)
+	}
+	con.pages = make(map[string]*template.Template, len(pages))
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		con.pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(consoleFS, p))
+	}
+	return con
+}
+
+// consoleRoutes registers the console. Each page family registers its
+// routes from its own web/console_<family>.go; the ones before
+// requireSession are open to visitors who have not signed in.
+func (s *Server) consoleRoutes() {
+	con := s.app.Group(consolePrefix, s.consolePages)
+	con.Get("/static/:name", s.consoleStatic)
+	s.sessionPages(con)
+	con.Use(s.requireSession)
+	s.dashboardPages(con)
+}
+
+// consoleStatic serves a static file: for a year when asked for by its
+// versioned URL, else revalidated with its ETag.
+func (s *Server) consoleStatic(c *fiber.Ctx) error {
+	f, ok := s.con.static[c.Params("name")]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	etag := `"` + f.hash + `"`
+	c.Set(fiber.HeaderETag, etag)
+	if c.Query("v") == f.hash {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+	}
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(http.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, f.ctype)
+	return c.Send(f.body)
+}
+
+// page is what every console page shows: embed it in the page's own
+// struct and fill it with Server.page.
+type page struct {
+	// loc translates: {{.T "family.key"}} in templates.
+	*locale
+	// User is the signed-in user; nil on the login and error pages of
+	// visitors.
+	User *users.User
+	// CSRF is the token every form posts in its csrf field.
+	CSRF string
+	Nav  []navEntry
+	// Flash is a message about what the previous request did.
+	Flash string
+	// Path is the page's own path and query, where the language switch
+	// comes back to.
+	Path string
+	// Template names the page's template, on <body data-page>, for
+	// tests and style.
+	Template string
+}
+
+// UserLabel is how the page names the signed-in user.
+func (p *page) UserLabel() string {
+	if p.User == nil {
+		return ""
+	}
+	if p.User.DisplayName != "" {
+		return p.User.DisplayName
+	}
+	return p.User.Name
+}
+
+// base returns the page itself: how render reaches the embedded page of
+// any page struct.
+func (p *page) base() *page { return p }
+
+// pageData is a page struct: one embedding page.
+type pageData interface{ base() *page }
+
+// navEntry is a link of the navigation bar.
+type navEntry struct {
+	Label   string
+	Href    string
+	Current bool
+}
+
+// render writes the page template name (a file of console/templates
+// without .html) with data, with the headers of console pages.
+func (s *Server) render(c *fiber.Ctx, status int, name string, data pageData) error {
+	t, ok := s.con.pages[name]
+	if !ok {
+		return errors.New("web: no console template " + name)
+	}
+	data.base().Template = name
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentSecurityPolicy, consoleCSP)
+	// Not secureHeaders' no-referrer: under it, browsers send "Origin:
+	// null" with the page's own forms, which sameOrigin refuses.
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// errorPage is the page of a refused or failed request.
+type errorPage struct {
+	page
+	Status int
+	Title  string
+	Detail string
+}
+
+// consolePages turns the errors of console handlers into pages, as
+// errorHandler does into JSON for the API. ErrInvalid and ErrConflict
+// never get here: form handlers re-render their form with the message.
+//
+// It also refuses, before any handler runs, a state-changing request that
+// does not come from the console itself (see sameOrigin).
+func (s *Server) consolePages(c *fiber.Ctx) error {
+	var err error
+	if !safeMethod(c) && !s.sameOrigin(c) {
+		err = fiber.ErrForbidden
+	} else {
+		err = c.Next()
+	}
+	if err == nil {
+		return nil
+	}
+	var fe *fiber.Error
+	var te *users.ThrottledError
+	status := http.StatusInternalServerError
+	switch {
+	case errors.As(err, &fe) && fe.Code < 500:
+		status = fe.Code
+	case errors.Is(err, storage.ErrForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, storage.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.As(err, &te):
+		status = http.StatusTooManyRequests
+	case errors.Is(err, storage.ErrUnavailable):
+		status = http.StatusServiceUnavailable
+		s.Log.Error("console request failed: database unavailable", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
+	default:
+		// Internal error text never reaches the client.
+		s.Log.Error("console request failed", "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
+	}
+	p := &errorPage{page: s.page(c), Status: status}
+	p.Title = p.T(errorKey(status, "title"))
+	p.Detail = p.T(errorKey(status, "detail"))
+	if err := s.render(c, status, "error_page", p); err != nil {
+		s.Log.Error("console error page", "err", err)
+		return c.SendStatus(status)
+	}
+	return nil
+}
+
+// errorKey is the catalog key of a part ("title", "detail") of the error
+// page for status.
+func errorKey(status int, part string) string {
+	name := "internal"
+	switch status {
+	case http.StatusForbidden:
+		name = "forbidden"
+	case http.StatusNotFound:
+		name = "notfound"
+	case http.StatusMethodNotAllowed:
+		name = "method"
+	case http.StatusTooManyRequests:
+		name = "throttled"
+	case http.StatusServiceUnavailable:
+		name = "unavailable"
+	}
+	return "error." + name + "." + part
+}
+
+// page returns the common part of a page for the request: its language,
+// the signed-in user and navigation if any, its CSRF token.
+func (s *Server) page(c *fiber.Ctx) page {
+	p := page{locale: s.con.locales[pickLang(c)], Path: c.OriginalURL()}
+	if !isConsolePath(p.Path) {
+		p.Path = consolePrefix + "/"
+	}
+	if sess, ok := consoleSessionOf(c); ok {
+		u := sess.user
+		p.User = &u
+		p.CSRF = users.CSRFToken(sess.token)
+		p.Nav = s.nav(c, p.locale, sess)
+	} else {
+		p.CSRF = s.loginCSRF(c)
+	}
+	if f := c.Query("flash"); f != "" && p.has("flash."+f) {
+		p.Flash = p.T("flash." + f)
+	}
+	return p
+}
+
+// isConsolePath reports whether target, a path with an optional query, is
+// a console path of this server: what redirects after sign-in and the
+// language switch may go to, and nowhere else.
+func isConsolePath(target string) bool {
+	if strings.ContainsAny(target, "\\\r\n\t") || strings.HasPrefix(target, "//") {
+		return false
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	p := path.Clean(u.Path)
+	return u.Path == consolePrefix || u.Path == consolePrefix+"/" || (strings.HasPrefix(u.Path, consolePrefix+"/") && strings.HasPrefix(p, consolePrefix+"/"))
+}
