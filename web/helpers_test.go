@@ -30,6 +30,7 @@ import (
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 	"github.com/iamd/iamd/storage/storagetest"
+	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
 )
 
@@ -122,6 +123,7 @@ type fixture struct {
 	orgs   *rbac.Service
 	accts  *accounts.Service
 	tokens *oauth.Server
+	users  *users.Service
 	srv    *web.Server
 	// logs records the server log, which must hold no secret or token.
 	logs *logscan.Recorder
@@ -193,8 +195,9 @@ func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Ser
 	db, now, log := f.db, f.clock.Now, f.log
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
 	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
+	f.users = users.NewService(db, db, f.orgs, users.Config{}, now)
 	f.srv = web.New(web.Options{
-		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
+		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Users: f.users, Issuer: issuer, Ready: db.Ping, Log: log,
 		TrustedProxies: mustParseProxies(t, f.cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: f.cfg.readTimeout, Now: now,
 	})
 	return f.accts
