@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -71,6 +72,20 @@ func TestLoginRefusals(t *testing.T) {
 		v.csrf(t, "/console/login")
 		r := v.post(t, "/console/login", url.Values{"name": {"alice"}, "password": {goodPassword}})
 		wantPage(t, r, http.StatusForbidden)
+	})
+	t.Run("after five failures the form says how long to wait", func(t *testing.T) {
+		v := f.visitor(t)
+		token := v.csrf(t, "/console/login")
+		for range 5 {
+			v.post(t, "/console/login", url.Values{"csrf": {token}, "name": {"alice"}, "password": {"wrong password!"}})
+		}
+		// Even the right password: it is not verified.
+		r := v.post(t, "/console/login", url.Values{"csrf": {token}, "name": {"alice"}, "password": {goodPassword}})
+		wantPage(t, r, http.StatusTooManyRequests)
+		if r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "Try again in") {
+			t.Errorf("Retry-After %q; body %s", r.Header.Get("Retry-After"), r.Body)
+		}
+		f.clock.Advance(time.Minute)
 	})
 	t.Run("a form from another origin is refused", func(t *testing.T) {
 		v := f.visitor(t)
@@ -191,4 +206,50 @@ func TestConsoleStaticFiles(t *testing.T) {
 	}
 	// Other routes keep the stricter default policy.
 	wantHeader(t, v.get(t, "/healthz"), "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+}
+
+func TestConsoleCookiesAreSecureOnAnHTTPSIssuer(t *testing.T) {
+	f := newFixture(t, withWebIssuer("https://iamd.example"))
+	f.consoleUser(t, "alice", goodPassword, false, "admin")
+	v := f.visitor(t)
+	r := v.get(t, "/console/login")
+	token := csrfField.FindSubmatch(r.Body)
+	if token == nil {
+		t.Fatalf("no csrf field: %s", r.Body)
+	}
+	for _, c := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "iamd_csrf=") && !strings.Contains(c, "; secure") {
+			t.Errorf("not Secure: %s", c)
+		}
+	}
+	// The jar does not send Secure cookies over http: send it by hand.
+	req, _ := http.NewRequest(http.MethodPost, v.base+"/console/login", strings.NewReader(url.Values{"csrf": {string(token[1])}, "name": {"alice"}, "password": {goodPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "iamd_csrf", Value: string(token[1])})
+	r = v.do(t, req)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("login: status %d; body %s", r.Status, r.Body)
+	}
+	var session string
+	for _, c := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "iamd_session=") {
+			session = c
+		}
+	}
+	for _, want := range []string{"; secure", "; httponly", "; path=/console", "; samesite=lax", "; expires="} {
+		if !strings.Contains(strings.ToLower(session), want) {
+			t.Errorf("session cookie %q lacks %q", session, want)
+		}
+	}
+	// A page of the https origin may post; one of http may not.
+	req, _ = http.NewRequest(http.MethodPost, v.base+"/console/lang", strings.NewReader("lang=fr&csrf="+string(token[1])))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://iamd.example")
+	req.AddCookie(&http.Cookie{Name: "iamd_csrf", Value: string(token[1])})
+	wantPage(t, v.do(t, req), http.StatusForbidden)
+	req.Header.Set("Origin", "https://iamd.example")
+	req.Body, _ = req.GetBody()
+	if r := v.do(t, req); r.Status != http.StatusSeeOther {
+		t.Errorf("from the issuer's origin: status %d", r.Status)
+	}
 }

@@ -69,6 +69,9 @@ type fixtureConfig struct {
 	noSigningKey   bool
 	readTimeout    time.Duration
 	store          store
+	// webIssuer, if set, is the issuer the HTTP server is told, not the
+	// OAuth server: what makes console cookies Secure.
+	webIssuer string
 }
 
 // store is a storage backend as cmd/iamd/serve.go uses one.
@@ -106,6 +109,11 @@ func withReadTimeout(d time.Duration) option {
 // SQLite database. s must be empty.
 func withStore(s store) option {
 	return func(f *fixtureConfig) { f.store = s }
+}
+
+// withWebIssuer tells the HTTP server the issuer is u.
+func withWebIssuer(u string) option {
+	return func(f *fixtureConfig) { f.webIssuer = u }
 }
 
 // withoutSigningKey skips creating the first signing key.
@@ -196,8 +204,12 @@ func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Ser
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
 	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.users = users.NewService(db, db, f.orgs, users.Config{}, now)
+	webIssuer := issuer
+	if f.cfg.webIssuer != "" {
+		webIssuer = f.cfg.webIssuer
+	}
 	f.srv = web.New(web.Options{
-		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Users: f.users, Issuer: issuer, Ready: db.Ping, Log: log,
+		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Users: f.users, Issuer: webIssuer, Ready: db.Ping, Log: log,
 		TrustedProxies: mustParseProxies(t, f.cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: f.cfg.readTimeout, Now: now,
 	})
 	return f.accts
