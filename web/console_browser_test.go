@@ -231,6 +231,18 @@ func (b *tab) screenshot(name string) {
 	}
 }
 
+// unlabelled returns the ids (or names) of the page's controls that no
+// <label> names.
+func (b *tab) unlabelled() []string {
+	b.t.Helper()
+	ids, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+		.filter(el => el.labels.length === 0).map(el => el.id || el.name)`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return ids
+}
+
 // check runs when the test ends: every console page the tab loaded had
 // the console's CSP, and the browser reported no script error or policy
 // violation.
@@ -318,6 +330,9 @@ func TestBrowserLoginRefusesAWrongPassword(t *testing.T) {
 			t.Errorf("heading %q", got)
 		}
 		b.screenshot("login-" + lang)
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
 		b.login("alice", "not the password")
 		b.do(chromedp.WaitVisible(chromedp.CSS(".error")))
 		if got := b.text(".error"); got != say["bad login"] {
@@ -359,6 +374,9 @@ func TestBrowserFirstLogin(t *testing.T) {
 
 		// Anywhere else, the password change comes first.
 		b.open("/console/", "session_password")
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
 
 		weak := func(pw string) {
 			b.do(
