@@ -92,6 +92,33 @@ func newConsole() *console {
 // consoleRoutes registers the console. Each page family registers its
 // routes from its own web/console_<family>.go; the ones before
 // requireSession are open to visitors who have not signed in.
+//
+// Adding a page family (accounts, say):
+//
+//   - web/console_accounts.go holds `func (s *Server) accountsPages(r
+//     fiber.Router)`, which registers its routes relative to /console
+//     (r.Get("/accounts", s.accountsList)), called below after
+//     requireSession; its handlers; and a struct per page embedding page
+//     (type accountsListPage struct { page; Accounts []accountRow;
+//     CanCreate bool }), filled with s.page(c).
+//   - web/console/templates/accounts_list.html defines "title" and
+//     "content" (layout.html draws the rest); s.render(c, 200,
+//     "accounts_list", p) renders it. Text comes from {{.T "key"}}, or
+//     {{$.T "key" "name" .Value}} inside range, with a <label> for
+//     every control, no inline script or style, and in every form
+//     <input type="hidden" name="csrf" value="{{$.CSRF}}">.
+//   - Keys, prefixed by family and page ("accounts.list.title"), go in
+//     both web/console/i18n/en.json and fr.json; Go code translates
+//     with p.T("accounts.list.empty") (a literal, so that the test finds
+//     it).
+//   - Handlers make one domain call with consoleActor(c), the signed-in
+//     user with their rights, and return its error: consolePages turns
+//     ErrForbidden, ErrNotFound and the rest into pages. Forms re-render
+//     with formMessage's message (422) on ErrInvalid and ErrConflict,
+//     and redirect with 303 when they succeed, ?flash=KEY naming a
+//     "flash.KEY" message. Controls the user cannot use are left out by
+//     asking consoleActor(c).Can(org, right) in the handler and setting
+//     a field of the page; the services refuse anyway.
 func (s *Server) consoleRoutes() {
 	con := s.app.Group(consolePrefix, s.consolePages)
 	con.Get("/static/:name", s.consoleStatic)
@@ -239,6 +266,18 @@ func (s *Server) consolePages(c *fiber.Ctx) error {
 		return c.SendStatus(status)
 	}
 	return nil
+}
+
+// formMessage returns what a form shows for err, the error of the
+// domain call behind it, if it is a refusal of the input
+// (storage.ErrInvalid, storage.ErrConflict): the domain's message, in
+// English for now. ok is false for any other error, which the handler
+// returns.
+func formMessage(err error) (msg string, ok bool) {
+	if errors.Is(err, storage.ErrInvalid) || errors.Is(err, storage.ErrConflict) {
+		return err.Error(), true
+	}
+	return "", false
 }
 
 // errorKey is the catalog key of a part ("title", "detail") of the error

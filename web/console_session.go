@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/users"
 )
 
@@ -147,14 +146,14 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 		return s.render(c, http.StatusUnprocessableEntity, "session_password", p)
 	}
 	in, err := s.Users.ChangePassword(c.UserContext(), cs.token, c.FormValue("current"), next, s.addr(c))
+	if msg, ok := formMessage(err); ok {
+		p.Error = msg
+		return s.render(c, http.StatusUnprocessableEntity, "session_password", p)
+	}
 	var te *users.ThrottledError
 	switch {
 	case errors.Is(err, users.ErrBadLogin):
 		p.Error = p.T("password.error.current")
-		return s.render(c, http.StatusUnprocessableEntity, "session_password", p)
-	case errors.Is(err, storage.ErrInvalid), errors.Is(err, storage.ErrConflict):
-		// Domain messages are English; shown as they are for now.
-		p.Error = err.Error()
 		return s.render(c, http.StatusUnprocessableEntity, "session_password", p)
 	case errors.As(err, &te):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retrySeconds(te.RetryAfter)))
