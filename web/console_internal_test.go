@@ -1,14 +1,25 @@
 package web
 
 import (
+	"errors"
+	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
 )
 
 // Translation calls: {{.T "key"}} or {{$.T "key" ...}} in templates,
@@ -172,5 +183,33 @@ func TestLocaleFillsPlaceholders(t *testing.T) {
 	}
 	if got := loc.T("missing"); got != "missing" {
 		t.Errorf("a missing key gives %q", got)
+	}
+}
+
+func TestConsoleErrorsBecomePages(t *testing.T) {
+	s := &Server{Options: Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, con: newConsole()}
+	app := fiber.New()
+	errs := map[string]error{
+		"forbidden": &rbac.MissingRight{Org: "acme", Right: rbac.Right{Permission: rbac.PermUsers, Operation: rbac.OpRead}},
+		"notfound":  storage.Errorf(storage.ErrNotFound, "account %s", storage.Quote("x")),
+		"internal":  errors.New("secret internal detail"),
+		"throttled": &users.ThrottledError{RetryAfter: time.Second},
+	}
+	app.Get("/console/:case", s.consolePages, func(c *fiber.Ctx) error { return errs[c.Params("case")] })
+	for name, want := range map[string]int{"forbidden": 403, "notfound": 404, "internal": 500, "throttled": 429} {
+		res, err := app.Test(httptest.NewRequest(http.MethodGet, "/console/"+name, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != want || res.Header.Get(fiber.HeaderContentSecurityPolicy) != consoleCSP {
+			t.Errorf("%s: status %d, CSP %q", name, res.StatusCode, res.Header.Get(fiber.HeaderContentSecurityPolicy))
+		}
+		if strings.Contains(string(body), errs[name].Error()) {
+			t.Errorf("%s: the page quotes the error: %s", name, body)
+		}
+		if !strings.Contains(string(body), `data-page="error_page"`) {
+			t.Errorf("%s: not the error page: %s", name, body)
+		}
 	}
 }
