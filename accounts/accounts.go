@@ -32,6 +32,9 @@ type Account struct {
 	UpdatedAt        time.Time
 	// LastUsedAt is the last successful authentication; zero if never.
 	LastUsedAt time.Time
+	// OwnerID is the internal ID of the user who owns the account (seed
+	// 001); empty for none.
+	OwnerID string
 }
 
 // Status values of accounts and keys.
@@ -129,6 +132,8 @@ type ListOptions struct {
 	OrgIDs []string
 	// Status, if set, keeps StatusActive or StatusArchived accounts only.
 	Status string
+	// OwnerID, if set, keeps accounts of that owner only.
+	OwnerID string
 	// AfterOrgID and AfterName resume after that account.
 	AfterOrgID, AfterName string
 	// Limit caps the number of accounts returned; it must be positive.
@@ -141,7 +146,7 @@ type ListOptions struct {
 // storage.ErrConflict for a duplicate ID or a broken reference.
 type Store interface {
 	// CreateAccount stores a new account; ErrConflict if the name is taken
-	// in its organization or the organization does not exist.
+	// in its organization, or the organization or owner does not exist.
 	CreateAccount(ctx context.Context, a Account) error
 	// GetAccount returns the account with that internal ID.
 	GetAccount(ctx context.Context, id string) (Account, error)
@@ -151,7 +156,8 @@ type Store interface {
 	ListAccounts(ctx context.Context, opts ListOptions) ([]Account, error)
 	// UpdateAccount applies fn to the stored account in one transaction;
 	// a new OrgID moves it (ErrConflict if that organization already has
-	// an account of its name).
+	// an account of its name), a new OwnerID gives it to that user
+	// (ErrConflict if there is no such user).
 	UpdateAccount(ctx context.Context, id string, fn func(Account) (Account, error)) error
 	// DeleteAccount removes the account, its keys and its assignments.
 	DeleteAccount(ctx context.Context, id string) error

@@ -21,7 +21,9 @@ type Member struct {
 
 // GroupMembers returns the accounts in a group (ORG/NAME), ordered by
 // client ID; it requires iam.groups read on the group's organization (see
-// rbac.Service.Members).
+// rbac.Service.Members). Users may be members too (migration 0006): they
+// are left out, as Member names a member by client ID; rbac.Service.Members
+// lists every member.
 func (s *Service) GroupMembers(ctx context.Context, actor rbac.Actor, groupRef string) ([]Member, error) {
 	ms, err := s.orgs.Members(ctx, actor, groupRef)
 	if err != nil {
@@ -31,7 +33,9 @@ func (s *Service) GroupMembers(ctx context.Context, actor rbac.Actor, groupRef s
 	for _, m := range ms {
 		a, err := s.store.GetAccount(ctx, m.SubjectID)
 		if errors.Is(err, storage.ErrNotFound) {
-			continue // deleted since the memberships were read
+			// Deleted since the memberships were read, or a user (see
+			// GroupMembers), which has no client ID.
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("member of %s: %w", groupRef, err)

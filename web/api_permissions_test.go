@@ -11,7 +11,7 @@ import (
 func TestPermissions(t *testing.T) {
 	f := newFixture(t)
 	admin := f.adminToken(t)
-	builtin := []string{"iam.assignments", "iam.audit", "iam.groups", "iam.keys", "iam.organizations", "iam.roles", "iam.service-accounts", "iam.signing-keys", "iam.tokens"}
+	builtin := []string{"iam.assignments", "iam.audit", "iam.groups", "iam.keys", "iam.organizations", "iam.roles", "iam.service-accounts", "iam.signing-keys", "iam.tokens", "iam.users"}
 	wantPermission := func(name, description string, isBuiltin bool) func(*testing.T, *response) {
 		return func(t *testing.T, r *response) {
 			p := decode[web.Permission](t, r, r.Status)

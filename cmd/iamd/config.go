@@ -20,6 +20,7 @@ import (
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/storage/postgres"
 	"github.com/iamd/iamd/storage/sqlite"
+	"github.com/iamd/iamd/users"
 )
 
 // store is what serve, migrate and init need of a backend.
@@ -29,6 +30,7 @@ type store interface {
 	accounts.Store
 	audit.Store
 	signing.Store
+	users.Store
 	Migrate(ctx context.Context) ([]string, error)
 	Ping(ctx context.Context) error
 	Close() error

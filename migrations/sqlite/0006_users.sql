@@ -96,6 +96,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user ON sessions (user_id);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
+CREATE INDEX sessions_seen ON sessions (seen_at);
 
 -- Seed 001: an account may be tied to an owner, a user; deleting the user
 -- leaves the account without one.

@@ -12,13 +12,13 @@ import (
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
-	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at, coalesce(a.owner_id, '')`
 
 func scanAccount(s pgx.Row, extra ...any) (accounts.Account, error) {
 	var a accounts.Account
 	var archived, used *time.Time
 	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
-		&a.AllowedAudiences, &a.CreatedAt, &a.CreatedBy, &a.UpdatedAt, &used}, extra...)
+		&a.AllowedAudiences, &a.CreatedAt, &a.CreatedBy, &a.UpdatedAt, &used, &a.OwnerID}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return accounts.Account{}, mapErr(err)
 	}
@@ -31,10 +31,10 @@ func scanAccount(s pgx.Row, extra ...any) (accounts.Account, error) {
 // CreateAccount implements accounts.Store.
 func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
 	_, err := d.q(ctx).Exec(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
-		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at, owner_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''))`,
 		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ts(a.ArchivedAt),
-		orEmpty(a.AllowedAudiences), ts(a.CreatedAt), a.CreatedBy, ts(a.UpdatedAt), ts(a.LastUsedAt))
+		orEmpty(a.AllowedAudiences), ts(a.CreatedAt), a.CreatedBy, ts(a.UpdatedAt), ts(a.LastUsedAt), a.OwnerID)
 	return mapErr(err)
 }
 
@@ -65,6 +65,12 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		args = append(args, opts.OrgIDs)
 		where = append(where, fmt.Sprintf(`a.org_id = ANY($%d)`, len(args)))
 	}
+	if opts.OwnerID != "" {
+		// Read through accounts_owner (owner_id, org_id, name), which
+		// also gives the order.
+		args = append(args, opts.OwnerID)
+		where = append(where, fmt.Sprintf(`a.owner_id = $%d`, len(args)))
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
@@ -91,9 +97,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 			return err
 		}
 		return d.execOne(ctx, `UPDATE accounts SET org_id = $1, display_name = $2, description = $3, archived_at = $4,
-			allowed_audiences = $5, updated_at = $6 WHERE id = $7`,
+			allowed_audiences = $5, updated_at = $6, owner_id = NULLIF($7, '') WHERE id = $8`,
 			a.OrgID, a.DisplayName, a.Description, ts(a.ArchivedAt), orEmpty(a.AllowedAudiences),
-			ts(a.UpdatedAt), id)
+			ts(a.UpdatedAt), a.OwnerID, id)
 	})
 }
 

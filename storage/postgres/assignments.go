@@ -66,14 +66,15 @@ func (d *DB) ListRoleAssignments(ctx context.Context, subjectID string) ([]rbac.
 
 // grantsQuery is LoadGrants' statement: one row kind of package rowset per
 // UNION ALL branch. Every part is a lookup of primary keys from the subject
-// (role_assignments, group_members, group_roles, roles, role_rights,
-// role_perimeter, orgs by ID), and each subtree grant one range scan of
+// (accounts and users, either of which it may be; role_assignments,
+// group_members, group_roles, roles, role_rights, role_perimeter, orgs by
+// ID), and each subtree grant one range scan of
 // orgs by path. The lookups are written = ANY(ARRAY(SELECT …)): the planner
 // cannot tell how few rows the CTEs hold, and given joins it hashed every
 // organization to find a handful. pgx prepares the statement once per
 // connection.
 const grantsQuery = `WITH
-	subject AS (SELECT org_id FROM accounts WHERE id = $1),
+	subject AS (SELECT org_id FROM accounts WHERE id = $1 UNION ALL SELECT org_id FROM users WHERE id = $1),
 	grants AS (
 		SELECT role_id, org_id, subtree, ''::text AS group_id FROM role_assignments WHERE subject_id = $1
 		UNION ALL

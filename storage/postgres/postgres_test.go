@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -71,6 +72,35 @@ func TestMigrationCarriesOverAssignmentsAndScopes(t *testing.T) {
 		t.Fatalf("applied %v", applied)
 	}
 	storagetest.CheckCarryOver(t, db)
+}
+
+func TestMigrationMakesAccountsSubjects(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.MigrateTo(ctx, "0005_revocations.sql"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	storagetest.SeedBeforeUsers(t, db, func(id, orgID, name string) {
+		t.Helper()
+		if err := db.Exec(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
+			allowed_audiences, created_at, created_by, updated_at) VALUES ($1, $2, $3, $3, '', false, '{}', $4, 'test', $4)`,
+			id, orgID, name, at); err != nil {
+			t.Fatal(err)
+		}
+	})
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) == 0 || applied[0] != "0006_users.sql" {
+		t.Fatalf("applied %v", applied)
+	}
+	storagetest.CheckUsersCarryOver(t, db)
 }
 
 func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {

@@ -9,14 +9,14 @@ import (
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
-	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at`
+	a.allowed_audiences, a.created_at, a.created_by, a.updated_at, a.last_used_at, coalesce(a.owner_id, '')`
 
 func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 	var a accounts.Account
 	var archived, created, updated, used sql.NullInt64
 	var audiences string
 	dest := append([]any{&a.ID, &a.OrgID, &a.Name, &a.DisplayName, &a.Description, &a.System, &archived,
-		&audiences, &created, &a.CreatedBy, &updated, &used}, extra...)
+		&audiences, &created, &a.CreatedBy, &updated, &used, &a.OwnerID}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return accounts.Account{}, mapErr(err)
 	}
@@ -31,10 +31,10 @@ func scanAccount(s scanner, extra ...any) (accounts.Account, error) {
 // CreateAccount implements accounts.Store.
 func (d *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
 	_, err := d.q(ctx).ExecContext(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
-		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		archived_at, allowed_audiences, created_at, created_by, updated_at, last_used_at, owner_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
 		a.ID, a.OrgID, a.Name, a.DisplayName, a.Description, a.System, ms(a.ArchivedAt),
-		list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt))
+		list(a.AllowedAudiences), ms(a.CreatedAt), a.CreatedBy, ms(a.UpdatedAt), ms(a.LastUsedAt), a.OwnerID)
 	return mapErr(err)
 }
 
@@ -51,6 +51,13 @@ func (d *DB) GetAccountByName(ctx context.Context, orgID, name string) (accounts
 
 // ListAccounts implements accounts.Store.
 func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]accounts.Account, error) {
+	query, args := listAccountsQuery(opts)
+	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) }, query, args...)
+}
+
+// listAccountsQuery returns ListAccounts' statement for opts, and its
+// arguments.
+func listAccountsQuery(opts accounts.ListOptions) (string, []any) {
 	where := []string{`(a.org_id, a.name) > (?, ?)`}
 	args := []any{opts.AfterOrgID, opts.AfterName}
 	if opts.OrgID != "" {
@@ -59,15 +66,19 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 	if opts.OrgIDs != nil {
 		where, args = append(where, `a.org_id IN (SELECT value FROM json_each(?))`), append(args, list(opts.OrgIDs))
 	}
+	if opts.OwnerID != "" {
+		// Read through accounts_owner (owner_id, org_id, name), which
+		// also gives the order.
+		where, args = append(where, `a.owner_id = ?`), append(args, opts.OwnerID)
+	}
 	switch opts.Status {
 	case accounts.StatusActive:
 		where = append(where, `a.archived_at IS NULL`)
 	case accounts.StatusArchived:
 		where = append(where, `a.archived_at IS NOT NULL`)
 	}
-	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) },
-		`SELECT `+accountColumns+` FROM accounts a WHERE `+strings.Join(where, " AND ")+
-			` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)...)
+	return `SELECT ` + accountColumns + ` FROM accounts a WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)
 }
 
 // UpdateAccount implements accounts.Store.
@@ -81,9 +92,9 @@ func (d *DB) UpdateAccount(ctx context.Context, id string, fn func(accounts.Acco
 			return err
 		}
 		return d.execOne(ctx, `UPDATE accounts SET org_id = ?, display_name = ?, description = ?, archived_at = ?,
-			allowed_audiences = ?, updated_at = ? WHERE id = ?`,
+			allowed_audiences = ?, updated_at = ?, owner_id = NULLIF(?, '') WHERE id = ?`,
 			a.OrgID, a.DisplayName, a.Description, ms(a.ArchivedAt), list(a.AllowedAudiences),
-			ms(a.UpdatedAt), id)
+			ms(a.UpdatedAt), a.OwnerID, id)
 	})
 }
 

@@ -67,15 +67,16 @@ func (d *DB) ListRoleAssignments(ctx context.Context, subjectID string) ([]rbac.
 
 // grantsQuery is LoadGrants' statement: one row kind of package rowset per
 // UNION ALL branch. Every part is a lookup of primary keys from the subject
-// (role_assignments, group_members, group_roles, roles, role_rights,
-// role_perimeter, orgs by ID), and each subtree grant one range scan of
+// (accounts and users, either of which it may be; role_assignments,
+// group_members, group_roles, roles, role_rights, role_perimeter, orgs by
+// ID), and each subtree grant one range scan of
 // orgs by path, except on the root for a role whose perimeter is the whole
 // tree: that grant covers every organization, and rbac.Compute writes it
 // AnyOrg without the list. IN (SELECT …) and CROSS JOIN, which SQLite reads as "the
 // left side drives", keep it so whatever the statistics: joins left to the
 // planner scanned every organization.
 const grantsQuery = `WITH
-	subject AS (SELECT org_id FROM accounts WHERE id = ?1),
+	subject AS (SELECT org_id FROM accounts WHERE id = ?1 UNION ALL SELECT org_id FROM users WHERE id = ?1),
 	grants AS (
 		SELECT role_id, org_id, subtree, '' AS group_id FROM role_assignments WHERE subject_id = ?1
 		UNION ALL

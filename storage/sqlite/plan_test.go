@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/iamd/iamd/accounts"
 )
 
 // TestGrantsQueryReadsByIndex: LoadGrants runs for every token request, so
@@ -85,5 +87,49 @@ func TestTokenRevokedReadsByIndex(t *testing.T) {
 	}
 	if !searched["revoked_tokens"] || !searched["token_cutoffs"] {
 		t.Errorf("the plan searches %v, want revoked_tokens and token_cutoffs", searched)
+	}
+}
+
+// TestListAccountsByOwnerReadsByIndex: a user's accounts are found through
+// accounts_owner, which also gives their order, whatever else filters
+// them.
+func TestListAccountsByOwnerReadsByIndex(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string]accounts.ListOptions{
+		"owner alone":             {OwnerID: "u1", Limit: 10},
+		"owner, page after":       {OwnerID: "u1", AfterOrgID: "billing", AfterName: "sync", Limit: 10},
+		"owner and status":        {OwnerID: "u1", Status: accounts.StatusActive, Limit: 10},
+		"owner and organizations": {OwnerID: "u1", OrgIDs: []string{"billing", "ops"}, Limit: 10},
+	} {
+		query, args := listAccountsQuery(opts)
+		rows, err := d.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if !strings.Contains(all, "SEARCH a USING INDEX accounts_owner (owner_id=?") || strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("%s: the plan is %s, want a search of accounts_owner in order", name, all)
+		}
 	}
 }

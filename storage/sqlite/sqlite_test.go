@@ -82,6 +82,35 @@ func TestMigrationCarriesOverAssignmentsAndScopes(t *testing.T) {
 	storagetest.CheckCarryOver(t, db)
 }
 
+func TestMigrationMakesAccountsSubjects(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.MigrateTo(ctx, "0005_revocations.sql"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UnixMilli()
+	storagetest.SeedBeforeUsers(t, db, func(id, orgID, name string) {
+		t.Helper()
+		if err := db.Exec(ctx, `INSERT INTO accounts (id, org_id, name, display_name, description, system,
+			allowed_audiences, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, '', 0, '[]', ?, 'test', ?)`,
+			id, orgID, name, name, at, at); err != nil {
+			t.Fatal(err)
+		}
+	})
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) == 0 || applied[0] != "0006_users.sql" {
+		t.Fatalf("applied %v", applied)
+	}
+	storagetest.CheckUsersCarryOver(t, db)
+}
+
 func TestDatabaseFileIsPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iamd.db")
 	db, err := sqlite.Open(context.Background(), path)

@@ -135,3 +135,58 @@ func checkScopesRole(t *testing.T, s Store, accountID string, want rbac.Role) {
 	equal(t, len(as), 1)
 	equal(t, [3]any{as[0].RoleID, as[0].On, as[0].CreatedBy}, [3]any{want.ID, rbac.Scope{OrgID: want.OrgID}, "iamd"})
 }
+
+// SeedBeforeUsers stores, on a database at migration 0005, the records
+// CheckUsersCarryOver expects once 0006 made assignments and memberships
+// refer to subjects: the tree of tree, accounts a1 in billing and a2 in
+// acme, and for each an assignment and a membership. insertAccount writes
+// an account with the backend's own SQL, as CreateAccount writes the
+// owner, a column 0005 lacks.
+func SeedBeforeUsers(t *testing.T, s Store, insertAccount func(id, orgID, name string)) {
+	t.Helper()
+	tree(t, s)
+	must(t, s.CreatePermission(ctx, permission("billing.invoices")))
+	insertAccount("a1", "billing", "sync")
+	insertAccount("a2", "acme", "deploy")
+	must(t, s.CreateRole(ctx, reader()))
+	must(t, s.CreateGroup(ctx, group("acme", "finance", pair(reader().ID, "ops"))))
+	for _, id := range []string{"a1", "a2"} {
+		must(t, s.AddRoleAssignment(ctx, assignment(id, reader().ID, "billing")))
+		must(t, s.AddMembership(ctx, membership(id, group("acme", "finance").ID)))
+	}
+}
+
+// CheckUsersCarryOver checks that migration 0006 kept what SeedBeforeUsers
+// stored, and made its accounts subjects: their grants load, deleting one
+// takes its assignments and memberships, and no user can take its ID.
+func CheckUsersCarryOver(t *testing.T, s Store) {
+	finance := group("acme", "finance").ID
+	a, err := s.GetAccount(ctx, "a1")
+	must(t, err)
+	equal(t, a.OwnerID, "")
+	for _, id := range []string{"a1", "a2"} {
+		as, err := s.ListRoleAssignments(ctx, id)
+		must(t, err)
+		equal(t, as, []rbac.RoleAssignment{assignment(id, reader().ID, "billing")})
+		ms, err := s.ListMemberships(ctx, id)
+		must(t, err)
+		equal(t, ms, []rbac.Membership{membership(id, finance)})
+	}
+	g, err := s.LoadGrants(ctx, "a1")
+	must(t, err)
+	equal(t, g.Org.ID, "billing")
+	equal(t, g.Grants, []rbac.Grant{
+		{RoleID: reader().ID, On: rbac.Scope{OrgID: "billing"}},
+		{RoleID: reader().ID, On: rbac.Scope{OrgID: "ops"}, GroupID: finance},
+	})
+
+	must(t, s.CreateUser(ctx, user("u1", "billing", "alice")))
+	wantErr(t, s.CreateUser(ctx, user("a1", "billing", "bob")), storage.ErrConflict)
+	must(t, s.DeleteAccount(ctx, "a2"))
+	as, err := s.ListRoleAssignments(ctx, "a2")
+	must(t, err)
+	wantEmpty(t, as)
+	ms, err := s.ListMemberships(ctx, "a2")
+	must(t, err)
+	wantEmpty(t, ms)
+}

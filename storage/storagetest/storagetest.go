@@ -18,6 +18,7 @@ import (
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
 )
 
 // Store is everything a backend implements.
@@ -27,6 +28,7 @@ type Store interface {
 	accounts.Store
 	signing.Store
 	audit.Store
+	users.Store
 }
 
 // Run runs the suite. open must return a fresh, migrated, empty store.
@@ -183,6 +185,10 @@ func init() {
 	auditCases()
 	versionCases()
 	revocationCases()
+	userCases()
+	sessionCases()
+	ownerCases()
+	userSubjectCases()
 }
 
 func accountCases() {
