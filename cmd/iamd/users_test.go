@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
@@ -140,6 +141,43 @@ func TestUsersCLI(t *testing.T) {
 		}
 		if got := strings.TrimSpace(mustIamd(t, in.env, "accounts", "get", "batch@acme.iam", "-o", "value=owner")); got != "" {
 			t.Errorf("owner %q after the owner's deletion", got)
+		}
+	})
+}
+
+func TestInitCreatesAHumanAdmin(t *testing.T) {
+	tmp := t.TempDir()
+	dataDir := filepath.Join(tmp, "data")
+	base := []string{"IAMD_DATA_DIR=" + dataDir, "IAMD_PROFILE=" + filepath.Join(tmp, "profile.json")}
+	_, url := startServer(t, tmp, env(t, base...), binary+" serve --addr 127.0.0.1:0")
+	environ := env(t, append(base, "IAMD_SERVER="+url)...)
+	out, code := iamdStdin(t, environ, testPassword+"\n", "init", "--org", "acme", "--admin-user", "root-admin", "--admin-password-stdin")
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, url+"/console/") || !strings.Contains(out, "root-admin") {
+		t.Errorf("init output lacks the console or the user:\n%s", out)
+	}
+	if strings.Contains(out, testPassword) {
+		t.Errorf("init printed the password:\n%s", out)
+	}
+	u := storedUser(t, dataDir, "root-admin")
+	wantVerifies(t, u, testPassword, true)
+	if u.MustChangePassword || u.OrgID != "acme" {
+		t.Errorf("user %+v: want in acme, keeping the password it chose", u)
+	}
+	if got := mustIamd(t, environ, "users", "get", "root-admin", "-o", "value=roles"); !strings.Contains(got, "acme/"+rbac.RoleBootstrap+"@acme/*") {
+		t.Errorf("roles %q, want the bootstrap role", got)
+	}
+
+	t.Run("a weak password is refused before anything changes", func(t *testing.T) {
+		tmp := t.TempDir()
+		environ := env(t, "IAMD_DATA_DIR="+filepath.Join(tmp, "data"), "IAMD_PROFILE="+filepath.Join(tmp, "profile.json"))
+		if _, code := iamdStdin(t, environ, "password\n", "init", "--org", "acme", "--admin-user", "root-admin", "--admin-password-stdin"); code != 2 {
+			t.Errorf("exit %d, want 2", code)
+		}
+		if _, code := iamdStdin(t, environ, "", "init", "--org", "acme", "--admin-user", "root-admin"); code != 2 {
+			t.Errorf("without a password and a terminal: exit %d, want 2", code)
 		}
 	})
 }
