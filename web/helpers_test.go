@@ -30,6 +30,7 @@ import (
 	"github.com/iamd/iamd/storage/sqlite"
 	"github.com/iamd/iamd/storage/sqlite/sqlitetest"
 	"github.com/iamd/iamd/storage/storagetest"
+	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
 )
 
@@ -121,6 +122,7 @@ type fixture struct {
 	keys   *oauth.KeySet
 	orgs   *rbac.Service
 	accts  *accounts.Service
+	users  *users.Service
 	tokens *oauth.Server
 	srv    *web.Server
 	// logs records the server log, which must hold no secret or token.
@@ -187,14 +189,16 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	return f
 }
 
-// newServers wires the accounts service and the OAuth and HTTP servers
-// over the fixture's database and returns the accounts service.
+// newServers wires the accounts and users services and the OAuth and
+// HTTP servers over the fixture's database and returns the accounts
+// service.
 func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Service {
 	db, now, log := f.db, f.clock.Now, f.log
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
+	f.users = users.NewService(db, db, f.orgs, users.Config{}, now)
 	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.srv = web.New(web.Options{
-		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Ready: db.Ping, Log: log,
+		OAuth: f.tokens, Accounts: f.accts, Orgs: f.orgs, Users: f.users, Ready: db.Ping, Log: log,
 		TrustedProxies: mustParseProxies(t, f.cfg.trustedProxies), JWKSMaxAge: jwksMaxAge, DefaultActivation: activation, ReadTimeout: f.cfg.readTimeout, Now: now,
 	})
 	return f.accts

@@ -15,6 +15,7 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/users"
 )
 
 // Options configure a Server.
@@ -22,6 +23,8 @@ type Options struct {
 	OAuth    *oauth.Server
 	Accounts *accounts.Service
 	Orgs     *rbac.Service
+	// Users manages human admins.
+	Users *users.Service
 	// Ready reports whether the server can serve: the database answers.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger

@@ -128,7 +128,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, AssertionLifetime: assertionTTL, Throttle: oauth.DefaultThrottle,
 	}, svc.accts, svc.orgs, keys, time.Now, log)
 	srv := web.New(web.Options{
-		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Ready: st.Ping, Log: log,
+		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Users: svc.users, Ready: st.Ping, Log: log,
 		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
 		DefaultActivation: jwksMaxAge + 2*keyRefresh, MinActivation: jwksMaxAge + keyRefresh, Now: time.Now,
 	})
