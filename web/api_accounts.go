@@ -84,16 +84,18 @@ func (s *Server) account(ctx context.Context, a accounts.Account) (Account, erro
 }
 
 // ownerID returns the internal ID of the user named name, the owner a
-// request gives an account; "" for "".
-func (s *Server) ownerID(ctx context.Context, name string) (string, error) {
+// request gives an account; "" for "". A user the caller may not read
+// (iam.users read) is reported as missing, so that the owner field does
+// not tell who exists.
+func (s *Server) ownerID(ctx context.Context, a rbac.Actor, name string) (string, error) {
 	if name == "" {
 		return "", nil
 	}
 	if s.Users == nil {
 		return "", badRequest("this server has no users to own accounts")
 	}
-	u, err := s.Users.Lookup(ctx, name)
-	if errors.Is(err, storage.ErrNotFound) {
+	u, err := s.Users.Get(ctx, a, name)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden) {
 		return "", storage.Errorf(storage.ErrNotFound, "owner %s: there is no user of that name", storage.Quote(name))
 	}
 	return u.ID, err
@@ -116,7 +118,7 @@ func (s *Server) listAccounts(c *fiber.Ctx) error {
 	opts := accounts.ListOptions{OrgID: c.Query("org"), Status: c.Query("status"), Limit: defaultPageSize}
 	if owner := c.Query("owner"); owner != "" {
 		var err error
-		if opts.OwnerID, err = s.ownerID(c.UserContext(), owner); err != nil {
+		if opts.OwnerID, err = s.ownerID(c.UserContext(), actor(c), owner); err != nil {
 			return err
 		}
 	}
@@ -188,7 +190,7 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 	if in.Org == "" {
 		return badRequest("org is required")
 	}
-	owner, err := s.ownerID(c.UserContext(), in.Owner)
+	owner, err := s.ownerID(c.UserContext(), actor(c), in.Owner)
 	if err != nil {
 		return err
 	}
@@ -251,7 +253,7 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 	}
 	ch := accounts.Changes{DisplayName: in.DisplayName, Description: in.Description, AllowedAudiences: in.AllowedAudiences}
 	if in.Owner != nil {
-		owner, err := s.ownerID(c.UserContext(), *in.Owner)
+		owner, err := s.ownerID(c.UserContext(), actor(c), *in.Owner)
 		if err != nil {
 			return err
 		}

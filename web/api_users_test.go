@@ -298,4 +298,18 @@ func TestAccountOwners(t *testing.T) {
 		{name: "leaves its accounts without an owner", method: http.MethodGet, path: "/api/v1/accounts/batch@acme.iam", status: http.StatusOK, check: owner("")},
 		{name: "and the accounts are still there", method: http.MethodGet, path: "/api/v1/accounts?owner=ana", status: http.StatusOK, check: wantItems(clientID)},
 	})
+
+	// A caller who may write accounts but not read users learns nothing
+	// of who exists from the owner field.
+	f.createRole(t, admin, web.CreateRoleRequest{Org: rootOrg, Name: "account-writer",
+		Rights: []string{"iam.service-accounts:read", "iam.service-accounts:write"}})
+	_, writer := f.member(t, admin, "writer", rootOrg, role(rootOrg+"/account-writer", rootOrg))
+	unknown := f.call(t, http.MethodPost, "/api/v1/accounts", writer, web.CreateAccountRequest{ID: "y", Org: rootOrg, Owner: "nobody"})
+	hidden := f.call(t, http.MethodPost, "/api/v1/accounts", writer, web.CreateAccountRequest{ID: "y", Org: rootOrg, Owner: "ana"})
+	if unknown.Status != http.StatusNotFound || hidden.Status != http.StatusNotFound {
+		t.Fatalf("owner unknown: %d, owner not readable: %d; want 404 for both", unknown.Status, hidden.Status)
+	}
+	if u, h := strings.ReplaceAll(string(unknown.Body), "nobody", "ana"), string(hidden.Body); u != h {
+		t.Errorf("the answers differ:\n%s\n%s", u, h)
+	}
 }
