@@ -63,11 +63,15 @@ type accountView struct {
 	Description      string   `json:"description"`
 	Status           string   `json:"status"`
 	AllowedAudiences []string `json:"allowed_audiences"`
+	// OwnerID is the owner's internal ID, not its name: names of deleted
+	// users are taken again, so only the ID says who owned the account
+	// when the record was written, and accounts need not look users up.
+	OwnerID string `json:"owner_id,omitempty"`
 }
 
 func (s *Service) view(a Account) accountView {
 	return accountView{ClientID: s.ids.Of(a), Org: a.OrgID, DisplayName: a.DisplayName,
-		Description: a.Description, Status: a.Status(), AllowedAudiences: a.AllowedAudiences}
+		Description: a.Description, Status: a.Status(), AllowedAudiences: a.AllowedAudiences, OwnerID: a.OwnerID}
 }
 
 func (s *Service) record(ctx context.Context, actor rbac.Actor, action string, a Account, before, after any) error {
@@ -84,6 +88,9 @@ type NewAccount struct {
 	DisplayName      string
 	Description      string
 	AllowedAudiences []string
+	// OwnerID is the internal ID of the user who owns the account, if
+	// any (see users.Service.Lookup).
+	OwnerID string
 	// System marks an account created by iamd itself.
 	System bool
 }
@@ -100,7 +107,7 @@ func (s *Service) Create(ctx context.Context, actor rbac.Actor, in NewAccount) (
 	a := Account{
 		ID: newID(), OrgID: in.OrgID, Name: in.Name, System: in.System,
 		DisplayName: in.DisplayName, Description: in.Description,
-		AllowedAudiences: orEmpty(in.AllowedAudiences), CreatedBy: actor.ID,
+		AllowedAudiences: orEmpty(in.AllowedAudiences), OwnerID: in.OwnerID, CreatedBy: actor.ID,
 	}
 	if err := checkAccount(a); err != nil {
 		return Account{}, err
@@ -208,9 +215,13 @@ type Changes struct {
 	DisplayName      *string
 	Description      *string
 	AllowedAudiences *[]string
+	// OwnerID gives the account to that user; "" leaves it without an
+	// owner.
+	OwnerID *string
 }
 
-// Update changes an account's names, description or allowed audiences; it
+// Update changes an account's names, description, allowed audiences or
+// owner; it
 // requires iam.service-accounts write. The change applies to tokens
 // requested afterwards, whatever key they use.
 func (s *Service) Update(ctx context.Context, actor rbac.Actor, clientID string, ch Changes) (Account, error) {
@@ -223,6 +234,9 @@ func (s *Service) Update(ctx context.Context, actor rbac.Actor, clientID string,
 		}
 		if ch.AllowedAudiences != nil {
 			a.AllowedAudiences = orEmpty(*ch.AllowedAudiences)
+		}
+		if ch.OwnerID != nil {
+			a.OwnerID = *ch.OwnerID
 		}
 		return a, checkAccount(a)
 	})

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
 )
 
 // Account is a service account in the management API.
@@ -30,6 +32,8 @@ type Account struct {
 	ArchivedAt       *time.Time `json:"archived_at,omitempty"`
 	// LastUsedAt is null for an account never used.
 	LastUsedAt *time.Time `json:"last_used_at"`
+	// Owner is the name of the user who owns the account; null if none.
+	Owner *string `json:"owner"`
 	// Keys are listed when one account is shown.
 	Keys []Key `json:"keys,omitempty"`
 	// Roles and Groups, when one account is shown to a caller holding
@@ -40,13 +44,61 @@ type Account struct {
 	Groups []string `json:"groups,omitzero"`
 }
 
-func (s *Server) newAccount(a accounts.Account) Account {
+// newAccount shows a; owners are the names of owners by internal ID (see
+// ownerNames).
+func (s *Server) newAccount(a accounts.Account, owners map[string]string) Account {
+	var owner *string
+	if name, ok := owners[a.OwnerID]; ok && a.OwnerID != "" {
+		owner = &name
+	}
 	return Account{
+		Owner:    owner,
 		ClientID: s.Accounts.ClientIDs().Of(a), ID: a.Name, Org: a.OrgID,
 		DisplayName: a.DisplayName, Description: a.Description, Status: a.Status(), System: a.System,
 		AllowedAudiences: a.AllowedAudiences, CreatedAt: a.CreatedAt, CreatedBy: a.CreatedBy, UpdatedAt: a.UpdatedAt,
 		ArchivedAt: timePtr(a.ArchivedAt), LastUsedAt: timePtr(a.LastUsedAt),
 	}
+}
+
+// ownerNames returns the names of the owners of as, in one query.
+func (s *Server) ownerNames(ctx context.Context, as ...accounts.Account) (map[string]string, error) {
+	var ids []string
+	for _, a := range as {
+		if a.OwnerID != "" {
+			ids = append(ids, a.OwnerID)
+		}
+	}
+	if len(ids) == 0 || s.Users == nil {
+		return nil, nil
+	}
+	return s.Users.Names(ctx, ids)
+}
+
+// account shows one account, with its owner's name.
+func (s *Server) account(ctx context.Context, a accounts.Account) (Account, error) {
+	owners, err := s.ownerNames(ctx, a)
+	if err != nil {
+		return Account{}, err
+	}
+	return s.newAccount(a, owners), nil
+}
+
+// ownerID returns the internal ID of the user named name, the owner a
+// request gives an account; "" for "". A user the caller may not read
+// (iam.users read) is reported as missing, so that the owner field does
+// not tell who exists.
+func (s *Server) ownerID(ctx context.Context, a rbac.Actor, name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	if s.Users == nil {
+		return "", badRequest("this server has no users to own accounts")
+	}
+	u, err := s.Users.Get(ctx, a, name)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden) {
+		return "", storage.Errorf(storage.ErrNotFound, "owner %s: there is no user of that name", storage.Quote(name))
+	}
+	return u.ID, err
 }
 
 // AccountList is a page of accounts.
@@ -64,6 +116,12 @@ const (
 
 func (s *Server) listAccounts(c *fiber.Ctx) error {
 	opts := accounts.ListOptions{OrgID: c.Query("org"), Status: c.Query("status"), Limit: defaultPageSize}
+	if owner := c.Query("owner"); owner != "" {
+		var err error
+		if opts.OwnerID, err = s.ownerID(c.UserContext(), actor(c), owner); err != nil {
+			return err
+		}
+	}
 	if v := c.Query("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize {
@@ -89,9 +147,13 @@ func (s *Server) listAccounts(c *fiber.Ctx) error {
 		last := as[pageSize-1]
 		out.NextPageToken = pageToken(last.OrgID, last.Name)
 	}
+	owners, err := s.ownerNames(c.UserContext(), as...)
+	if err != nil {
+		return err
+	}
 	out.Items = make([]Account, len(as))
 	for i, a := range as {
-		out.Items[i] = s.newAccount(a)
+		out.Items[i] = s.newAccount(a, owners)
 	}
 	return ok(c, out)
 }
@@ -116,6 +178,8 @@ type CreateAccountRequest struct {
 	DisplayName      string   `json:"display_name"`
 	Description      string   `json:"description"`
 	AllowedAudiences []string `json:"allowed_audiences"`
+	// Owner is the name of the user who owns the account, if any.
+	Owner string `json:"owner"`
 }
 
 func (s *Server) createAccount(c *fiber.Ctx) error {
@@ -126,14 +190,22 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 	if in.Org == "" {
 		return badRequest("org is required")
 	}
+	owner, err := s.ownerID(c.UserContext(), actor(c), in.Owner)
+	if err != nil {
+		return err
+	}
 	a, err := s.Accounts.Create(c.UserContext(), actor(c), accounts.NewAccount{
 		OrgID: in.Org, Name: in.ID, DisplayName: in.DisplayName, Description: in.Description,
-		AllowedAudiences: in.AllowedAudiences,
+		AllowedAudiences: in.AllowedAudiences, OwnerID: owner,
 	})
 	if err != nil {
 		return err
 	}
-	return created(c, s.newAccount(a))
+	out, err := s.account(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return created(c, out)
 }
 
 func (s *Server) getAccount(c *fiber.Ctx) error {
@@ -145,7 +217,10 @@ func (s *Server) getAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := s.newAccount(a)
+	out, err := s.account(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
 	out.Keys = s.newKeys(keys, out.ClientID)
 	if actor(c).Can(a.OrgID, readAssignments) {
 		_, rights, err := s.Accounts.Rights(c.UserContext(), actor(c), clientID)
@@ -162,6 +237,9 @@ type UpdateAccountRequest struct {
 	DisplayName      *string   `json:"display_name"`
 	Description      *string   `json:"description"`
 	AllowedAudiences *[]string `json:"allowed_audiences"`
+	// Owner gives the account to the user of that name; "" leaves it
+	// without an owner.
+	Owner *string `json:"owner"`
 }
 
 func (s *Server) updateAccount(c *fiber.Ctx) error {
@@ -173,13 +251,19 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	a, err := s.Accounts.Update(c.UserContext(), actor(c), clientID, accounts.Changes{
-		DisplayName: in.DisplayName, Description: in.Description, AllowedAudiences: in.AllowedAudiences,
-	})
+	ch := accounts.Changes{DisplayName: in.DisplayName, Description: in.Description, AllowedAudiences: in.AllowedAudiences}
+	if in.Owner != nil {
+		owner, err := s.ownerID(c.UserContext(), actor(c), *in.Owner)
+		if err != nil {
+			return err
+		}
+		ch.OwnerID = &owner
+	}
+	a, err := s.Accounts.Update(c.UserContext(), actor(c), clientID, ch)
 	if err != nil {
 		return err
 	}
-	return ok(c, s.newAccount(a))
+	return s.okAccount(c, a)
 }
 
 func (s *Server) archiveAccount(c *fiber.Ctx) error {
@@ -205,7 +289,7 @@ func (s *Server) changeAccount(c *fiber.Ctx, change func(ctx context.Context, a 
 	if err != nil {
 		return err
 	}
-	return ok(c, s.newAccount(a))
+	return s.okAccount(c, a)
 }
 
 func (s *Server) deleteAccount(c *fiber.Ctx) error {
@@ -246,5 +330,14 @@ func (s *Server) moveAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return ok(c, s.newAccount(a))
+	return s.okAccount(c, a)
+}
+
+// okAccount sends 200 with a.
+func (s *Server) okAccount(c *fiber.Ctx, a accounts.Account) error {
+	out, err := s.account(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	return ok(c, out)
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/iamd/iamd/rbac"
@@ -18,7 +20,25 @@ type AssignRequest struct {
 }
 
 func (s *Server) assign(c *fiber.Ctx) error {
-	clientID, err := param(c, "client_id")
+	return assignTo(c, "client_id", s.Accounts.AssignRole, s.Accounts.JoinGroup)
+}
+
+func (s *Server) unassign(c *fiber.Ctx) error {
+	return unassignFrom(c, "client_id", s.Accounts.UnassignRole, s.Accounts.LeaveGroup)
+}
+
+// The assignment calls of the accounts and users services, which take the
+// subject by its client ID or user name.
+type (
+	assignRoleFunc   func(ctx context.Context, a rbac.Actor, subject, role string, on []rbac.Scope) error
+	unassignRoleFunc func(ctx context.Context, a rbac.Actor, subject, role, onOrg string) error
+	groupFunc        func(ctx context.Context, a rbac.Actor, subject, group string) error
+)
+
+// assignTo gives the subject named by the path parameter a role or a
+// group, as an AssignRequest says.
+func assignTo(c *fiber.Ctx, name string, assignRole assignRoleFunc, join groupFunc) error {
+	subject, err := param(c, name)
 	if err != nil {
 		return err
 	}
@@ -30,7 +50,7 @@ func (s *Server) assign(c *fiber.Ctx) error {
 	case in.Group != "" && (in.Role != "" || in.On != nil):
 		return badRequest("give role and on, or group, not both")
 	case in.Group != "":
-		err = s.Accounts.JoinGroup(c.UserContext(), actor(c), clientID, in.Group)
+		err = join(c.UserContext(), actor(c), subject, in.Group)
 	case in.Role == "" || len(in.On) == 0:
 		return badRequest("give role and on (one or more organizations), or group")
 	default:
@@ -38,7 +58,7 @@ func (s *Server) assign(c *fiber.Ctx) error {
 		if on, err = parseScopes(in.On); err != nil {
 			return err
 		}
-		err = s.Accounts.AssignRole(c.UserContext(), actor(c), clientID, in.Role, on)
+		err = assignRole(c.UserContext(), actor(c), subject, in.Role, on)
 	}
 	if err != nil {
 		return err
@@ -46,8 +66,10 @@ func (s *Server) assign(c *fiber.Ctx) error {
 	return noContent(c)
 }
 
-func (s *Server) unassign(c *fiber.Ctx) error {
-	clientID, err := param(c, "client_id")
+// unassignFrom takes a role or a group, given in the query, away from the
+// subject named by the path parameter.
+func unassignFrom(c *fiber.Ctx, name string, unassignRole unassignRoleFunc, leave groupFunc) error {
+	subject, err := param(c, name)
 	if err != nil {
 		return err
 	}
@@ -56,13 +78,13 @@ func (s *Server) unassign(c *fiber.Ctx) error {
 	case group != "" && (c.Query("role") != "" || c.Query("on") != ""):
 		return badRequest("give role and on, or group, not both")
 	case group != "":
-		err = s.Accounts.LeaveGroup(c.UserContext(), actor(c), clientID, group)
+		err = leave(c.UserContext(), actor(c), subject, group)
 	default:
 		var role, on string
 		if role, on, err = roleOnQuery(c); err != nil {
 			return err
 		}
-		err = s.Accounts.UnassignRole(c.UserContext(), actor(c), clientID, role, on)
+		err = unassignRole(c.UserContext(), actor(c), subject, role, on)
 	}
 	if err != nil {
 		return err
@@ -114,14 +136,20 @@ func (s *Server) accountRights(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	out := AccountRights{ClientID: s.Accounts.ClientIDs().Of(a), Org: a.OrgID, Roles: r.Roles, Groups: r.Groups}
+	out.Rights, out.Inactive = newRights(r)
+	return ok(c, out)
+}
+
+// newRights lists the effective rights and inactive grants of r.
+func newRights(r *rbac.Rights) ([]EffectiveRight, []InactiveGrant) {
 	effective := r.Effective()
-	out := AccountRights{ClientID: s.Accounts.ClientIDs().Of(a), Org: a.OrgID, Roles: r.Roles, Groups: r.Groups,
-		Rights: make([]EffectiveRight, len(effective)), Inactive: make([]InactiveGrant, len(r.Inactive))}
+	rights, inactive := make([]EffectiveRight, len(effective)), make([]InactiveGrant, len(r.Inactive))
 	for i, e := range effective {
-		out.Rights[i] = EffectiveRight{Org: e.Org, Right: e.Right.String(), Role: e.Source.Role, Group: e.Source.Group, On: e.Source.On.String()}
+		rights[i] = EffectiveRight{Org: e.Org, Right: e.Right.String(), Role: e.Source.Role, Group: e.Source.Group, On: e.Source.On.String()}
 	}
 	for i, in := range r.Inactive {
-		out.Inactive[i] = InactiveGrant{Role: in.Source.Role, Group: in.Source.Group, On: in.Source.On.String(), Rule: in.Rule, Reason: in.Reason}
+		inactive[i] = InactiveGrant{Role: in.Source.Role, Group: in.Source.Group, On: in.Source.On.String(), Rule: in.Rule, Reason: in.Reason}
 	}
-	return ok(c, out)
+	return rights, inactive
 }

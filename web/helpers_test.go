@@ -130,8 +130,8 @@ type fixture struct {
 	keys   *oauth.KeySet
 	orgs   *rbac.Service
 	accts  *accounts.Service
-	tokens *oauth.Server
 	users  *users.Service
+	tokens *oauth.Server
 	srv    *web.Server
 	// logs records the server log, which must hold no secret or token.
 	logs *logscan.Recorder
@@ -197,13 +197,14 @@ func newFixture(t testing.TB, opts ...option) *fixture {
 	return f
 }
 
-// newServers wires the accounts service and the OAuth and HTTP servers
-// over the fixture's database and returns the accounts service.
+// newServers wires the accounts and users services and the OAuth and
+// HTTP servers over the fixture's database and returns the accounts
+// service.
 func (f *fixture) newServers(t testing.TB, ids accounts.ClientIDs) *accounts.Service {
 	db, now, log := f.db, f.clock.Now, f.log
 	f.accts = accounts.NewService(db, db, f.orgs, ids, accounts.NewUsageRecorder(db, log), now)
-	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	f.users = users.NewService(db, db, f.orgs, users.Config{}, now)
+	f.tokens = oauth.NewServer(oauth.Config{Issuer: issuer, TokenTTL: tokenTTL, Throttle: f.cfg.throttle}, f.accts, f.orgs, f.keys, now, log)
 	webIssuer := issuer
 	if f.cfg.webIssuer != "" {
 		webIssuer = f.cfg.webIssuer

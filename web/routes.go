@@ -71,6 +71,18 @@ func (s *Server) routes() {
 	api.Get("/accounts/:client_id/keys", s.listKeys)
 	api.Post("/accounts/:client_id/keys", s.createKey)
 
+	api.Get("/users", s.listUsers)
+	api.Post("/users", s.createUser)
+	api.Get("/users/:name", s.getUser)
+	api.Patch("/users/:name", s.updateUser)
+	api.Delete("/users/:name", s.deleteUser)
+	api.Post("/users/:name/disable", s.disableUser)
+	api.Post("/users/:name/enable", s.enableUser)
+	api.Post("/users/:name/password", s.setUserPassword)
+	api.Post("/users/:name/assignments", s.assignUser)
+	api.Delete("/users/:name/assignments", s.unassignUser)
+	api.Get("/users/:name/rights", s.userRights)
+
 	api.Get("/keys/:key_id", s.getKey)
 	api.Delete("/keys/:key_id", s.deleteKey)
 	api.Post("/keys/:key_id/activate", s.activateKey)

@@ -24,8 +24,8 @@ type Options struct {
 	OAuth    *oauth.Server
 	Accounts *accounts.Service
 	Orgs     *rbac.Service
-	// Users, if set, serves the console under /console, where human
-	// admins sign in.
+	// Users manages human admins: the users API, and the console under
+	// /console, where they sign in (not served if Users is nil).
 	Users *users.Service
 	// Issuer is the server's public URL (the OAuth issuer). The console's
 	// cookies are Secure when it is https, and its forms are accepted

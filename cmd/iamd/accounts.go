@@ -42,7 +42,7 @@ func newAccountsCmd(c *cli) *cobra.Command {
 }
 
 func newAccountsListCmd(c *cli) *cobra.Command {
-	var org, status, pageToken string
+	var org, status, owner, pageToken string
 	var pageSize int
 	var all bool
 	cmd := &cobra.Command{
@@ -51,7 +51,7 @@ func newAccountsListCmd(c *cli) *cobra.Command {
 			out := web.AccountList{Items: []web.Account{}}
 			for {
 				q := url.Values{}
-				for k, v := range map[string]string{"org": org, "status": status, "page_token": pageToken} {
+				for k, v := range map[string]string{"org": org, "status": status, "owner": owner, "page_token": pageToken} {
 					if v != "" {
 						q.Set(k, v)
 					}
@@ -70,9 +70,9 @@ func newAccountsListCmd(c *cli) *cobra.Command {
 				}
 			}
 			return c.print(out, func(w io.Writer) {
-				row(w, "CLIENT ID", "NAME", "STATUS", "LAST USED", "CREATED")
+				row(w, "CLIENT ID", "NAME", "OWNER", "STATUS", "LAST USED", "CREATED")
 				for _, a := range out.Items {
-					row(w, a.ClientID, a.DisplayName, a.Status, when(a.LastUsedAt, "never used"), when(&a.CreatedAt, "-"))
+					row(w, a.ClientID, a.DisplayName, ownerOf(a), a.Status, when(a.LastUsedAt, "never used"), when(&a.CreatedAt, "-"))
 				}
 				if out.NextPageToken != "" {
 					fmt.Fprintf(c.errOut, "more accounts: --page-token %s, or --all\n", out.NextPageToken)
@@ -83,6 +83,7 @@ func newAccountsListCmd(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&org, "org", "", "only accounts of this organization")
 	f.StringVar(&status, "status", "", "only active or archived accounts")
+	f.StringVar(&owner, "owner", "", "only accounts this user owns")
 	f.IntVar(&pageSize, "page-size", 0, "accounts per page (default 50, at most 500)")
 	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
 	f.BoolVar(&all, "all", false, "fetch every page")
@@ -118,15 +119,16 @@ right until given a role or a group (iamd accounts assign).`,
 	f.StringVar(&in.DisplayName, "name", "", "display name (default: the ID)")
 	f.StringVar(&in.Description, "description", "", "what the account is for")
 	f.StringSliceVar(&in.AllowedAudiences, "audiences", nil, "audiences the account may request tokens for, comma-separated")
+	f.StringVar(&in.Owner, "owner", "", "user who owns the account (see iamd users)")
 	hideScopes(cmd)
 	return cmd
 }
 
 func newAccountsUpdateCmd(c *cli) *cobra.Command {
-	var name, description string
+	var name, description, owner string
 	var audiences []string
 	cmd := &cobra.Command{
-		Use: "update CLIENT_ID", Short: "Change an account's name, description or audiences", Args: args(cobra.ExactArgs(1)),
+		Use: "update CLIENT_ID", Short: "Change an account's name, description, audiences or owner", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if err := noScopes(cmd); err != nil {
 				return err
@@ -142,8 +144,11 @@ func newAccountsUpdateCmd(c *cli) *cobra.Command {
 			if f.Changed("audiences") {
 				in.AllowedAudiences = &audiences
 			}
+			if f.Changed("owner") {
+				in.Owner = &owner
+			}
 			if in == (web.UpdateAccountRequest{}) {
-				return usagef("nothing to update: give --name, --description or --audiences")
+				return usagef("nothing to update: give --name, --description, --audiences or --owner")
 			}
 			var acct web.Account
 			if err := c.call(cmd, "PATCH", "/accounts/"+pathEscape(a[0]), in, &acct); err != nil {
@@ -156,6 +161,7 @@ func newAccountsUpdateCmd(c *cli) *cobra.Command {
 	f.StringVar(&name, "name", "", "new display name")
 	f.StringVar(&description, "description", "", "new description")
 	f.StringSliceVar(&audiences, "audiences", nil, `allowed audiences, replacing the current ones ("" for none)`)
+	f.StringVar(&owner, "owner", "", `user who owns the account ("" for none)`)
 	hideScopes(cmd)
 	return cmd
 }
@@ -184,6 +190,7 @@ func (c *cli) printAccount(a web.Account) error {
 		row(w, "name", a.DisplayName)
 		row(w, "description", orDash(a.Description))
 		row(w, "org", a.Org)
+		row(w, "owner", ownerOf(a))
 		row(w, "status", a.Status)
 		if a.System {
 			row(w, "system", "yes (cannot be changed)")
@@ -200,6 +207,14 @@ func (c *cli) printAccount(a web.Account) error {
 			keysTable(w, a.Keys)
 		}
 	})
+}
+
+// ownerOf is the name of a's owner, or a dash.
+func ownerOf(a web.Account) string {
+	if a.Owner == nil {
+		return "-"
+	}
+	return *a.Owner
 }
 
 // hideScopes keeps the --scopes flag of earlier releases, hidden, so that

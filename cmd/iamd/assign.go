@@ -143,23 +143,29 @@ organization * stands for every organization.`,
 func rightsTable(w io.Writer, r web.AccountRights) {
 	row(w, "client_id", r.ClientID)
 	row(w, "org", r.Org)
-	row(w, "roles", list(r.Roles))
-	row(w, "groups", list(r.Groups))
+	grantsTable(w, r.Roles, r.Groups, r.Rights, r.Inactive)
+}
+
+// grantsTable shows a subject's roles, groups, effective rights with their
+// sources, and inactive grants with the rule they break.
+func grantsTable(w io.Writer, roles, groups []string, rights []web.EffectiveRight, inactive []web.InactiveGrant) {
+	row(w, "roles", list(roles))
+	row(w, "groups", list(groups))
 	row(w, "")
-	if len(r.Rights) == 0 {
+	if len(rights) == 0 {
 		row(w, "no rights")
 	} else {
 		row(w, "ORG", "RIGHT", "ROLE", "GROUP", "GIVEN ON")
-		for _, e := range r.Rights {
+		for _, e := range rights {
 			row(w, e.Org, e.Right, e.Role, orDash(e.Group), e.On)
 		}
 	}
-	if len(r.Inactive) == 0 {
+	if len(inactive) == 0 {
 		return
 	}
 	row(w, "")
 	row(w, "INACTIVE ROLE", "GROUP", "GIVEN ON", "RULE", "REASON")
-	for _, g := range r.Inactive {
+	for _, g := range inactive {
 		rule := "perimeter"
 		if g.Rule != 0 {
 			rule = strconv.Itoa(g.Rule)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/signing"
 	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
 )
 
 // initBy is the "created by" of what init creates.
@@ -24,6 +26,10 @@ type initFlags struct {
 	serverFlags
 	org, orgName, admin, signingAlg string
 	force                           bool
+	// adminUser is the first human admin, with its password: none if
+	// empty.
+	adminUser, adminPassword string
+	adminPasswordStdin       bool
 }
 
 // initResult is what init prints, secret included, once.
@@ -34,6 +40,10 @@ type initResult struct {
 	ClientSecret string `json:"client_secret"`
 	Profile      string `json:"profile"`
 	Server       string `json:"server"`
+	// AdminUser is the human admin created, if one was; Console is where
+	// it signs in.
+	AdminUser string `json:"admin_user,omitempty"`
+	Console   string `json:"console,omitempty"`
 }
 
 func newInitCmd(c *cli) *cobra.Command {
@@ -44,7 +54,11 @@ func newInitCmd(c *cli) *cobra.Command {
 		Long: `Set up a new iamd database: the root organization, a signing key, and a
 system admin service account with one key. The admin's secret is printed
 once and saved, with the server URL, to the CLI profile (mode 0600), so the
-admin commands work right away.`,
+admin commands work right away.
+
+It can also create the first human admin, who signs in to the web console
+with the bootstrap role: --admin-user NAME with the password on stdin
+(--admin-password-stdin), or, run in a terminal, init asks.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd.Context(), c)
@@ -57,6 +71,8 @@ admin commands work right away.`,
 	fs.StringVar(&f.admin, "admin", "admin", "ID of the admin account")
 	fs.StringVar(&f.signingAlg, "signing-alg", envOr("IAMD_SIGNING_ALG", signing.ES256), "algorithm of the first signing key: ES256, EdDSA or RS256")
 	fs.BoolVar(&f.force, "force", false, "overwrite an existing CLI profile")
+	fs.StringVar(&f.adminUser, "admin-user", "", "also create this human admin for the web console, in the root organization with the bootstrap role")
+	fs.BoolVar(&f.adminPasswordStdin, "admin-password-stdin", false, "read the human admin's password from the first line of stdin")
 	return cmd
 }
 
@@ -81,6 +97,11 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 	if _, err := os.Stat(path); err == nil && !f.force {
 		return usagef("a CLI profile already exists at %s: pass --force to replace it, or --profile to write another", path)
 	}
+	// Asked before the database is opened, so nobody types while a
+	// transaction waits.
+	if err := f.askAdminUser(c); err != nil {
+		return err
+	}
 	st, mk, err := f.openKeyed(ctx, log)
 	if err != nil {
 		return err
@@ -92,6 +113,9 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 	}
 
 	res := initResult{Org: f.org, Profile: path, Server: c.serverURL(profile{})}
+	if f.adminUser != "" {
+		res.AdminUser, res.Console = f.adminUser, strings.TrimRight(res.Server, "/")+"/console/"
+	}
 	if err := bootstrap(ctx, st, newServices(st, ids, nil, time.Now), f, &res); err != nil {
 		return err
 	}
@@ -102,6 +126,10 @@ func (f *initFlags) run(ctx context.Context, c *cli) error {
 		row(w, "admin key id", res.KeyID)
 		row(w, "admin secret", res.ClientSecret)
 		row(w, "profile", res.Profile)
+		if res.AdminUser != "" {
+			row(w, "console", res.Console)
+			row(w, "console admin", res.AdminUser)
+		}
 	}); err != nil {
 		return err
 	}
@@ -141,7 +169,21 @@ func bootstrap(ctx context.Context, st store, svc services, f *initFlags, res *i
 			return err
 		}
 		key, secret, err := svc.accts.CreateKey(ctx, system, res.ClientID, accounts.NewKey{Label: "bootstrap"})
+		if err != nil {
+			return err
+		}
 		res.KeyID, res.ClientSecret = key.ID, secret
-		return err
+		if f.adminUser == "" {
+			return nil
+		}
+		// The person typing chose the password: no change at first
+		// sign-in.
+		_, _, err = svc.users.Create(ctx, system, users.NewUser{
+			OrgID: f.org, Name: f.adminUser, DisplayName: "Bootstrap admin", Password: f.adminPassword, KeepPassword: true,
+		})
+		if err != nil {
+			return err
+		}
+		return svc.users.GrantBootstrap(ctx, system, f.adminUser)
 	})
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/resource"
 	"github.com/iamd/iamd/signing"
-	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
 )
 
@@ -129,8 +128,7 @@ func (f *serveFlags) run(ctx context.Context, c *cli) error {
 		Issuer: issuer, TokenTTL: ttl, DefaultAudience: f.defaultAudience, AssertionLifetime: assertionTTL, Throttle: oauth.DefaultThrottle,
 	}, svc.accts, svc.orgs, keys, time.Now, log)
 	srv := web.New(web.Options{
-		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Ready: st.Ping, Log: log,
-		Users: users.NewService(st, st, svc.orgs, users.Config{}, time.Now), Issuer: issuer,
+		OAuth: tokens, Accounts: svc.accts, Orgs: svc.orgs, Users: svc.users, Issuer: issuer, Ready: st.Ping, Log: log,
 		TrustedProxies: proxies, JWKSMaxAge: jwksMaxAge,
 		DefaultActivation: jwksMaxAge + 2*keyRefresh, MinActivation: jwksMaxAge + keyRefresh, Now: time.Now,
 	})
