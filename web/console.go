@@ -23,7 +23,7 @@ import (
 // consoleFS holds the console's templates, static files and catalogs, so
 // that the binary is all there is to deploy.
 //
-//go:embed console/templates/*.html console/static/* console/i18n/*.json
+//go:embed console/templates/*.html console/static/* console/i18n/*/*.json
 var consoleFS embed.FS
 
 // consolePrefix is where the console lives.
@@ -108,7 +108,9 @@ func newConsole() *console {
 //     every control, no inline script or style, and in every form
 //     <input type="hidden" name="csrf" value="{{$.CSRF}}">.
 //   - Keys, prefixed by family and page ("accounts.list.title"), go in
-//     both web/console/i18n/en.json and fr.json; Go code translates
+//     the family's file of each language, web/console/i18n/en/accounts.json
+//     and fr/accounts.json (its flash messages too:
+//     "flash.accounts.created"); Go code translates
 //     with p.T("accounts.list.empty") (a literal, so that the test finds
 //     it).
 //   - Handlers make one domain call with consoleActor(c), the signed-in

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,8 +12,9 @@ import (
 )
 
 // The console's languages: English, the default, and French, the seeds'.
-// Each has a flat catalog in console/i18n/<code>.json, keyed by page
-// family and page ("login.title"), with {name} placeholders.
+// Each has a flat catalog in console/i18n/<code>/, one file per page
+// family, keyed by family and page ("login.title"), with {name}
+// placeholders.
 var consoleLangs = []string{"en", "fr"}
 
 const defaultLang = "en"
@@ -56,13 +58,26 @@ func (l *locale) has(key string) bool {
 func loadLocales() map[string]*locale {
 	out := make(map[string]*locale, len(consoleLangs))
 	for _, lang := range consoleLangs {
-		raw, err := consoleFS.ReadFile("console/i18n/" + lang + ".json")
-		if err != nil {
-			panic("web: console catalog: " + err.Error())
+		files, err := fs.Glob(consoleFS, "console/i18n/"+lang+"/*.json")
+		if err != nil || len(files) == 0 {
+			panic("web: no console catalog for " + lang)
 		}
-		var msgs map[string]string
-		if err := json.Unmarshal(raw, &msgs); err != nil {
-			panic("web: console catalog " + lang + ": " + err.Error())
+		msgs := map[string]string{}
+		for _, f := range files {
+			raw, err := consoleFS.ReadFile(f)
+			if err != nil {
+				panic("web: console catalog: " + err.Error())
+			}
+			var part map[string]string
+			if err := json.Unmarshal(raw, &part); err != nil {
+				panic("web: console catalog " + f + ": " + err.Error())
+			}
+			for k, v := range part {
+				if _, dup := msgs[k]; dup {
+					panic("web: console catalog " + f + ": key " + k + " is in another file too")
+				}
+				msgs[k] = v
+			}
 		}
 		out[lang] = &locale{Lang: lang, msgs: msgs}
 	}
