@@ -69,7 +69,9 @@ func TestDeletingAnAccountRevokesItsTokens(t *testing.T) {
 func TestCutoffsOutliveEveryToken(t *testing.T) {
 	f := newFixture(t)
 	w := newRevocationWorld(t, f)
+	before := f.clock.Now()
 	r := f.call(t, http.MethodPost, "/api/v1/tokens/revoke", w.admin, web.RevokeTokensRequest{Account: w.svc.ClientID})
+	after := f.clock.Now()
 	got := decode[web.Revocation](t, r, http.StatusOK)
 	if got.IssuedBefore == nil {
 		t.Fatalf("no issued_before: %s", r.Body)
@@ -77,8 +79,11 @@ func TestCutoffsOutliveEveryToken(t *testing.T) {
 	if want := got.IssuedBefore.Add(24 * time.Hour); !got.ExpiresAt.Equal(want) {
 		t.Errorf("cutoff expires at %v, want %v (24 h after issued_before)", got.ExpiresAt, want)
 	}
-	if now := f.clock.Now(); !got.IssuedBefore.After(now) || got.IssuedBefore.Sub(now) > time.Second {
-		t.Errorf("issued_before %v, want the end of the current second (now %v)", got.IssuedBefore, now)
+	// The cutoff was made between before and after: issued_before is the
+	// end of that second, a whole second later than the cut.
+	end := after.Truncate(time.Second).Add(time.Second)
+	if !got.IssuedBefore.After(before) || got.IssuedBefore.After(end) || !got.IssuedBefore.Equal(got.IssuedBefore.Truncate(time.Second)) {
+		t.Errorf("issued_before %v, want the end of the second of the cut, between %v and %v", got.IssuedBefore, before, end)
 	}
 }
 
