@@ -259,4 +259,5 @@ type Store interface {
 
 	RevocationStore
 	DashboardStore
+	UserReader
 }
