@@ -134,10 +134,69 @@ type ListOptions struct {
 	Status string
 	// OwnerID, if set, keeps accounts of that owner only.
 	OwnerID string
+	// Search, if set, keeps accounts whose name or display name contains
+	// it, ignoring the case of ASCII letters (other characters match as
+	// they are, alike on both backends); % and _ match themselves. It is
+	// at most MaxSearchLen characters of UTF-8 without control characters.
+	// No index serves a substring search: the backends read in list order
+	// until Limit accounts match, at worst every account the other options
+	// keep (10,000 in a few milliseconds; see BenchConsole).
+	Search string
 	// AfterOrgID and AfterName resume after that account.
 	AfterOrgID, AfterName string
 	// Limit caps the number of accounts returned; it must be positive.
 	Limit int
+}
+
+// AccountCounts counts accounts by status.
+type AccountCounts struct {
+	Active, Archived int
+}
+
+// KeyCounts counts keys by status (see Key.Status).
+type KeyCounts struct {
+	Active, Inactive, Expired int
+}
+
+// IdleOptions select the accounts or keys not used lately, for the
+// dashboard: those of active accounts, and for keys active ones (Active,
+// not expired at Now).
+type IdleOptions struct {
+	// OrgIDs, if not nil, keeps those of these organizations only.
+	OrgIDs []string
+	// UsedBefore zero keeps those never used, oldest created first;
+	// otherwise those last used before it, least recently used first.
+	UsedBefore time.Time
+	// Now decides which keys have expired.
+	Now time.Time
+	// Limit caps the number returned; it must be positive.
+	Limit int
+}
+
+// AccountKey is a key with its account, as the dashboard lists keys.
+type AccountKey struct {
+	Key     Key
+	Account Account
+}
+
+// DashboardStore reads what the console's dashboard shows. Each method is
+// one statement, bounded by its limit or, for the counts, by the accounts
+// and keys of the organizations given (nil: every one).
+type DashboardStore interface {
+	// CountAccounts counts the accounts of orgIDs by status.
+	CountAccounts(ctx context.Context, orgIDs []string) (AccountCounts, error)
+	// CountKeys counts the keys of the accounts of orgIDs by status at now.
+	CountKeys(ctx context.Context, orgIDs []string, now time.Time) (KeyCounts, error)
+	// ListExpiringKeys returns up to limit active keys of active accounts
+	// of orgIDs expiring after now and at or before until, soonest first
+	// (then by key ID).
+	ListExpiringKeys(ctx context.Context, orgIDs []string, now, until time.Time, limit int) ([]AccountKey, error)
+	// ListIdleAccounts returns the accounts opts selects, in its order,
+	// ties by creation time then ID.
+	ListIdleAccounts(ctx context.Context, opts IdleOptions) ([]Account, error)
+	// ListIdleKeys returns the keys opts selects with their accounts, in
+	// its order, ties by creation time then key ID.
+	ListIdleKeys(ctx context.Context, opts IdleOptions) ([]AccountKey, error)
 }
 
 // Store persists accounts and keys.
@@ -199,4 +258,6 @@ type Store interface {
 	RecordUsage(ctx context.Context, uses []Usage) error
 
 	RevocationStore
+	DashboardStore
+	UserReader
 }

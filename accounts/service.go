@@ -18,6 +18,8 @@ const (
 	MaxLabelLen       = 100
 	// MaxKeys is the most keys, of any status, an account may have.
 	MaxKeys = 10
+	// MaxSearchLen bounds ListOptions.Search, in characters.
+	MaxSearchLen = 100
 )
 
 // Service applies the service-account rules on top of a Store. Every
@@ -186,6 +188,9 @@ func (s *Service) List(ctx context.Context, actor rbac.Actor, opts ListOptions) 
 	case "", StatusActive, StatusArchived:
 	default:
 		return nil, storage.Errorf(storage.ErrInvalid, "status must be %q or %q", StatusActive, StatusArchived)
+	}
+	if err := rbac.CheckText("search", opts.Search, MaxSearchLen, false); err != nil {
+		return nil, err
 	}
 	if opts.OrgID != "" {
 		if err := actor.Need(opts.OrgID, readAccounts); err != nil {

@@ -252,6 +252,10 @@ func TestListAccounts(t *testing.T) {
 			[]string{"mid@eng", "zed@eng"}},
 		{"combines organization, status and cursor", accounts.ListOptions{OrgID: "eng", Status: accounts.StatusActive, AfterOrgID: "eng", AfterName: "alpha", Limit: 10},
 			[]string{"zed@eng"}},
+		{"keeps accounts matching a search, whatever the case", accounts.ListOptions{Search: "ZE", Limit: 10},
+			[]string{"zed@eng"}},
+		{"takes a search of 100 characters", accounts.ListOptions{Search: strings.Repeat("é", accounts.MaxSearchLen), Limit: 10},
+			nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,6 +280,9 @@ func TestListAccounts(t *testing.T) {
 		{"refuses a zero limit", accounts.ListOptions{Limit: 0}, storage.ErrInvalid},
 		{"refuses a negative limit", accounts.ListOptions{Limit: -1}, storage.ErrInvalid},
 		{"refuses an unknown organization", accounts.ListOptions{OrgID: "nowhere", Limit: 10}, storage.ErrNotFound},
+		{"refuses a search over 100 characters", accounts.ListOptions{Search: strings.Repeat("a", accounts.MaxSearchLen+1), Limit: 10}, storage.ErrInvalid},
+		{"refuses a search that is not UTF-8", accounts.ListOptions{Search: "\xff", Limit: 10}, storage.ErrInvalid},
+		{"refuses a search with control characters", accounts.ListOptions{Search: "a\nb", Limit: 10}, storage.ErrInvalid},
 	}
 	e := setup(t)
 	for _, tt := range refused {

@@ -127,3 +127,13 @@ func (r *UsageRecorder) overlayAccount(a *Account) {
 	}
 	r.mu.Unlock()
 }
+
+// pending returns the most accounts or keys with uses not written yet.
+func (r *UsageRecorder) pending() int {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return max(len(r.keys), len(r.accounts))
+}

@@ -200,9 +200,13 @@ func (s *Server) listGroupMembers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := MemberList{Items: make([]Member, len(ms))}
-	for i, m := range ms {
-		out.Items[i] = newMember(m)
+	// The API names members by client ID, so it lists accounts only, as
+	// it always has; the console lists users too.
+	out := MemberList{Items: []Member{}}
+	for _, m := range ms {
+		if m.Kind == accounts.MemberAccount {
+			out.Items = append(out.Items, newMember(m))
+		}
 	}
 	return ok(c, out)
 }

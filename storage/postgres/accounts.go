@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/storage/internal/like"
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
@@ -76,6 +77,13 @@ func (d *DB) ListAccounts(ctx context.Context, opts accounts.ListOptions) ([]acc
 		where = append(where, `a.archived_at IS NULL`)
 	case accounts.StatusArchived:
 		where = append(where, `a.archived_at IS NOT NULL`)
+	}
+	if opts.Search != "" {
+		// Under COLLATE "C", lower() lowers ASCII letters only, as SQLite's
+		// LIKE folds them (see like.Contains).
+		args = append(args, like.Contains(opts.Search))
+		where = append(where, fmt.Sprintf(`(lower(a.name COLLATE "C") LIKE $%[1]d ESCAPE '\'
+			OR lower(a.display_name COLLATE "C") LIKE $%[1]d ESCAPE '\')`, len(args)))
 	}
 	args = append(args, opts.Limit)
 	rows, err := d.q(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+

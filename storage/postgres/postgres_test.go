@@ -213,3 +213,7 @@ func BenchmarkDescendants(b *testing.B) {
 func BenchmarkUseAssertionID(b *testing.B) {
 	storagetest.BenchUseAssertionID(b, open(b, pgtest.URL(b)))
 }
+
+func BenchmarkConsole(b *testing.B) {
+	storagetest.BenchConsole(b, open(b, pgtest.URL(b)))
+}

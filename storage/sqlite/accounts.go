@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/storage/internal/like"
 )
 
 const accountColumns = `a.id, a.org_id, a.name, a.display_name, a.description, a.system, a.archived_at,
@@ -76,6 +77,12 @@ func listAccountsQuery(opts accounts.ListOptions) (string, []any) {
 		where = append(where, `a.archived_at IS NULL`)
 	case accounts.StatusArchived:
 		where = append(where, `a.archived_at IS NOT NULL`)
+	}
+	if opts.Search != "" {
+		// LIKE ignores the case of ASCII letters (see like.Contains).
+		p := like.Contains(opts.Search)
+		where = append(where, `(a.name LIKE ? ESCAPE '\' OR a.display_name LIKE ? ESCAPE '\')`)
+		args = append(args, p, p)
 	}
 	return `SELECT ` + accountColumns + ` FROM accounts a WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY a.org_id, a.name LIMIT ?`, append(args, opts.Limit)

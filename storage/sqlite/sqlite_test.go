@@ -236,3 +236,7 @@ func BenchmarkDescendants(b *testing.B) {
 func BenchmarkUseAssertionID(b *testing.B) {
 	storagetest.BenchUseAssertionID(b, open(b))
 }
+
+func BenchmarkConsole(b *testing.B) {
+	storagetest.BenchConsole(b, open(b))
+}

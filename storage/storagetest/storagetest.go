@@ -189,6 +189,7 @@ func init() {
 	sessionCases()
 	ownerCases()
 	userSubjectCases()
+	consoleCases()
 }
 
 func accountCases() {
