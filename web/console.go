@@ -13,9 +13,11 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/users"
 )
@@ -127,6 +129,16 @@ func (s *Server) consoleRoutes() {
 	s.sessionPages(con)
 	con.Use(s.requireSession)
 	s.dashboardPages(con)
+	s.orgsPages(con)
+	s.accountsPages(con)
+	s.keysPages(con)
+	s.assignPages(con)
+	s.rolesPages(con)
+	s.groupsPages(con)
+	s.permissionsPages(con)
+	s.usersPages(con)
+	s.auditPages(con)
+	s.signingPages(con)
 }
 
 // consoleStatic serves a static file: for a year when asked for by its
@@ -335,4 +347,42 @@ func isConsolePath(target string) bool {
 	}
 	p := path.Clean(u.Path)
 	return u.Path == consolePrefix || u.Path == consolePrefix+"/" || (strings.HasPrefix(u.Path, consolePrefix+"/") && strings.HasPrefix(p, consolePrefix+"/"))
+}
+
+// When formats t for pages: {{$.When .CreatedAt}}. Times are shown in UTC,
+// to the minute, the same in every language; the zero time is "never".
+func (l *locale) When(t time.Time) string {
+	if t.IsZero() {
+		return l.T("common.never")
+	}
+	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
+// orgChoice is an organization offered in a <select>: Label indents it
+// under its parent, so that the list reads as the tree.
+type orgChoice struct {
+	ID       string
+	Label    string
+	Selected bool
+}
+
+// orgChoices returns the organizations the signed-in user may read, in
+// tree order, keeping those where they hold right unless right is the
+// zero Right; selected marks one. Forms offer these (create an account in,
+// move to, filter by) and the services check the right anyway.
+func (s *Server) orgChoices(c *fiber.Ctx, right rbac.Right, selected string) ([]orgChoice, error) {
+	actor := consoleActor(c)
+	orgs, err := s.Orgs.ListOrgs(c.UserContext(), actor, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgChoice, 0, len(orgs))
+	for _, o := range orgs {
+		if right != (rbac.Right{}) && !actor.Can(o.ID, right) {
+			continue
+		}
+		depth := strings.Count(o.Path, "/") - 2
+		out = append(out, orgChoice{ID: o.ID, Label: strings.Repeat("\u00a0\u00a0", depth) + o.Name + " (" + o.ID + ")", Selected: o.ID == selected})
+	}
+	return out, nil
 }
