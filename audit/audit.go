@@ -39,6 +39,9 @@ type Entry struct {
 // Filter selects entries, newest first.
 type Filter struct {
 	Actor, Target string
+	// Action, if set, keeps entries of that action only, as in
+	// "user.create".
+	Action string
 	// OrgIDs, if not nil, keeps entries of these organizations only.
 	OrgIDs []string
 	// Since and Until, if set, bound At: Since <= At < Until.

@@ -44,6 +44,9 @@ func (d *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, erro
 	if f.Target != "" {
 		cond("target = $%d", f.Target)
 	}
+	if f.Action != "" {
+		cond("action = $%d", f.Action)
+	}
 	if f.OrgIDs != nil {
 		cond("org_id = ANY($%d)", f.OrgIDs)
 	}

@@ -39,6 +39,9 @@ func (d *DB) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, erro
 	if f.Target != "" {
 		cond("target = ?", f.Target)
 	}
+	if f.Action != "" {
+		cond("action = ?", f.Action)
+	}
 	if f.OrgIDs != nil {
 		ids := make([]any, len(f.OrgIDs))
 		for i, id := range f.OrgIDs {

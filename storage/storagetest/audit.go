@@ -79,7 +79,7 @@ func auditCases() {
 		must(t, err)
 		wantEmpty(t, got)
 	})
-	add("audit entries filter by actor, target, organizations and time", func(t *testing.T, s Store) {
+	add("audit entries filter by actor, action, target, organizations and time", func(t *testing.T, s Store) {
 		es := auditLog(t, s) // es[i] is entry 9-i
 		at := func(n int) time.Time { return storage.Time(t0.Add(time.Duration(n) * time.Minute)) }
 		for _, c := range []struct {
@@ -99,6 +99,8 @@ func auditCases() {
 			{"actor, target and time", audit.Filter{Actor: "actor0", Target: "target3", Since: at(1)}, pick(es, 6)},
 			{"actor, paged", audit.Filter{Actor: "actor0", Before: es[3].ID, Limit: 1}, pick(es, 6)},
 			{"nobody", audit.Filter{Actor: "nobody"}, nil},
+			{"action", audit.Filter{Action: "thing.change", Actor: "actor2"}, pick(es, 1, 4, 7)},
+			{"another action", audit.Filter{Action: "thing.delete"}, nil},
 		} {
 			if c.f.Limit == 0 {
 				c.f.Limit = 100
