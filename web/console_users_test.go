@@ -1,0 +1,267 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/iamd/iamd/rbac"
+)
+
+// usersShownPassword finds the password of a users_password page.
+var usersShownPassword = regexp.MustCompile(`<code id="password">([^<]+)</code>`)
+
+// usersPostForms finds the post forms of a page and their actions.
+var usersPostForms = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
+
+// usersWriteControls returns the write controls of a page: its post
+// forms but the layout's language switch and sign-out, and its links
+// marked data-write.
+func usersWriteControls(body []byte) []string {
+	var out []string
+	for _, m := range usersPostForms.FindAllSubmatch(body, -1) {
+		if a := string(m[1]); a != "/console/lang" && a != "/console/logout" {
+			out = append(out, "form "+a)
+		}
+	}
+	for range strings.Count(string(body), "data-write") {
+		out = append(out, "data-write link")
+	}
+	return out
+}
+
+// usersAdmin signs in a new admin of the whole tree and returns the
+// visitor and its CSRF token.
+func usersAdmin(t *testing.T, f *fixture, name string) (*visitor, string) {
+	t.Helper()
+	f.consoleUser(t, name, goodPassword, false, rbac.RoleAdmin)
+	v := f.visitor(t)
+	v.login(t, name, goodPassword)
+	return v, v.csrf(t, "/console/users")
+}
+
+func TestConsoleUserCreationShowsThePasswordOnce(t *testing.T) {
+	f := newFixture(t)
+	v, token := usersAdmin(t, f, "alice")
+
+	r := v.get(t, "/console/users/new")
+	wantPage(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), `<option value="acme"`) {
+		t.Fatalf("no organization to create the user in: %s", r.Body)
+	}
+
+	r = v.post(t, "/console/users", url.Values{"csrf": {token}, "org": {rootOrg}, "name": {"carol"}, "display_name": {"Carol C."}})
+	wantPage(t, r, http.StatusOK) // no-store: the password is in this response only
+	m := usersShownPassword.FindSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no password shown: %s", r.Body)
+	}
+	password := string(m[1])
+	if !strings.Contains(string(r.Body), `data-copy="password"`) {
+		t.Error("no copy button")
+	}
+	if loc := r.Header.Get("Location"); loc != "" {
+		t.Errorf("the password page redirects to %s", loc)
+	}
+
+	for _, path := range []string{"/console/users/carol", "/console/users"} {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		if strings.Contains(string(r.Body), password) {
+			t.Errorf("%s shows the password again", path)
+		}
+		if !strings.Contains(string(r.Body), "Carol C.") {
+			t.Errorf("%s does not show the new user", path)
+		}
+	}
+	if strings.Contains(f.logs.String(), password) {
+		t.Error("the password is in the server log")
+	}
+
+	// The user signs in with it, and must change it first.
+	carol := f.visitor(t)
+	carol.login(t, "carol", password)
+	wantRedirect(t, carol.get(t, "/console/users"), "/console/password")
+
+	t.Run("a taken name or a bad one shows the form again", func(t *testing.T) {
+		r := v.post(t, "/console/users", url.Values{"csrf": {token}, "org": {rootOrg}, "name": {"carol"}})
+		wantPage(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.Body), "already exists") || usersShownPassword.Match(r.Body) {
+			t.Errorf("body %s", r.Body)
+		}
+		r = v.post(t, "/console/users", url.Values{"csrf": {token}, "org": {rootOrg}, "name": {"Not A Name"}, "email": {"x@example.com"}})
+		wantPage(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.Body), `role="alert"`) || !strings.Contains(string(r.Body), `value="x@example.com"`) {
+			t.Errorf("no message, or the form lost its fields: %s", r.Body)
+		}
+	})
+	t.Run("a typed password is not shown, and must be changed too", func(t *testing.T) {
+		r := v.post(t, "/console/users", url.Values{"csrf": {token}, "org": {rootOrg}, "name": {"dave"}, "password": {goodPassword}})
+		wantRedirect(t, r, "/console/users/dave?flash=users.created")
+		dave := f.visitor(t)
+		dave.login(t, "dave", goodPassword)
+		wantRedirect(t, dave.get(t, "/console/"), "/console/password")
+	})
+	t.Run("a reset password is shown once and must be changed", func(t *testing.T) {
+		r := v.post(t, "/console/users/carol/password", url.Values{"csrf": {token}})
+		wantPage(t, r, http.StatusOK)
+		m := usersShownPassword.FindSubmatch(r.Body)
+		if m == nil || string(m[1]) == password {
+			t.Fatalf("no new password: %s", r.Body)
+		}
+		// Carol's session ended with the old password.
+		wantRedirect(t, carol.get(t, "/console/password"), "/console/login?next=%2Fconsole%2Fpassword")
+		again := f.visitor(t)
+		again.login(t, "carol", string(m[1]))
+		wantRedirect(t, again.get(t, "/console/"), "/console/password")
+	})
+}
+
+func TestConsoleUserEditDisableEnable(t *testing.T) {
+	f := newFixture(t)
+	v, token := usersAdmin(t, f, "alice")
+	f.consoleUser(t, "bob", goodPassword, false, rbac.RoleViewer)
+
+	r := v.get(t, "/console/users/bob")
+	wantPage(t, r, http.StatusOK)
+	for _, want := range []string{"Test bob", `action="/console/users/bob/disable"`, `action="/console/users/bob/delete"`, `data-confirm="bob"`,
+		`href="/console/users/bob/assign" data-write`, `table id="assignments"`, "acme/viewer", `name="kind" value="role"`, `name="ref" value="acme/viewer"`, `name="org" value="acme"`, "iam.users:read"} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("the detail page lacks %q", want)
+		}
+	}
+
+	wantPage(t, v.get(t, "/console/users/bob/edit"), http.StatusOK)
+	r = v.post(t, "/console/users/bob", url.Values{"csrf": {token}, "display_name": {"Bob B."}, "email": {"not an address"}})
+	wantPage(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.Body), "email") {
+		t.Errorf("no reason: %s", r.Body)
+	}
+	wantRedirect(t, v.post(t, "/console/users/bob", url.Values{"csrf": {token}, "display_name": {"Bob B."}, "email": {"bob@example.com"}}), "/console/users/bob?flash=users.updated")
+	if r := v.get(t, "/console/users/bob?flash=users.updated"); !strings.Contains(string(r.Body), "Bob B.") || !strings.Contains(string(r.Body), "The user has been saved.") {
+		t.Errorf("the change does not show: %s", r.Body)
+	}
+
+	bob := f.visitor(t)
+	bob.login(t, "bob", goodPassword)
+	wantRedirect(t, v.post(t, "/console/users/bob/disable", url.Values{"csrf": {token}}), "/console/users/bob?flash=users.disabled")
+	wantRedirect(t, bob.get(t, "/console/"), "/console/login?next=%2Fconsole%2F")
+	r = bob.post(t, "/console/login", url.Values{"csrf": {bob.csrf(t, "/console/login")}, "name": {"bob"}, "password": {goodPassword}})
+	wantPage(t, r, http.StatusUnprocessableEntity)
+	if r := v.get(t, "/console/users?status=disabled"); !strings.Contains(string(r.Body), `data-user="bob"`) || strings.Contains(string(r.Body), `data-user="alice"`) {
+		t.Errorf("the disabled filter: %s", r.Body)
+	}
+
+	wantRedirect(t, v.post(t, "/console/users/bob/enable", url.Values{"csrf": {token}}), "/console/users/bob?flash=users.enabled")
+	bob.login(t, "bob", goodPassword)
+
+	t.Run("nobody disables or deletes themselves", func(t *testing.T) {
+		r := v.get(t, "/console/users/alice")
+		wantPage(t, r, http.StatusOK)
+		if strings.Contains(string(r.Body), "/console/users/alice/disable") || strings.Contains(string(r.Body), "/console/users/alice/delete") {
+			t.Error("the own page offers to disable or delete")
+		}
+		r = v.post(t, "/console/users/alice/disable", url.Values{"csrf": {token}})
+		wantPage(t, r, http.StatusForbidden)
+		if !strings.Contains(string(r.Body), "You cannot disable yourself.") {
+			t.Errorf("no message: %s", r.Body)
+		}
+		r = v.post(t, "/console/users/alice/delete", url.Values{"csrf": {token}, "confirm": {"alice"}})
+		wantPage(t, r, http.StatusForbidden)
+		if !strings.Contains(string(r.Body), "You cannot delete yourself.") {
+			t.Errorf("no message: %s", r.Body)
+		}
+	})
+}
+
+func TestConsoleUserDeleteAsksToTypeTheName(t *testing.T) {
+	f := newFixture(t)
+	v, token := usersAdmin(t, f, "alice")
+	f.consoleUser(t, "bob", goodPassword, false, "")
+
+	r := v.post(t, "/console/users/bob/delete", url.Values{"csrf": {token}, "confirm": {"bo"}})
+	wantPage(t, r, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.Body), "Type the user name exactly") {
+		t.Errorf("no message: %s", r.Body)
+	}
+	wantPage(t, v.get(t, "/console/users/bob"), http.StatusOK)
+	wantRedirect(t, v.post(t, "/console/users/bob/delete", url.Values{"csrf": {token}, "confirm": {"bob"}}), "/console/users?flash=users.deleted")
+	wantPage(t, v.get(t, "/console/users/bob"), http.StatusNotFound)
+	if _, err := f.users.Lookup(context.Background(), "bob"); err == nil {
+		t.Error("bob is still there")
+	}
+}
+
+func TestConsoleUsersViewerSeesNoWriteControl(t *testing.T) {
+	f := newFixture(t)
+	f.consoleUser(t, "alice", goodPassword, false, rbac.RoleAdmin)
+	f.consoleUser(t, "vic", goodPassword, false, rbac.RoleViewer)
+	v := f.visitor(t)
+	v.login(t, "vic", goodPassword)
+	token := v.csrf(t, "/console/users")
+
+	for _, path := range []string{"/console/users", "/console/users/alice", "/console/users/vic"} {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		if got := usersWriteControls(r.Body); len(got) > 0 {
+			t.Errorf("%s offers a viewer %v", path, got)
+		}
+	}
+	if r := v.get(t, "/console/users"); !strings.Contains(string(r.Body), `data-user="alice"`) {
+		t.Errorf("the list lacks alice: %s", r.Body)
+	}
+	wantPage(t, v.get(t, "/console/users/new"), http.StatusForbidden)
+	wantPage(t, v.get(t, "/console/users/alice/edit"), http.StatusForbidden)
+
+	for path, form := range map[string]url.Values{
+		"/console/users":                {"org": {rootOrg}, "name": {"mallory"}},
+		"/console/users/alice":          {"display_name": {"Hacked"}},
+		"/console/users/alice/disable":  {},
+		"/console/users/alice/enable":   {},
+		"/console/users/alice/password": {},
+		"/console/users/alice/delete":   {"confirm": {"alice"}},
+	} {
+		form.Set("csrf", token)
+		wantPage(t, v.post(t, path, form), http.StatusForbidden)
+	}
+	if _, err := f.users.Lookup(context.Background(), "mallory"); err == nil {
+		t.Error("the viewer created a user")
+	}
+	if u, _ := f.users.Lookup(context.Background(), "alice"); u.DisplayName != "Test alice" || u.Status() != "active" {
+		t.Errorf("the viewer changed alice: %+v", u)
+	}
+
+	t.Run("a form without the CSRF token is refused", func(t *testing.T) {
+		admin, _ := usersAdmin(t, f, "ana")
+		wantPage(t, admin.post(t, "/console/users/vic/disable", url.Values{}), http.StatusForbidden)
+		if u, _ := f.users.Lookup(context.Background(), "vic"); u.Status() != "active" {
+			t.Error("disabled without a CSRF token")
+		}
+	})
+}
+
+func TestConsoleUsersListPages(t *testing.T) {
+	f := newFixture(t)
+	v, _ := usersAdmin(t, f, "alice")
+	for i := range 55 {
+		f.consoleUser(t, "user-"+string(rune('a'+i/26))+string(rune('a'+i%26)), goodPassword, false, "")
+	}
+	r := v.get(t, "/console/users")
+	wantPage(t, r, http.StatusOK)
+	if n := strings.Count(string(r.Body), "<tr data-user="); n != 50 {
+		t.Fatalf("first page: %d users, want 50", n)
+	}
+	m := regexp.MustCompile(`href="(/console/users\?after=[^"]+)" rel="next"`).FindSubmatch(r.Body)
+	if m == nil {
+		t.Fatal("no next page link")
+	}
+	r = v.get(t, strings.ReplaceAll(string(m[1]), "&amp;", "&"))
+	wantPage(t, r, http.StatusOK)
+	// 55 + alice + the fixture's none: 6 left.
+	if n := strings.Count(string(r.Body), "<tr data-user="); n != 6 || strings.Contains(string(r.Body), `rel="next"`) {
+		t.Errorf("second page: %d users; body %s", n, r.Body)
+	}
+}
