@@ -30,10 +30,10 @@ func (s *Server) auditPages(r fiber.Router) {
 // filters.
 type auditListPage struct {
 	page
-	Orgs                                []orgChoice
-	Org, Actor, Action, Target          string
-	Since, Until                        string
-	Entries                             []auditRow
+	Orgs                       []orgChoice
+	Org, Actor, Action, Target string
+	Since, Until               string
+	Entries                    []auditRow
 	// Older is the URL of the next, older, page, if any; Newest, of the
 	// first page, when this one is not.
 	Older, Newest string
