@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/rbac"
 )
 
@@ -264,4 +266,95 @@ func TestConsoleUsersListPages(t *testing.T) {
 	if n := strings.Count(string(r.Body), "<tr data-user="); n != 6 || strings.Contains(string(r.Body), `rel="next"`) {
 		t.Errorf("second page: %d users; body %s", n, r.Body)
 	}
+}
+
+// usersTexts are the users and audit pages' words the browser test looks
+// for.
+var usersTexts = map[string]map[string]string{
+	"en": {"created": "User new-en created", "once": "shown only this once", "audit": "Audit log", "older": "Older entries"},
+	"fr": {"created": "Utilisateur new-fr créé", "once": "affiché qu’une seule fois", "audit": "Journal d’audit", "older": "Entrées plus anciennes"},
+}
+
+func TestBrowserUserCreationAndAudit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	inBothLanguages(t, func(t *testing.T, lang string, say map[string]string) {
+		words := usersTexts[lang]
+		admin := "boss-" + lang
+		f.consoleUser(t, admin, goodPassword, false, "")
+		if err := f.users.GrantBootstrap(context.Background(), rbac.System(initBy), admin); err != nil {
+			t.Fatal(err)
+		}
+		b := newTab(t, f, lang)
+		b.open("/console/users", "session_login")
+		b.login(admin, goodPassword)
+		b.do(waitPage("users_list"))
+		b.do(chromedp.Click(chromedp.CSS(`a[href="/console/users/new"]`)), waitPage("users_new"))
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		if lang == "en" {
+			b.screenshot("users-new")
+		}
+
+		// No password typed: iamd generates one, shown on this page only.
+		name := "new-" + lang
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#name"), name),
+			chromedp.SetValue(chromedp.CSS("#display_name"), "New "+lang),
+			chromedp.Click(chromedp.CSS(`main button[type="submit"]`)),
+			waitPage("users_password"),
+		)
+		if got := b.text("h1"); got != words["created"] {
+			t.Errorf("heading %q", got)
+		}
+		if got := b.text(".secret"); !strings.Contains(got, words["once"]) {
+			t.Errorf("no once-only notice: %q", got)
+		}
+		password := b.text("#password")
+		if len(password) != 24 {
+			t.Fatalf("password %q", password)
+		}
+		b.do(chromedp.WaitVisible(chromedp.CSS(`button[data-copy="password"]`)))
+		b.open("/console/users/"+name, "users_detail")
+		if got := b.text("main"); strings.Contains(got, password) {
+			t.Error("the detail page shows the password")
+		}
+
+		// The new user signs in with it and must change it first.
+		nb := newTab(t, f, lang)
+		nb.open("/console/", "session_login")
+		nb.login(name, password)
+		nb.do(waitPage("session_password"))
+		if got := nb.text(".notice"); got != say["forced"] {
+			t.Errorf("notice %q", got)
+		}
+
+		// The creation is in the audit log, with its record.
+		b.open("/console/audit", "audit_list")
+		if got := b.text("h1"); got != words["audit"] {
+			t.Errorf("audit heading %q", got)
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("audit controls without a label: %v", ids)
+		}
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#filter-target"), "user:"+name),
+			chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#audit tbody tr`)),
+		)
+		if got := b.text("#audit tbody tr"); !strings.Contains(got, "user.create") || !strings.Contains(got, admin) {
+			t.Errorf("audit row %q", got)
+		}
+		b.do(chromedp.Click(chromedp.CSS("#audit details summary")), chromedp.WaitVisible(chromedp.CSS("#audit details pre")))
+		if got := b.text("#audit details pre"); !strings.Contains(got, `"must_change_password": true`) || strings.Contains(got, password) {
+			t.Errorf("record %q", got)
+		}
+		if lang == "en" {
+			b.open("/console/audit", "audit_list")
+			b.screenshot("audit")
+			b.open("/console/signing-keys", "signing_list")
+			b.screenshot("signing-keys")
+		}
+	})
 }
