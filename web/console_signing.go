@@ -44,8 +44,12 @@ func (s *Server) signingData(c *fiber.Ctx) (*signingListPage, error) {
 	if err := s.OAuth.Keys().Refresh(c.UserContext()); err != nil {
 		return nil, err
 	}
-	p := &signingListPage{page: s.page(c), Keys: s.OAuth.Keys().Keys(),
-		CanRotate: consoleActor(c).Can(root.ID, writeSigningKeys), Activation: s.DefaultActivation.Round(time.Second).String()}
+	p := &signingListPage{page: s.page(c), Keys: s.OAuth.Keys().Keys(), CanRotate: consoleActor(c).Can(root.ID, writeSigningKeys)}
+	if d := s.DefaultActivation; d%time.Minute == 0 {
+		p.Activation = p.T("signing.delay.minutes", "n", int64(d/time.Minute))
+	} else {
+		p.Activation = p.T("signing.delay.seconds", "n", int64(d.Round(time.Second)/time.Second))
+	}
 	return p, nil
 }
 

@@ -36,6 +36,9 @@ func TestConsoleSigningKeysRotate(t *testing.T) {
 	if !strings.Contains(body, `action="/console/signing-keys/rotate"`) {
 		t.Fatal("no rotate form")
 	}
+	if !strings.Contains(body, "starts signing in 6 minutes") {
+		t.Errorf("the form does not say when the new key signs: %s", body)
+	}
 	token := v.csrf(t, "/console/signing-keys")
 
 	r = v.post(t, "/console/signing-keys/rotate", url.Values{"csrf": {token}})

@@ -178,6 +178,9 @@ type usersDetailPage struct {
 	CanArchive  bool
 	CanDelete   bool
 	CanAssign   bool
+	// CanAudit is set when the signed-in user may read the audit log of
+	// the user's organization.
+	CanAudit bool
 	// Error says why the last action on the page was refused.
 	Error string
 }
@@ -204,7 +207,7 @@ func (s *Server) usersDetailData(c *fiber.Ctx, name string) (*usersDetailPage, e
 	}
 	p := &usersDetailPage{page: s.page(c), Target: u, Self: actor.ID == u.ActorID(),
 		CanEdit: actor.Can(u.OrgID, usersWrite), CanArchive: actor.Can(u.OrgID, usersArchive),
-		CanDelete: actor.Can(u.OrgID, usersDelete)}
+		CanDelete: actor.Can(u.OrgID, usersDelete), CanAudit: actor.Can(u.OrgID, readAudit)}
 	if ids, all := actor.Visible(usersAssignWrite); all || len(ids) > 0 {
 		p.CanAssign = true
 	}

@@ -130,7 +130,7 @@ func TestConsoleUserEditDisableEnable(t *testing.T) {
 	r := v.get(t, "/console/users/bob")
 	wantPage(t, r, http.StatusOK)
 	for _, want := range []string{"Test bob", `action="/console/users/bob/disable"`, `action="/console/users/bob/delete"`, `data-confirm="bob"`,
-		`href="/console/users/bob/assign" data-write`, `table id="assignments"`, "acme/viewer", `name="kind" value="role"`, `name="ref" value="acme/viewer"`, `name="org" value="acme"`, "iam.users:read"} {
+		`href="/console/users/bob/assign" data-write`, `table id="assignments"`, "acme/viewer", `name="kind" value="role"`, `name="ref" value="acme/viewer"`, `name="org" value="acme"`, "iam.users:read", `href="/console/audit?target=user:bob"`} {
 		if !strings.Contains(string(r.Body), want) {
 			t.Errorf("the detail page lacks %q", want)
 		}
