@@ -356,5 +356,16 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 			b.open("/console/signing-keys", "signing_list")
 			b.screenshot("signing-keys")
 		}
+
+		// Nothing overflows a 360-pixel screen: wide tables scroll in
+		// their own box.
+		b.do(chromedp.EmulateViewport(360, 740))
+		for path, template := range map[string]string{"/console/users": "users_list", "/console/users/" + name: "users_detail", "/console/audit": "audit_list", "/console/signing-keys": "signing_list"} {
+			b.open(path, template)
+			fits, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+			if err != nil || !fits {
+				t.Errorf("%s is wider than 360 pixels (%v)", path, err)
+			}
+		}
 	})
 }
