@@ -317,6 +317,9 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 		}
 		b.do(chromedp.WaitVisible(chromedp.CSS(`button[data-copy="password"]`)))
 		b.open("/console/users/"+name, "users_detail")
+		if lang == "en" {
+			b.screenshot("users-detail")
+		}
 		if got := b.text("main"); strings.Contains(got, password) {
 			t.Error("the detail page shows the password")
 		}
