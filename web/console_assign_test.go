@@ -56,7 +56,9 @@ func (w *assignWorld) signedIn(t *testing.T, name, lang string) *visitor {
 	return v
 }
 
-func (w *assignWorld) assignPath() string { return "/console/accounts/" + url.PathEscape(w.clientID) + "/assign" }
+func (w *assignWorld) assignPath() string {
+	return "/console/accounts/" + url.PathEscape(w.clientID) + "/assign"
+}
 
 // assignRole posts the role form.
 func (w *assignWorld) assignRole(t *testing.T, v *visitor, role string, subtree bool, on ...string) *response {
