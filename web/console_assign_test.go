@@ -132,15 +132,15 @@ func TestConsoleAssignExplainsEachRule(t *testing.T) {
 	}{
 		{"1", "childa/child-role", "childa", map[string]string{
 			"en": "Rule 1 is not met: the role 'childa/child-role' belongs to organization childa, which is neither parent, the organization of the subject, nor one of its parents.",
-			"fr": "La règle 1 n'est pas respectée : le rôle « childa/child-role » provient de l'organisation childa, qui n'est ni parent, l'organisation du sujet, ni l'une de ses organisations parentes.",
+			"fr": "La règle 1 n’est pas respectée : le rôle « childa/child-role » provient de l’organisation childa, qui n’est ni parent, l’organisation du sujet, ni l’une de ses organisations parentes.",
 		}},
 		{"2", "acme/viewer", "other", map[string]string{
 			"en": "Rule 2 is not met: other is neither parent, the organization of the subject, nor one of the organizations below it.",
-			"fr": "La règle 2 n'est pas respectée : other n'est ni parent, l'organisation du sujet, ni l'une de ses organisations enfants.",
+			"fr": "La règle 2 n’est pas respectée : other n’est ni parent, l’organisation du sujet, ni l’une de ses organisations enfants.",
 		}},
 		{"3", "parent/narrow", "childb", map[string]string{
 			"en": "Rule 3 is not met: the role 'parent/narrow' of organization parent may only be assigned on organizations within its perimeter (childa, parent): childb is outside it.",
-			"fr": "La règle 3 n'est pas respectée : le rôle « parent/narrow » de l'organisation parent ne peut être attribué que sur les organisations de son périmètre (childa, parent) : childb en est hors.",
+			"fr": "La règle 3 n’est pas respectée : le rôle « parent/narrow » de l’organisation parent ne peut être attribué que sur les organisations de son périmètre (childa, parent) : childb en est hors.",
 		}},
 	}
 	for _, lang := range []string{"en", "fr"} {
@@ -173,7 +173,7 @@ func TestConsoleAssignGroupBreakingARule(t *testing.T) {
 	r := v.post(t, w.assignPath(), url.Values{"csrf": {v.csrf(t, "/console/")}, "kind": {"group"}, "group": {"childa/team"}})
 	wantPage(t, r, http.StatusUnprocessableEntity)
 	got := alert(t, r)
-	if !strings.HasPrefix(got, "Le groupe childa/team donne le rôle « childa/child-role » sur childa") || !strings.Contains(got, "La règle 1 n'est pas respectée") {
+	if !strings.HasPrefix(got, "Le groupe childa/team donne le rôle « childa/child-role » sur childa") || !strings.Contains(got, "La règle 1 n’est pas respectée") {
 		t.Errorf("alert %q", got)
 	}
 }
@@ -188,7 +188,7 @@ func TestConsoleAssignRefusesWhatTheActorDoesNotHold(t *testing.T) {
 	}
 	for lang, want := range map[string]string{
 		"en": "You do not hold the right billing.invoices:read on organization childa, and nobody can grant what they do not hold.",
-		"fr": "Vous ne détenez pas le droit billing.invoices:read sur l'organisation childa, et nul ne peut accorder ce qu'il ne détient pas.",
+		"fr": "Vous ne détenez pas le droit billing.invoices:read sur l’organisation childa, et nul ne peut accorder ce qu’il ne détient pas.",
 	} {
 		v := w.signedIn(t, "dev", lang)
 		r := w.assignRole(t, v, "parent/narrow", false, "childa")
