@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/web"
 )
 
@@ -270,4 +272,49 @@ func TestConsoleAssignRefusesViewers(t *testing.T) {
 	a := w.signedIn(t, "alice", "en")
 	r = a.post(t, w.assignPath(), url.Values{"kind": {"role"}, "role": {"acme/viewer"}, "on": {"parent"}})
 	wantPage(t, r, http.StatusForbidden)
+}
+
+// shot names a screenshot: the English one plain, the others suffixed.
+func shot(name, lang string) string {
+	if lang == "en" {
+		return name
+	}
+	return name + "-" + lang
+}
+
+func TestBrowserAssignRefusedByRule3(t *testing.T) {
+	t.Parallel()
+	w := newAssignWorld(t)
+	say := map[string]string{
+		"en": "Rule 3 is not met: the role 'parent/narrow' of organization parent may only be assigned on organizations within its perimeter (childa, parent): childb is outside it.",
+		"fr": "La règle 3 n’est pas respectée : le rôle « parent/narrow » de l’organisation parent ne peut être attribué que sur les organisations de son périmètre (childa, parent) : childb en est hors.",
+	}
+	inBothLanguages(t, func(t *testing.T, lang string, _ map[string]string) {
+		b := newTab(t, w.f, lang)
+		b.open(w.assignPath(), "session_login")
+		b.login("alice", goodPassword)
+		b.do(waitPage("assign_form"))
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#role"), "parent/narrow"),
+			chromedp.SetValue(chromedp.CSS("#on"), "childb"),
+			chromedp.Click(chromedp.CSS(`#assign-role button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.error[role="alert"]`)),
+		)
+		if got := b.text(`.error[role="alert"]`); got != say[lang] {
+			t.Errorf("alert %q, want %q", got, say[lang])
+		}
+		b.screenshot(shot("assign-refused", lang))
+
+		b.open("/console/roles/parent/narrow", "roles_detail")
+		if got := b.text("#role-perimeter"); !strings.Contains(got, "childa") || !strings.Contains(got, "parent") {
+			t.Errorf("perimeter %q", got)
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		b.screenshot(shot("role-detail", lang))
+	})
 }
