@@ -251,30 +251,47 @@ func (s *Server) assignPost(c *fiber.Ctx, sub *assignSubject) error {
 	var err error
 	var ref string
 	subtree := c.FormValue("subtree") != ""
+	var group string
+	// empty explains a field left empty: the browser asks for them, but
+	// a form may come from elsewhere.
+	var empty func(l *locale, ref string) string
 	switch kind {
 	case "group":
-		ref = c.FormValue("group")
+		ref, group = c.FormValue("group"), c.FormValue("group")
+		if ref == "" {
+			empty = func(l *locale, _ string) string { return l.T("assign.error.nogroup") }
+			break
+		}
 		err = sub.join(c.UserContext(), actor, name, ref)
 	case "role":
 		ref = c.FormValue("role")
 		var on []rbac.Scope
-		args := c.Request().PostArgs()
-		for _, v := range args.PeekMulti("on") {
+		for _, v := range c.Request().PostArgs().PeekMulti("on") {
 			if id := strings.TrimSpace(string(v)); id != "" {
 				on = append(on, rbac.Scope{OrgID: id, Subtree: subtree})
 			}
 		}
-		err = sub.assignRole(c.UserContext(), actor, name, ref, on)
+		switch {
+		case ref == "":
+			empty = func(l *locale, _ string) string { return l.T("assign.error.norole") }
+		case len(on) == 0:
+			empty = func(l *locale, _ string) string { return l.T("assign.error.noorg") }
+		default:
+			err = sub.assignRole(c.UserContext(), actor, name, ref, on)
+		}
 	default:
 		return fiber.ErrBadRequest
 	}
-	if err == nil {
+	if err == nil && empty == nil {
 		back, _, _ := sub.paths(name)
 		return c.Redirect(back+"?flash=assign.done", http.StatusSeeOther)
 	}
-	status, msg, ok := assignRefusal(err)
-	if !ok {
-		return err
+	status, msg := http.StatusUnprocessableEntity, empty
+	if empty == nil {
+		var ok bool
+		if status, msg, ok = assignRefusal(err, group); !ok {
+			return err
+		}
 	}
 	p, perr := s.assignContext(c, sub)
 	if perr != nil {
@@ -306,15 +323,15 @@ func selectChoice(cs []roleChoice, ref string) {
 }
 
 // assignRefusal returns the status and message of a refused assignment:
-// a broken rule of seed 003, a missing right, a taken assignment, or
-// other input the domain refuses. ok is false for the errors the handler
+// a broken rule of seed 003 (by a pair of group, if not empty), a missing
+// right, a taken assignment, or other input the domain refuses. ok is false for the errors the handler
 // returns as they are.
-func assignRefusal(err error) (status int, msg func(l *locale, ref string) string, ok bool) {
+func assignRefusal(err error, group string) (status int, msg func(l *locale, ref string) string, ok bool) {
 	var re *rbac.RuleError
 	var mr *rbac.MissingRight
 	switch {
 	case errors.As(err, &re):
-		return http.StatusUnprocessableEntity, func(l *locale, ref string) string { return ruleMessage(l, re, err) }, true
+		return http.StatusUnprocessableEntity, func(l *locale, ref string) string { return ruleMessage(l, re, group) }, true
 	case errors.As(err, &mr):
 		return http.StatusForbidden, func(l *locale, _ string) string { return missingMessage(l, mr) }, true
 	case errors.Is(err, storage.ErrConflict):
@@ -329,9 +346,9 @@ func assignRefusal(err error) (status int, msg func(l *locale, ref string) strin
 }
 
 // ruleMessage explains in the reader's language which rule of seed 003 the
-// assignment breaks. err, wrapping re, tells whether a group's pair broke
+// assignment breaks; group, if not empty, is the group whose pair breaks
 // it.
-func ruleMessage(l *locale, re *rbac.RuleError, err error) string {
+func ruleMessage(l *locale, re *rbac.RuleError, group string) string {
 	var msg string
 	switch re.Rule {
 	case 1:
@@ -341,21 +358,10 @@ func ruleMessage(l *locale, re *rbac.RuleError, err error) string {
 	default:
 		msg = l.T("assign.rule.3", "role", re.Role, "owner", re.RoleOrg, "target", re.TargetOrg, "perimeter", perimeterText(l, re.Perimeter))
 	}
-	if group, ok := groupOf(err); ok {
+	if group != "" {
 		msg = l.T("assign.rule.group", "group", group, "role", re.Role, "target", re.TargetOrg) + " " + msg
 	}
 	return msg
-}
-
-// groupOf returns the group named by the message rbac.Service.Join wraps
-// a refusal in ("group ORG/NAME holds ..."), if it is one.
-func groupOf(err error) (string, bool) {
-	rest, ok := strings.CutPrefix(err.Error(), "group ")
-	if !ok {
-		return "", false
-	}
-	group, _, ok := strings.Cut(rest, " holds ")
-	return group, ok
 }
 
 // perimeterText lists a perimeter in words.

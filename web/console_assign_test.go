@@ -117,6 +117,12 @@ func TestConsoleAssignRoleToAnAccount(t *testing.T) {
 	if !strings.Contains(string(r.Body), `data-assignment="role:parent/narrow@childa"`) {
 		t.Errorf("the current assignments lack the new one: %s", r.Body)
 	}
+	// A form without an organization says so.
+	r = w.assignRole(t, v, "parent/narrow", false)
+	wantPage(t, r, http.StatusUnprocessableEntity)
+	if got := alert(t, r); got != "Choose at least one organization to assign the role on." {
+		t.Errorf("alert %q", got)
+	}
 	// Twice is refused with the form.
 	r = w.assignRole(t, v, "parent/narrow", false, "childa")
 	wantPage(t, r, http.StatusUnprocessableEntity)

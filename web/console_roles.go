@@ -17,6 +17,7 @@ var (
 	readRolesRight   = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpRead}
 	writeRolesRight  = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpWrite}
 	deleteRolesRight = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpDelete}
+	readGroupsRight  = rbac.Right{Permission: rbac.PermGroups, Operation: rbac.OpRead}
 )
 
 // rolesPages registers the pages of roles and their perimeters.
@@ -223,10 +224,14 @@ type roleDetailPage struct {
 	All       bool
 	Rights    []rightRow
 	Perimeter []string
-	CanEdit   bool
-	CanDelete bool
-	Force     bool
-	Error     string
+	// Groups are the groups the user may read that hold the role, with
+	// the scope: "ORG/NAME on SCOPE".
+	CanReadGroups bool
+	Groups        []string
+	CanEdit       bool
+	CanDelete     bool
+	Force         bool
+	Error         string
 }
 
 // rightRow is a permission and the operations the role holds on it.
@@ -235,7 +240,7 @@ type rightRow struct {
 	Ops        string
 }
 
-func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) *roleDetailPage {
+func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) (*roleDetailPage, error) {
 	actor := consoleActor(c)
 	p := &roleDetailPage{page: s.page(c), Role: r, Href: rolePath(r.OrgID, r.Name), Managed: !r.Editable(), All: r.Kind == rbac.KindBootstrap}
 	p.CanEdit = r.Editable() && actor.Can(r.OrgID, writeRolesRight)
@@ -256,7 +261,22 @@ func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) *roleDetailPage {
 			p.Perimeter = append(p.Perimeter, p.T("roles.scope.alone", "org", sc.OrgID))
 		}
 	}
-	return p
+	// Where the role is used through groups; its direct assignments
+	// are not listed: no service call gives them by role.
+	if p.CanReadGroups = canSomewhere(actor, readGroupsRight); p.CanReadGroups {
+		groups, err := s.Orgs.ListGroups(c.UserContext(), actor, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			for _, pr := range g.Roles {
+				if pr.Role == r.Ref() {
+					p.Groups = append(p.Groups, p.T("roles.detail.groupon", "group", g.Ref(), "on", pr.On.String()))
+				}
+			}
+		}
+	}
+	return p, nil
 }
 
 func (s *Server) roleDetail(c *fiber.Ctx) error {
@@ -264,7 +284,11 @@ func (s *Server) roleDetail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "roles_detail", s.roleDetailOf(c, r))
+	p, err := s.roleDetailOf(c, r)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "roles_detail", p)
 }
 
 func (s *Server) roleEdit(c *fiber.Ctx) error {
@@ -332,7 +356,10 @@ func (s *Server) roleDelete(c *fiber.Ctx) error {
 		if !r.Editable() || !actor.Can(r.OrgID, deleteRolesRight) {
 			return &rbac.MissingRight{Org: r.OrgID, Right: deleteRolesRight}
 		}
-		p := s.roleDetailOf(c, r)
+		p, err := s.roleDetailOf(c, r)
+		if err != nil {
+			return err
+		}
 		p.Error, p.Force = p.T("roles.delete.mismatch", "name", name), force
 		return s.render(c, http.StatusUnprocessableEntity, "roles_detail", p)
 	}
@@ -347,7 +374,10 @@ func (s *Server) roleDelete(c *fiber.Ctx) error {
 	if gerr != nil {
 		return gerr
 	}
-	p := s.roleDetailOf(c, r)
+	p, err := s.roleDetailOf(c, r)
+	if err != nil {
+		return err
+	}
 	p.Error, p.Force = p.T("roles.delete.inuse"), force
 	return s.render(c, http.StatusUnprocessableEntity, "roles_detail", p)
 }

@@ -144,6 +144,16 @@ func TestConsoleRolesCreateEditDelete(t *testing.T) {
 	// A role in use needs force.
 	acc := f.createAccount(t, token, web.CreateAccountRequest{ID: "bot", Org: "parent"})
 	f.assign(t, token, acc.ClientID, role("parent/invoice-reader", "parent"))
+	if r := f.call(t, http.MethodPost, "/api/v1/groups", token, web.CreateGroupRequest{Org: "parent", Name: "crew"}); r.Status != http.StatusCreated {
+		t.Fatalf("create group: %d %s", r.Status, r.Body)
+	}
+	if r := f.call(t, http.MethodPost, "/api/v1/groups/parent/crew/roles", token, web.GroupRole{Role: "parent/invoice-reader", On: "parent"}); r.Status/100 != 2 {
+		t.Fatalf("add to group: %d %s", r.Status, r.Body)
+	}
+	r = v.get(t, "/console/roles/parent/invoice-reader")
+	if !strings.Contains(string(r.Body), "<li>parent/crew, on parent</li>") {
+		t.Errorf("the detail page does not list the group holding the role: %s", r.Body)
+	}
 	r = v.post(t, "/console/roles/parent/invoice-reader/delete", url.Values{"csrf": {csrf}, "confirm": {"invoice-reader"}})
 	wantPage(t, r, http.StatusUnprocessableEntity)
 	if !strings.Contains(string(r.Body), "still assigned") {
