@@ -322,5 +322,9 @@ func TestBrowserAssignRefusedByRule3(t *testing.T) {
 			t.Errorf("controls without a label: %v", ids)
 		}
 		b.screenshot(shot("role-detail", lang))
+		b.open("/console/roles/parent/narrow/edit", "roles_form")
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls of the role form without a label: %v", ids)
+		}
 	})
 }
