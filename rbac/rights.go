@@ -331,11 +331,20 @@ func (r *Rights) Restrict(granted []Right) *Rights {
 	return out
 }
 
-// RuleError is a refused assignment: the rule of seed 003 that fails.
+// RuleError is a refused assignment: the rule of seed 003 that fails,
+// with what a page needs to explain it in the reader's language.
 type RuleError struct {
 	// Rule is 1, 2 or 3.
 	Rule   int
 	Reason string
+	// Role is the role's reference, ORG/NAME, and RoleOrg the
+	// organization that owns it.
+	Role, RoleOrg string
+	// SubjectOrg is the subject's organization, TargetOrg the one the
+	// role was to be assigned on.
+	SubjectOrg, TargetOrg string
+	// Perimeter is the role's perimeter.
+	Perimeter []Scope
 }
 
 func (e *RuleError) Error() string { return fmt.Sprintf("rule %d: %s", e.Rule, e.Reason) }
@@ -345,13 +354,20 @@ func (e *RuleError) Error() string { return fmt.Sprintf("rule %d: %s", e.Rule, e
 // paths of the role's owner, of on and of the perimeter entries.
 func CheckRules(subject Org, role Role, on string, paths map[string]string) *RuleError {
 	owner, onPath := paths[role.OrgID], paths[on]
+	var rule int
+	var reason string
 	switch {
 	case !Within(subject.Path, owner):
-		return &RuleError{1, fmt.Sprintf("role %s is owned by %s, which is neither the subject's organization %s nor one of its ancestors", role.Ref(), role.OrgID, subject.ID)}
+		rule, reason = 1, fmt.Sprintf("role %s is owned by %s, which is neither the subject's organization %s nor one of its ancestors", role.Ref(), role.OrgID, subject.ID)
 	case !Within(onPath, subject.Path):
-		return &RuleError{2, fmt.Sprintf("organization %s is neither the subject's organization %s nor one of its descendants", on, subject.ID)}
+		rule, reason = 2, fmt.Sprintf("organization %s is neither the subject's organization %s nor one of its descendants", on, subject.ID)
 	case !inScope(onPath, role.Perimeter, paths):
-		return &RuleError{3, fmt.Sprintf("organization %s is outside the perimeter of role %s", on, role.Ref())}
+		rule, reason = 3, fmt.Sprintf("organization %s is outside the perimeter of role %s", on, role.Ref())
+	default:
+		// The token path checks every grant: nothing allocated when
+		// the rules hold.
+		return nil
 	}
-	return nil
+	return &RuleError{Rule: rule, Reason: reason, Role: role.Ref(), RoleOrg: role.OrgID,
+		SubjectOrg: subject.ID, TargetOrg: on, Perimeter: slices.Clone(role.Perimeter)}
 }
