@@ -13,7 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/web"
 )
 
@@ -240,4 +243,79 @@ func TestConsoleKeysViewerCannotWrite(t *testing.T) {
 		wantPage(t, admin.post(t, "/console/keys/"+keyID+"/deactivate", url.Values{}), http.StatusForbidden)
 	})
 	f.wantToken(t, creds{ClientID: clientID, KeyID: keyID, Secret: secret}, http.StatusOK)
+}
+
+func TestBrowserKeySecretShownOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	say := map[string]map[string]string{
+		"en": {"warning": "it will not be shown again", "gone": "can no longer be shown", "deactivated": "The key has been deactivated."},
+		"fr": {"warning": "il ne sera plus affiché", "gone": "ne peut plus l’être", "deactivated": "La clé a été désactivée."},
+	}
+	inBothLanguages(t, func(t *testing.T, lang string, _ map[string]string) {
+		name := "keys-" + lang
+		f.consoleUser(t, name, goodPassword, false, "admin")
+		a := f.createAccount(t, f.adminToken(t), web.CreateAccountRequest{ID: "bot-" + lang, Org: rootOrg})
+		b := newTab(t, f, lang)
+		b.open("/console/accounts/"+a.ClientID+"/keys/new", "session_login")
+		b.login(name, goodPassword)
+		b.do(waitPage("keys_new"))
+		b.screenshot("keys-new-" + lang)
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#label"), "browser"),
+			chromedp.Click(chromedp.CSS(`form.keys-new button[type="submit"]`)),
+			waitPage("keys_created"),
+		)
+		secret := strings.TrimSpace(b.text("#secret"))
+		if !strings.HasPrefix(secret, accounts.SecretPrefix) {
+			t.Fatalf("secret %q", secret)
+		}
+		if got := b.text(".secret .error"); !strings.Contains(got, say[lang]["warning"]) {
+			t.Errorf("warning %q", got)
+		}
+		if got := b.text("#client-id"); got != a.ClientID {
+			t.Errorf("client ID %q", got)
+		}
+		if b.text("#example") == "" || !strings.Contains(b.text("#example"), secret) {
+			t.Error("no example request with the secret")
+		}
+		b.screenshot(map[string]string{"en": "key-created", "fr": "key-created-fr"}[lang])
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		if err != nil || strings.Contains(loc, secret) {
+			t.Errorf("location %q (%v)", loc, err)
+		}
+
+		// Reloaded, the page shows no secret.
+		b.do(chromedp.Reload(), waitPage("keys_created"))
+		gone, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("secret") === null`))
+		if err != nil || !gone {
+			t.Errorf("the secret is still shown after a reload (%v)", err)
+		}
+		if got := b.text("#gone"); !strings.Contains(got, say[lang]["gone"]) {
+			t.Errorf("notice %q", got)
+		}
+
+		// The secret works at the token endpoint, over HTTP.
+		auth := basicAuth(a.ClientID, secret)
+		decode[oauth.TokenResponse](t, postToken(t, nil, b.base, grant(), "Authorization", auth), http.StatusOK)
+
+		// Deactivated in the page, it is refused.
+		keyID := strings.TrimSpace(b.text(`dl.props a code`))
+		b.open("/console/keys/"+keyID, "keys_show")
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`form.deactivate button[type="submit"]`)), waitPage("keys_show"), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		b.screenshot("keys-show-" + lang)
+		if got := b.text(".flash"); got != say[lang]["deactivated"] {
+			t.Errorf("flash %q", got)
+		}
+		r := postToken(t, nil, b.base, grant(), "Authorization", auth)
+		if r.Status != http.StatusUnauthorized {
+			t.Errorf("a deactivated secret: status %d", r.Status)
+		}
+	})
 }
