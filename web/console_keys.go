@@ -66,7 +66,7 @@ func (s *Server) keysNew(c *fiber.Ctx) error {
 	if !consoleActor(c).Can(a.OrgID, consoleWriteKeys) {
 		return fiber.ErrForbidden
 	}
-	return s.render(c, http.StatusOK, "keys_new", &keysNewPage{page: s.page(c), ClientID: clientID, Kind: accounts.KindSecret, Algorithm: "ES256"})
+	return s.render(c, http.StatusOK, "keys_new", &keysNewPage{page: s.page(c), ClientID: clientID, Kind: accounts.KindSecret})
 }
 
 // formExpiry reads a date field (YYYY-MM-DD): the key expires at the end
@@ -182,7 +182,9 @@ func (s *Server) keysCreated(c *fiber.Ctx) error {
 			HTTPOnly: true, Secure: s.secureCookies, SameSite: fiber.CookieSameSiteStrictMode,
 		})
 	}
-	if !strings.HasPrefix(secret, accounts.SecretPrefix) {
+	// Only this key's own secret: a cookie set by anything else is not
+	// shown.
+	if !strings.HasPrefix(secret, accounts.SecretPrefix+k.ID+"_") {
 		secret = ""
 	}
 	return s.render(c, http.StatusOK, "keys_created", &keysCreatedPage{

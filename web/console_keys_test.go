@@ -179,6 +179,21 @@ func TestConsoleKeyPairIsDownloadedOnce(t *testing.T) {
 	if strings.Contains(string(page.Body), `"d"`) || !strings.Contains(string(page.Body), "ES256") {
 		t.Errorf("the key page: %s", page.Body)
 	}
+	t.Run("rotated, the new key file is downloaded", func(t *testing.T) {
+		token := admin.csrf(t, "/console/keys/"+file.KeyID)
+		r := admin.post(t, "/console/keys/"+file.KeyID+"/rotate", url.Values{"csrf": {token}, "grace": {"0"}})
+		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment;") {
+			t.Fatalf("status %d, Content-Disposition %q", r.Status, r.Header.Get("Content-Disposition"))
+		}
+		wantHeader(t, r, "Cache-Control", "no-store")
+		var next accounts.KeyFile
+		if err := json.Unmarshal(r.Body, &next); err != nil || next.KeyID == file.KeyID || next.PrivateKey.IsPublic() {
+			t.Errorf("rotated key file %+v (%v)", next, err)
+		}
+		if !strings.Contains(string(admin.get(t, "/console/keys/"+file.KeyID).Body), `id="status" class="badge off"`) {
+			t.Error("the old key pair is still active after a rotation without grace")
+		}
+	})
 	if strings.Contains(f.logs.String(), `"d":`) {
 		t.Error("the log holds a private key")
 	}
