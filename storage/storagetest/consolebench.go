@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -19,20 +20,27 @@ const (
 	benchUsers    = 20
 )
 
-// buildConsoleData stores benchOrgs organizations under a root, benchUsers
-// users, and benchAccounts accounts spread over the organizations, each
+// ConsoleData stores benchOrgs organizations under the root organization
+// root, which it creates unless it exists, benchUsers users, and
+// benchAccounts accounts spread over the organizations, each
 // with two keys and owned by one of the users in turn. A third of the
 // accounts and keys were never used, a third last used 100 days before now,
 // a third an hour before; one key in ten expires within 30 days.
-func buildConsoleData(b *testing.B, s Store, now time.Time) {
+// The web package's benchmarks read the console's pages over the same data.
+func ConsoleData(b testing.TB, s Store, root string, now time.Time) {
 	b.Helper()
-	paths := []string{"/root/"}
+	paths := []string{}
+	if _, err := s.GetOrg(ctx, root); errors.Is(err, storage.ErrNotFound) {
+		paths = append(paths, "/"+root+"/")
+	} else {
+		must(b, err)
+	}
 	for i := range benchOrgs {
-		paths = append(paths, fmt.Sprintf("/root/org%02d/", i))
+		paths = append(paths, fmt.Sprintf("/%s/org%02d/", root, i))
 	}
 	orgs(b, s, paths...)
 	for i := range benchUsers {
-		must(b, s.CreateUser(ctx, user(fmt.Sprint("u", i), "root", fmt.Sprint("user", i))))
+		must(b, s.CreateUser(ctx, user(fmt.Sprint("u", i), root, fmt.Sprint("user", i))))
 	}
 	must(b, s.InTx(ctx, func(ctx context.Context) error {
 		for i := range benchAccounts {
@@ -76,7 +84,7 @@ type analyzer interface {
 // list, and the dashboard.
 func BenchConsole(b *testing.B, s Store) {
 	now := storage.Time(time.Now())
-	buildConsoleData(b, s, now)
+	ConsoleData(b, s, "root", now)
 	if a, ok := s.(analyzer); ok {
 		must(b, a.Analyze(ctx))
 	}
