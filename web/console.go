@@ -131,6 +131,9 @@ func (s *Server) consoleRoutes() {
 	s.dashboardPages(con)
 	s.orgsPages(con)
 	s.accountsPages(con)
+	// After accountsPages, whose /accounts/new its /accounts/:client_id
+	// would take.
+	s.accountPages(con)
 	s.keysPages(con)
 	s.assignPages(con)
 	s.rolesPages(con)
