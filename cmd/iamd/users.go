@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,32 +57,14 @@ func newUsersCmd(c *cli) *cobra.Command {
 }
 
 func newUsersListCmd(c *cli) *cobra.Command {
-	var org, status, pageToken string
-	var pageSize int
-	var all bool
+	var org, status string
+	var pages pageFlags
 	cmd := &cobra.Command{
 		Use: "list", Short: "List users, by name", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := web.UserList{Items: []web.User{}}
-			for {
-				q := url.Values{}
-				for k, v := range map[string]string{"org": org, "status": status, "page_token": pageToken} {
-					if v != "" {
-						q.Set(k, v)
-					}
-				}
-				if pageSize > 0 {
-					q.Set("page_size", strconv.Itoa(pageSize))
-				}
-				var page web.UserList
-				if err := c.call(cmd, "GET", "/users?"+q.Encode(), nil, &page); err != nil {
-					return err
-				}
-				out.Items = append(out.Items, page.Items...)
-				out.NextPageToken, pageToken = page.NextPageToken, page.NextPageToken
-				if !all || pageToken == "" {
-					break
-				}
+			out, err := listPages[web.User](c, cmd, "/users", map[string]string{"org": org, "status": status}, pages)
+			if err != nil {
+				return err
 			}
 			return c.print(out, func(w io.Writer) {
 				row(w, "NAME", "DISPLAY NAME", "ORG", "STATUS", "LAST LOGIN", "CREATED")
@@ -100,9 +80,7 @@ func newUsersListCmd(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&org, "org", "", "only users of this organization")
 	f.StringVar(&status, "status", "", "only active or disabled users")
-	f.IntVar(&pageSize, "page-size", 0, "users per page (default 50, at most 500)")
-	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
-	f.BoolVar(&all, "all", false, "fetch every page")
+	pages.register(cmd, "users")
 	return cmd
 }
 
