@@ -29,12 +29,22 @@ const (
 	MaxPasswordLen = 128
 )
 
-// Argon2id parameters of new hashes: RFC 9106 §4's second recommended
-// option (t=3, 64 MiB), with the two lanes this size of machine has.
+// argonParams are the cost parameters of an argon2id hash.
+type argonParams struct {
+	time, memory uint32 // memory in KiB
+	threads      uint8
+}
+
+// productionParams are RFC 9106 §4's second recommended option (t=3,
+// 64 MiB), with the two lanes this size of machine has.
+var productionParams = argonParams{time: 3, memory: 64 * 1024, threads: 2}
+
+// hashParams are the parameters of new hashes. Only tests change them
+// (export_test.go): most tests are not about the hash and would spend
+// seconds on it; TestHashPassword runs with productionParams.
+var hashParams = productionParams
+
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024 // KiB
-	argonThreads = 2
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
@@ -98,8 +108,9 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	hash := derive(password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	p := hashParams
+	hash := derive(password, salt, p.time, p.memory, p.threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.memory, p.time, p.threads,
 		b64.EncodeToString(salt), b64.EncodeToString(hash)), nil
 }
 
@@ -135,7 +146,8 @@ func VerifyPassword(password, encoded string) (ok, rehash bool, err error) {
 	}
 	got := derive(password, salt, uint32(time), uint32(memory), uint8(threads), uint32(len(want)))
 	ok = subtle.ConstantTimeCompare(got, want) == 1
-	rehash = memory != argonMemory || time != argonTime || threads != argonThreads || len(want) != argonKeyLen || len(salt) != argonSaltLen
+	p := hashParams
+	rehash = argonParams{uint32(time), uint32(memory), uint8(threads)} != p || len(want) != argonKeyLen || len(salt) != argonSaltLen
 	return ok, rehash, nil
 }
 

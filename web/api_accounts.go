@@ -108,26 +108,37 @@ type AccountList struct {
 	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
-// Page sizes of account lists.
+// Page sizes of lists: of accounts, users and audit entries.
 const (
 	defaultPageSize = 50
 	maxPageSize     = 500
 )
 
+// pageSizeQuery reads the page_size query parameter: defaultPageSize if
+// absent, a 400 unless 1 to maxPageSize.
+func pageSizeQuery(c *fiber.Ctx) (int, error) {
+	v := c.Query("page_size")
+	if v == "" {
+		return defaultPageSize, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPageSize {
+		return 0, badRequest(fmt.Sprintf("page_size must be 1 to %d", maxPageSize))
+	}
+	return n, nil
+}
+
 func (s *Server) listAccounts(c *fiber.Ctx) error {
-	opts := accounts.ListOptions{OrgID: c.Query("org"), Status: c.Query("status"), Limit: defaultPageSize}
+	opts := accounts.ListOptions{OrgID: c.Query("org"), Status: c.Query("status")}
 	if owner := c.Query("owner"); owner != "" {
 		var err error
 		if opts.OwnerID, err = s.ownerID(c.UserContext(), actor(c), owner); err != nil {
 			return err
 		}
 	}
-	if v := c.Query("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return badRequest(fmt.Sprintf("page_size must be 1 to %d", maxPageSize))
-		}
-		opts.Limit = n
+	var err error
+	if opts.Limit, err = pageSizeQuery(c); err != nil {
+		return err
 	}
 	if tok := c.Query("page_token"); tok != "" {
 		var ok bool

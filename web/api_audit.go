@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,7 +62,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 // auditFilter reads the query of an audit request, restricted to what a
 // may read.
 func auditFilter(c *fiber.Ctx, a rbac.Actor) (audit.Filter, error) {
-	f := audit.Filter{Actor: c.Query("actor"), Target: c.Query("target"), Limit: defaultPageSize}
+	f := audit.Filter{Actor: c.Query("actor"), Target: c.Query("target")}
 	if org := c.Query("org"); org != "" {
 		if err := a.Need(org, readAudit); err != nil {
 			return f, err
@@ -83,12 +81,8 @@ func auditFilter(c *fiber.Ctx, a rbac.Actor) (audit.Filter, error) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
 		return f, badRequest("until must be after since")
 	}
-	if v := c.Query("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return f, badRequest(fmt.Sprintf("page_size must be 1 to %d", maxPageSize))
-		}
-		f.Limit = n
+	if f.Limit, err = pageSizeQuery(c); err != nil {
+		return f, err
 	}
 	if f.Before = c.Query("page_token"); f.Before != "" && !auditID(f.Before) {
 		return f, badRequest("malformed page_token")

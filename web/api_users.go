@@ -3,8 +3,6 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,13 +58,10 @@ type UserList struct {
 }
 
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	opts := users.ListOptions{OrgID: c.Query("org"), Status: c.Query("status"), Limit: defaultPageSize}
-	if v := c.Query("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return badRequest(fmt.Sprintf("page_size must be 1 to %d", maxPageSize))
-		}
-		opts.Limit = n
+	opts := users.ListOptions{OrgID: c.Query("org"), Status: c.Query("status")}
+	var err error
+	if opts.Limit, err = pageSizeQuery(c); err != nil {
+		return err
 	}
 	if tok := c.Query("page_token"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)

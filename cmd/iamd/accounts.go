@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -42,32 +40,15 @@ func newAccountsCmd(c *cli) *cobra.Command {
 }
 
 func newAccountsListCmd(c *cli) *cobra.Command {
-	var org, status, owner, pageToken string
-	var pageSize int
-	var all bool
+	var org, status, owner string
+	var pages pageFlags
 	cmd := &cobra.Command{
 		Use: "list", Short: "List accounts", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := web.AccountList{Items: []web.Account{}}
-			for {
-				q := url.Values{}
-				for k, v := range map[string]string{"org": org, "status": status, "owner": owner, "page_token": pageToken} {
-					if v != "" {
-						q.Set(k, v)
-					}
-				}
-				if pageSize > 0 {
-					q.Set("page_size", strconv.Itoa(pageSize))
-				}
-				var page web.AccountList
-				if err := c.call(cmd, "GET", "/accounts?"+q.Encode(), nil, &page); err != nil {
-					return err
-				}
-				out.Items = append(out.Items, page.Items...)
-				out.NextPageToken, pageToken = page.NextPageToken, page.NextPageToken
-				if !all || pageToken == "" {
-					break
-				}
+			out, err := listPages[web.Account](c, cmd, "/accounts",
+				map[string]string{"org": org, "status": status, "owner": owner}, pages)
+			if err != nil {
+				return err
 			}
 			return c.print(out, func(w io.Writer) {
 				row(w, "CLIENT ID", "NAME", "OWNER", "STATUS", "LAST USED", "CREATED")
@@ -84,9 +65,7 @@ func newAccountsListCmd(c *cli) *cobra.Command {
 	f.StringVar(&org, "org", "", "only accounts of this organization")
 	f.StringVar(&status, "status", "", "only active or archived accounts")
 	f.StringVar(&owner, "owner", "", "only accounts this user owns")
-	f.IntVar(&pageSize, "page-size", 0, "accounts per page (default 50, at most 500)")
-	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
-	f.BoolVar(&all, "all", false, "fetch every page")
+	pages.register(cmd, "accounts")
 	return cmd
 }
 

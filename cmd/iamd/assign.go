@@ -12,10 +12,21 @@ import (
 	"github.com/iamd/iamd/web"
 )
 
+// subject is what assignments are given to: an account, named by its
+// client ID, or a user, named by its login. Both follow the same rules, so
+// the assign and unassign commands differ only in these words.
+type subject struct {
+	kind string // "account" or "user"
+	noun string // with its article, for help: "an account"
+	path string // the API's collection: "/accounts" or "/users"
+	arg  string // how usage names it: "CLIENT_ID" or "NAME"
+}
+
 // assignment is what assign and unassign print: the request, with the
-// account it was for.
+// subject it was for under the key of its kind.
 type assignment struct {
-	ClientID string   `json:"client_id"`
+	ClientID string   `json:"client_id,omitempty"`
+	User     string   `json:"user,omitempty"`
 	Role     string   `json:"role,omitempty"`
 	On       []string `json:"on,omitempty"`
 	Group    string   `json:"group,omitempty"`
@@ -28,7 +39,18 @@ func (a assignment) String() string {
 	return a.Role + " on " + strings.Join(a.On, ", ")
 }
 
-// assignmentFlags reads --role with --on, or --group: what an account is
+// done is what the command prints once the request for id succeeded.
+func (s subject) done(id string, f *assignmentFlags) assignment {
+	a := assignment{Role: f.role, On: f.on, Group: f.group}
+	if s.kind == "user" {
+		a.User = id
+	} else {
+		a.ClientID = id
+	}
+	return a
+}
+
+// assignmentFlags reads --role with --on, or --group: what a subject is
 // given or loses.
 type assignmentFlags struct {
 	role, group string
@@ -60,11 +82,8 @@ func (f *assignmentFlags) check(one bool) error {
 }
 
 func newAccountsAssignCmd(c *cli) *cobra.Command {
-	var f assignmentFlags
-	cmd := &cobra.Command{
-		Use:   "assign CLIENT_ID (--role ORG/ROLE --on ORG[/*][,ORG...] | --group ORG/GROUP)",
-		Short: "Give an account a role on organizations, or make it a member of a group",
-		Long: `Give an account a role on one or more organizations (ORG, or ORG/* for it and
+	return newAssignCmd(c, subject{kind: "account", noun: "an account", path: "/accounts", arg: "CLIENT_ID"},
+		`Give an account a role on one or more organizations (ORG, or ORG/* for it and
 its descendants, including ones created later), or make it a member of a
 group. Three rules apply to each role and organization, and a refusal names
 the rule that failed (exit 2):
@@ -73,18 +92,32 @@ the rule that failed (exit 2):
   3. the organization is in the role's perimeter.
 You may only give what you hold: iam.assignments:write, and every right of
 the role, on the organization.`,
-		Example: `  iamd accounts assign invoice-sync@billing.iam --role acme/invoice-reader --on billing
-  iamd accounts assign invoice-sync@billing.iam --group acme/finance`,
-		Args: args(cobra.ExactArgs(1)),
+		`  iamd accounts assign invoice-sync@billing.iam --role acme/invoice-reader --on billing
+  iamd accounts assign invoice-sync@billing.iam --group acme/finance`)
+}
+
+func newAccountsUnassignCmd(c *cli) *cobra.Command {
+	return newUnassignCmd(c, subject{kind: "account", noun: "an account", path: "/accounts", arg: "CLIENT_ID"})
+}
+
+// newAssignCmd gives a subject of kind s a role on organizations, or a group.
+func newAssignCmd(c *cli, s subject, long, example string) *cobra.Command {
+	var f assignmentFlags
+	cmd := &cobra.Command{
+		Use:     "assign " + s.arg + " (--role ORG/ROLE --on ORG[/*][,ORG...] | --group ORG/GROUP)",
+		Short:   "Give " + s.noun + " a role on organizations, or make it a member of a group",
+		Long:    long,
+		Example: example,
+		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if err := f.check(false); err != nil {
 				return err
 			}
 			in := web.AssignRequest{Role: f.role, On: f.on, Group: f.group}
-			if err := c.call(cmd, "POST", "/accounts/"+pathEscape(a[0])+"/assignments", in, nil); err != nil {
+			if err := c.call(cmd, "POST", s.path+"/"+pathEscape(a[0])+"/assignments", in, nil); err != nil {
 				return err
 			}
-			done := assignment{ClientID: a[0], Role: f.role, On: f.on, Group: f.group}
+			done := s.done(a[0], &f)
 			return c.print(done, func(w io.Writer) { row(w, "assigned", done.String(), "to "+a[0]) })
 		},
 	}
@@ -92,11 +125,13 @@ the role, on the organization.`,
 	return cmd
 }
 
-func newAccountsUnassignCmd(c *cli) *cobra.Command {
+// newUnassignCmd takes a role on one organization, or a group, away from a
+// subject of kind s.
+func newUnassignCmd(c *cli, s subject) *cobra.Command {
 	var f assignmentFlags
 	cmd := &cobra.Command{
-		Use:   "unassign CLIENT_ID (--role ORG/ROLE --on ORG | --group ORG/GROUP)",
-		Short: "Take a role on an organization, or a group, away from an account",
+		Use:   "unassign " + s.arg + " (--role ORG/ROLE --on ORG | --group ORG/GROUP)",
+		Short: "Take a role on an organization, or a group, away from " + s.noun,
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if err := f.check(true); err != nil {
@@ -109,10 +144,10 @@ func newAccountsUnassignCmd(c *cli) *cobra.Command {
 				q.Set("role", f.role)
 				q.Set("on", f.on[0])
 			}
-			if err := c.call(cmd, "DELETE", "/accounts/"+pathEscape(a[0])+"/assignments?"+q.Encode(), nil, nil); err != nil {
+			if err := c.call(cmd, "DELETE", s.path+"/"+pathEscape(a[0])+"/assignments?"+q.Encode(), nil, nil); err != nil {
 				return err
 			}
-			done := assignment{ClientID: a[0], Role: f.role, On: f.on, Group: f.group}
+			done := s.done(a[0], &f)
 			return c.print(done, func(w io.Writer) { row(w, "unassigned", done.String(), "from "+a[0]) })
 		},
 	}

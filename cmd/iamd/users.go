@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,32 +57,14 @@ func newUsersCmd(c *cli) *cobra.Command {
 }
 
 func newUsersListCmd(c *cli) *cobra.Command {
-	var org, status, pageToken string
-	var pageSize int
-	var all bool
+	var org, status string
+	var pages pageFlags
 	cmd := &cobra.Command{
 		Use: "list", Short: "List users, by name", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := web.UserList{Items: []web.User{}}
-			for {
-				q := url.Values{}
-				for k, v := range map[string]string{"org": org, "status": status, "page_token": pageToken} {
-					if v != "" {
-						q.Set(k, v)
-					}
-				}
-				if pageSize > 0 {
-					q.Set("page_size", strconv.Itoa(pageSize))
-				}
-				var page web.UserList
-				if err := c.call(cmd, "GET", "/users?"+q.Encode(), nil, &page); err != nil {
-					return err
-				}
-				out.Items = append(out.Items, page.Items...)
-				out.NextPageToken, pageToken = page.NextPageToken, page.NextPageToken
-				if !all || pageToken == "" {
-					break
-				}
+			out, err := listPages[web.User](c, cmd, "/users", map[string]string{"org": org, "status": status}, pages)
+			if err != nil {
+				return err
 			}
 			return c.print(out, func(w io.Writer) {
 				row(w, "NAME", "DISPLAY NAME", "ORG", "STATUS", "LAST LOGIN", "CREATED")
@@ -100,9 +80,7 @@ func newUsersListCmd(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&org, "org", "", "only users of this organization")
 	f.StringVar(&status, "status", "", "only active or disabled users")
-	f.IntVar(&pageSize, "page-size", 0, "users per page (default 50, at most 500)")
-	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
-	f.BoolVar(&all, "all", false, "fetch every page")
+	pages.register(cmd, "users")
 	return cmd
 }
 
@@ -213,72 +191,18 @@ knows the password acts with them.`,
 	return cmd
 }
 
-// newUsersAssignCmd mirrors accounts assign: a user is a subject of the
-// same rules, named by its login instead of a client ID.
+// newUsersAssignCmd is accounts assign for users: a user is a subject of
+// the same rules, named by its login instead of a client ID.
 func newUsersAssignCmd(c *cli) *cobra.Command {
-	var f assignmentFlags
-	cmd := &cobra.Command{
-		Use:   "assign NAME (--role ORG/ROLE --on ORG[/*][,ORG...] | --group ORG/GROUP)",
-		Short: "Give a user a role on organizations, or make it a member of a group",
-		Long: `Give a user a role on one or more organizations, or make it a member of a
+	return newAssignCmd(c, subject{kind: "user", noun: "a user", path: "/users", arg: "NAME"},
+		`Give a user a role on one or more organizations, or make it a member of a
 group, under the same three rules as accounts (see iamd accounts assign
 --help), the user's organization standing for the account's.`,
-		Example: `  iamd users assign ana --role acme/viewer --on acme/*`,
-		Args:    args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			if err := f.check(false); err != nil {
-				return err
-			}
-			in := web.AssignRequest{Role: f.role, On: f.on, Group: f.group}
-			if err := c.call(cmd, "POST", "/users/"+pathEscape(a[0])+"/assignments", in, nil); err != nil {
-				return err
-			}
-			done := userAssignment{User: a[0], Role: f.role, On: f.on, Group: f.group}
-			return c.print(done, func(w io.Writer) { row(w, "assigned", done.String(), "to "+a[0]) })
-		},
-	}
-	f.register(cmd, "organizations to give the role on: ORG, or ORG/* with its descendants, comma-separated")
-	return cmd
+		`  iamd users assign ana --role acme/viewer --on acme/*`)
 }
 
 func newUsersUnassignCmd(c *cli) *cobra.Command {
-	var f assignmentFlags
-	cmd := &cobra.Command{
-		Use:   "unassign NAME (--role ORG/ROLE --on ORG | --group ORG/GROUP)",
-		Short: "Take a role on an organization, or a group, away from a user",
-		Args:  args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			if err := f.check(true); err != nil {
-				return err
-			}
-			q := url.Values{}
-			if f.group != "" {
-				q.Set("group", f.group)
-			} else {
-				q.Set("role", f.role)
-				q.Set("on", f.on[0])
-			}
-			if err := c.call(cmd, "DELETE", "/users/"+pathEscape(a[0])+"/assignments?"+q.Encode(), nil, nil); err != nil {
-				return err
-			}
-			done := userAssignment{User: a[0], Role: f.role, On: f.on, Group: f.group}
-			return c.print(done, func(w io.Writer) { row(w, "unassigned", done.String(), "from "+a[0]) })
-		},
-	}
-	f.register(cmd, "organization the role was given on")
-	return cmd
-}
-
-// userAssignment is what users assign and unassign print.
-type userAssignment struct {
-	User  string   `json:"user"`
-	Role  string   `json:"role,omitempty"`
-	On    []string `json:"on,omitempty"`
-	Group string   `json:"group,omitempty"`
-}
-
-func (a userAssignment) String() string {
-	return assignment{Role: a.Role, On: a.On, Group: a.Group}.String()
+	return newUnassignCmd(c, subject{kind: "user", noun: "a user", path: "/users", arg: "NAME"})
 }
 
 // maxPasswordLine bounds what --password-stdin reads: passwords have at

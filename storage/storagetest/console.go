@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -165,17 +166,7 @@ func consoleCases() {
 		}
 		ids := func(opts accounts.IdleOptions) []string {
 			t.Helper()
-			if opts.Limit == 0 {
-				opts.Limit = 10
-			}
-			opts.Now = now
-			as, err := s.ListIdleAccounts(ctx, opts)
-			must(t, err)
-			out := []string{}
-			for _, a := range as {
-				out = append(out, a.ID)
-			}
-			return out
+			return idle(t, s.ListIdleAccounts, now, opts, func(a accounts.Account) string { return a.ID })
 		}
 		equal(t, ids(accounts.IdleOptions{}), []string{"a2", "a0", "a1"})
 		equal(t, ids(accounts.IdleOptions{Limit: 2}), []string{"a2", "a0"})
@@ -212,17 +203,7 @@ func consoleCases() {
 		}
 		ids := func(opts accounts.IdleOptions) []string {
 			t.Helper()
-			if opts.Limit == 0 {
-				opts.Limit = 10
-			}
-			opts.Now = now
-			aks, err := s.ListIdleKeys(ctx, opts)
-			must(t, err)
-			out := []string{}
-			for _, ak := range aks {
-				out = append(out, ak.Key.ID+"@"+ak.Account.Name)
-			}
-			return out
+			return idle(t, s.ListIdleKeys, now, opts, func(ak accounts.AccountKey) string { return ak.Key.ID + "@" + ak.Account.Name })
 		}
 		equal(t, ids(accounts.IdleOptions{}), []string{"k2@deploy", "k1@sync"})
 		equal(t, ids(accounts.IdleOptions{Limit: 1}), []string{"k2@deploy"})
@@ -231,4 +212,22 @@ func consoleCases() {
 		equal(t, ids(accounts.IdleOptions{UsedBefore: before, OrgIDs: []string{"ops"}}), []string{"k7@deploy"})
 		equal(t, ids(accounts.IdleOptions{OrgIDs: []string{}}), []string{})
 	})
+}
+
+// idle lists with opts at now, ten at most unless opts says, and names
+// each item listed.
+func idle[T any](t *testing.T, list func(context.Context, accounts.IdleOptions) ([]T, error), now time.Time,
+	opts accounts.IdleOptions, name func(T) string) []string {
+	t.Helper()
+	if opts.Limit == 0 {
+		opts.Limit = 10
+	}
+	opts.Now = now
+	items, err := list(ctx, opts)
+	must(t, err)
+	out := []string{}
+	for _, it := range items {
+		out = append(out, name(it))
+	}
+	return out
 }
