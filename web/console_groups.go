@@ -223,8 +223,8 @@ type groupsMember struct {
 }
 
 type groupsRoleChoice struct {
-	Ref, Label string
-	Selected   bool
+	Ref      string
+	Selected bool
 }
 
 // groupsDetailState is what a refused form of the detail page posted, to
@@ -279,11 +279,7 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 			if r.Kind == rbac.KindBootstrap {
 				continue
 			}
-			label := r.Ref()
-			if r.Description != "" {
-				label += " — " + r.Description
-			}
-			p.Roles = append(p.Roles, groupsRoleChoice{Ref: r.Ref(), Label: label, Selected: r.Ref() == st.role})
+			p.Roles = append(p.Roles, groupsRoleChoice{Ref: r.Ref(), Selected: r.Ref() == st.role})
 		}
 		on := st.on
 		if on == "" {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/web"
 )
@@ -227,5 +229,87 @@ func TestConsoleGroupsViewer(t *testing.T) {
 		r := v.get(t, page)
 		groupsWant(t, r, `<tr data-pair="acme/viewer@billing">`, "Finance")
 		groupsWantNot(t, r, "forged")
+	})
+}
+
+// groupsSay is what the group pages say, as the browser test reads it.
+var groupsSay = map[string]map[string]string{
+	"en": {"created": "The group has been created.", "added": "The role has been added to the group.", "pairs": "Roles it gives", "permissions": "Permissions"},
+	"fr": {"created": "Le groupe a été créé.", "added": "Le rôle a été ajouté au groupe.", "pairs": "Rôles qu’il donne", "permissions": "Permissions"},
+}
+
+func TestBrowserGroupCreateAndAddPair(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.createOrg(t, f.adminToken(t), "billing")
+	inBothLanguages(t, func(t *testing.T, lang string, _ map[string]string) {
+		say := groupsSay[lang]
+		name := "groups-" + lang
+		f.consoleUser(t, name, goodPassword, false, rbac.RoleAdmin)
+		b := newTab(t, f, lang)
+		b.open("/console/groups", "session_login")
+		b.login(name, goodPassword)
+		b.do(waitPage("groups_list"))
+		b.do(chromedp.Click(chromedp.CSS(`a[href^="/console/groups/new"]`)), waitPage("groups_form"))
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("new group: controls without a label: %v", ids)
+		}
+		group := "team-" + lang
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#org"), "billing"),
+			chromedp.SetValue(chromedp.CSS("#name"), group),
+			chromedp.SetValue(chromedp.CSS("#description"), "Team "+lang),
+			chromedp.Click(chromedp.CSS(`main button[type="submit"]`)),
+			waitPage("groups_detail"),
+		)
+		if got := b.text(".flash"); got != say["created"] {
+			t.Errorf("flash %q, want %q", got, say["created"])
+		}
+		if got := b.text("#group-ref"); got != "billing/"+group {
+			t.Errorf("group %q", got)
+		}
+		if got := b.text("#pairs-heading"); got != say["pairs"] {
+			t.Errorf("pairs heading %q", got)
+		}
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#pair-role"), "acme/viewer"),
+			chromedp.SetValue(chromedp.CSS("#pair-on"), "billing"),
+			chromedp.Click(chromedp.CSS("#pair-subtree")),
+			chromedp.Click(chromedp.CSS(`#add-pair button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`tr[data-pair="acme/viewer@billing"]`)),
+		)
+		if got := b.text(".flash"); got != say["added"] {
+			t.Errorf("flash %q, want %q", got, say["added"])
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("group detail: controls without a label: %v", ids)
+		}
+		// The delete button waits for the typed name.
+		disabled, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector("form[data-confirm] button[type=submit]").disabled`))
+		if err != nil || !disabled {
+			t.Errorf("the delete button is enabled before the name is typed (%v)", err)
+		}
+		shot := func(name string) {
+			if lang != "en" {
+				name += "-" + lang
+			}
+			b.screenshot(name)
+		}
+		shot("group-detail")
+
+		b.open("/console/permissions", "permissions_list")
+		if got := b.text("h1"); got != say["permissions"] {
+			t.Errorf("permissions heading %q", got)
+		}
+		shot("permissions")
+
+		// Nothing overflows a 360-pixel screen.
+		b.do(chromedp.EmulateViewport(360, 740))
+		b.open("/console/groups/billing/"+group, "groups_detail")
+		fits, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+		if err != nil || !fits {
+			wide, _ := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth).map(e => e.tagName + "#" + e.id + "." + e.className)`))
+			t.Errorf("the group page is wider than 360 pixels (%v): %v", err, wide)
+		}
 	})
 }
