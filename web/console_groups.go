@@ -295,7 +295,11 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 func (s *Server) groupsAddPair(c *fiber.Ctx) error {
 	org, name, ref := groupsRef(c)
 	st := groupsDetailState{role: c.FormValue("role"), on: c.FormValue("on"), subtree: c.FormValue("subtree") != ""}
-	_, err := s.Orgs.AddPair(c.UserContext(), consoleActor(c), ref, st.role, rbac.Scope{OrgID: st.on, Subtree: st.subtree})
+	on, err := rbac.ParseScope(st.on)
+	if err == nil {
+		on.Subtree = on.Subtree || st.subtree
+		_, err = s.Orgs.AddPair(c.UserContext(), consoleActor(c), ref, st.role, on)
+	}
 	if err == nil {
 		return c.Redirect(groupsPath(org, name)+"?flash=groups.pairadded", http.StatusSeeOther)
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -124,6 +125,11 @@ func TestConsoleGroups(t *testing.T) {
 		wantPage(t, r, http.StatusUnprocessableEntity)
 		groupsWant(t, r, `<p class="error" role="alert" id="pair-error">`, "already holds acme/viewer on billing")
 	})
+	t.Run("a pair without an organization is refused with 422", func(t *testing.T) {
+		r := v.post(t, page+"/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {""}})
+		wantPage(t, r, http.StatusUnprocessableEntity)
+		groupsWant(t, r, `id="pair-error"`, "organization")
+	})
 	t.Run("a pair the assignment rules refuse shows the rule", func(t *testing.T) {
 		wantRedirect(t, v.post(t, "/console/groups", url.Values{"csrf": {token}, "org": {"billing"}, "name": {"local"}}), "/console/groups/billing/local?flash=groups.created")
 		r := v.post(t, "/console/groups/billing/local/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {"sales"}})
@@ -182,6 +188,26 @@ func TestConsoleGroups(t *testing.T) {
 		r := v.get(t, "/console/groups/billing/local")
 		groupsWant(t, r, "Rôles qu’il donne", "Ajouter un rôle", "Supprimer le groupe")
 	})
+}
+
+func TestConsoleGroupsPages(t *testing.T) {
+	f := newFixture(t)
+	ctx, sys := context.Background(), rbac.System(initBy)
+	// One more than a page: g000 to g100.
+	for i := range 101 {
+		if _, err := f.orgs.CreateGroup(ctx, sys, rootOrg, fmt.Sprintf("g%03d", i), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, _ := groupsSignedIn(t, f, "alice", rbac.RoleViewer)
+	r := v.get(t, "/console/groups")
+	wantPage(t, r, http.StatusOK)
+	groupsWant(t, r, `data-group="acme/g000"`, `data-group="acme/g099"`, `href="/console/groups?after=acme%2Fg099" rel="next"`)
+	groupsWantNot(t, r, `data-group="acme/g100"`)
+	r = v.get(t, "/console/groups?after=acme%2Fg099")
+	wantPage(t, r, http.StatusOK)
+	groupsWant(t, r, `data-group="acme/g100"`, `href="/console/groups">`)
+	groupsWantNot(t, r, `data-group="acme/g099"`, `rel="next"`)
 }
 
 func TestConsoleGroupsViewer(t *testing.T) {
