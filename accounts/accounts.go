@@ -209,6 +209,10 @@ type Store interface {
 	CreateAccount(ctx context.Context, a Account) error
 	// GetAccount returns the account with that internal ID.
 	GetAccount(ctx context.Context, id string) (Account, error)
+	// GetAccounts returns those of the accounts with these internal IDs
+	// that exist, in no particular order: the accounts among a group's
+	// members, in one query.
+	GetAccounts(ctx context.Context, ids []string) ([]Account, error)
 	// GetAccountByName returns the account named name in orgID.
 	GetAccountByName(ctx context.Context, orgID, name string) (Account, error)
 	// ListAccounts returns the accounts opts selects, in order.

@@ -3,14 +3,12 @@ package accounts
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/iamd/iamd/rbac"
-	"github.com/iamd/iamd/storage"
 	"github.com/iamd/iamd/users"
 )
 
@@ -44,25 +42,33 @@ type UserReader interface {
 
 // GroupMembers returns the members of a group (ORG/NAME), accounts first
 // then users, each by name; it requires iam.groups read on the group's
-// organization (see rbac.Service.Members). Users are read in one query.
+// organization (see rbac.Service.Members). Accounts are read in one
+// query, and users in another.
 func (s *Service) GroupMembers(ctx context.Context, actor rbac.Actor, groupRef string) ([]Member, error) {
 	ms, err := s.orgs.Members(ctx, actor, groupRef)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Member, 0, len(ms))
-	others := map[string]rbac.Membership{}
+	// A member that is no account is a user, or an account deleted since
+	// the memberships were read.
+	others := make(map[string]rbac.Membership, len(ms))
 	for _, m := range ms {
-		a, err := s.store.GetAccount(ctx, m.SubjectID)
-		if errors.Is(err, storage.ErrNotFound) {
-			// A user, or an account deleted since the memberships were
-			// read.
-			others[m.SubjectID] = m
+		others[m.SubjectID] = m
+	}
+	if len(ms) == 0 {
+		return out, nil
+	}
+	as, err := s.store.GetAccounts(ctx, slices.Collect(maps.Keys(others)))
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", groupRef, err)
+	}
+	for _, a := range as {
+		m, ok := others[a.ID]
+		if !ok {
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("member of %s: %w", groupRef, err)
-		}
+		delete(others, a.ID)
 		id := s.ids.Of(a)
 		out = append(out, Member{Kind: MemberAccount, Name: id, ClientID: id, DisplayName: a.DisplayName,
 			CreatedAt: m.CreatedAt, CreatedBy: m.CreatedBy})

@@ -48,6 +48,15 @@ func (d *DB) getAccount(ctx context.Context, id, lock string) (accounts.Account,
 	return scanAccount(d.q(ctx).QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`+lock, id))
 }
 
+// GetAccounts implements accounts.Store.
+func (d *DB) GetAccounts(ctx context.Context, ids []string) ([]accounts.Account, error) {
+	rows, err := d.q(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ANY($1)`, orEmpty(ids))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return collect(rows, func(r pgx.Row) (accounts.Account, error) { return scanAccount(r) })
+}
+
 // GetAccountByName implements accounts.Store.
 func (d *DB) GetAccountByName(ctx context.Context, orgID, name string) (accounts.Account, error) {
 	return scanAccount(d.q(ctx).QueryRow(ctx,

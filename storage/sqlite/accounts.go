@@ -44,6 +44,12 @@ func (d *DB) GetAccount(ctx context.Context, id string) (accounts.Account, error
 	return scanAccount(d.q(ctx).QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
 }
 
+// GetAccounts implements accounts.Store.
+func (d *DB) GetAccounts(ctx context.Context, ids []string) ([]accounts.Account, error) {
+	return collect(ctx, d.q(ctx), func(s scanner) (accounts.Account, error) { return scanAccount(s) },
+		`SELECT `+accountColumns+` FROM accounts a WHERE a.id IN (SELECT value FROM json_each(?))`, list(ids))
+}
+
 // GetAccountByName implements accounts.Store.
 func (d *DB) GetAccountByName(ctx context.Context, orgID, name string) (accounts.Account, error) {
 	return scanAccount(d.q(ctx).QueryRowContext(ctx,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -217,6 +218,22 @@ func accountCases() {
 		must(t, err)
 		if got.AllowedAudiences == nil || len(got.AllowedAudiences) != 0 {
 			t.Fatalf("got %#v", got.AllowedAudiences)
+		}
+	})
+	add("GetAccounts returns the accounts that exist of those asked for", func(t *testing.T, s Store) {
+		tree(t, s)
+		a1, a2, a3 := account("a1", "billing", "sync"), account("a2", "ops", "deploy"), account("a3", "ops", "backup")
+		for _, a := range []accounts.Account{a1, a2, a3} {
+			must(t, s.CreateAccount(ctx, a))
+		}
+		got, err := s.GetAccounts(ctx, []string{"a3", "nope", "a1"})
+		must(t, err)
+		slices.SortFunc(got, func(a, b accounts.Account) int { return strings.Compare(a.ID, b.ID) })
+		equal(t, got, []accounts.Account{a1, a3})
+		for _, ids := range [][]string{nil, {}, {"nope"}} {
+			got, err := s.GetAccounts(ctx, ids)
+			must(t, err)
+			wantEmpty(t, got)
 		}
 	})
 	add("a missing account is not found", func(t *testing.T, s Store) {
