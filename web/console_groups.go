@@ -22,8 +22,13 @@ var (
 	groupsAssign = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpWrite}
 )
 
-// groupsPerPage is how many groups a page of the list shows.
-const groupsPerPage = 100
+const (
+	// groupsPerPage is how many groups a page of the list shows.
+	groupsPerPage = 100
+	// groupsMembersShown is how many members a group's page lists, so
+	// that it stays fast for a group of thousands.
+	groupsMembersShown = 100
+)
 
 // groupsPages registers the pages of groups, their pairs and members.
 func (s *Server) groupsPages(r fiber.Router) {
@@ -200,6 +205,9 @@ type groupsDetailPage struct {
 	Href    string
 	Pairs   []groupsPair
 	Members []groupsMember
+	// MembersTotal counts the members, of which the page shows the first
+	// groupsMembersShown.
+	MembersTotal int
 	// Roles and ScopeOrgs are the choices of the add-pair form.
 	Roles               []groupsRoleChoice
 	ScopeOrgs           []orgChoice
@@ -259,6 +267,10 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 		rOrg, rName, _ := strings.Cut(pr.Role, "/")
 		p.Pairs = append(p.Pairs, groupsPair{Role: pr.Role, RoleHref: consolePrefix + "/roles/" + url.PathEscape(rOrg) + "/" + url.PathEscape(rName),
 			On: pr.On.OrgID, Subtree: pr.On.Subtree})
+	}
+	p.MembersTotal = len(ms)
+	if len(ms) > groupsMembersShown {
+		ms = ms[:groupsMembersShown]
 	}
 	for _, m := range ms {
 		row := groupsMember{Kind: m.Kind, Name: m.Name, DisplayName: m.DisplayName, CreatedAt: m.CreatedAt, CreatedBy: m.CreatedBy}

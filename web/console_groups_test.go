@@ -210,6 +210,24 @@ func TestConsoleGroupsPages(t *testing.T) {
 	groupsWantNot(t, r, `data-group="acme/g099"`, `rel="next"`)
 }
 
+func TestConsoleGroupsShowsTheFirstMembers(t *testing.T) {
+	f := newFixture(t, withQuietLog(nil))
+	admin := f.adminToken(t)
+	f.createOrg(t, admin, "billing")
+	if r := f.call(t, http.MethodPost, "/api/v1/groups", admin, web.CreateGroupRequest{Org: rootOrg, Name: "crowd"}); r.Status != http.StatusCreated {
+		t.Fatalf("create group: %d %s", r.Status, r.Body)
+	}
+	for i := range 101 {
+		a := f.createAccount(t, admin, web.CreateAccountRequest{ID: fmt.Sprintf("m%03d", i), Org: "billing"})
+		f.assign(t, admin, a.ClientID, web.AssignRequest{Group: "acme/crowd"})
+	}
+	v, _ := groupsSignedIn(t, f, "alice", rbac.RoleViewer)
+	r := v.get(t, "/console/groups/acme/crowd")
+	wantPage(t, r, http.StatusOK)
+	groupsWant(t, r, `id="members-more"`, "The first 100 of 101 members", `data-member="account:m000@billing.iam"`, `data-member="account:m099@billing.iam"`)
+	groupsWantNot(t, r, `data-member="account:m100@billing.iam"`)
+}
+
 func TestConsoleGroupsViewer(t *testing.T) {
 	f := newFixture(t)
 	admin := f.adminToken(t)
