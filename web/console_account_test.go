@@ -153,9 +153,20 @@ func TestConsoleAccountDetail(t *testing.T) {
 	if strings.Contains(body, "iam.roles:read") {
 		t.Error("the inactive role's right is shown as effective")
 	}
-	inactive := regexp.MustCompile(`(?s)<th scope="row">child/local</th>.*?inactive:</span> <span class="reason">([^<]+)</span>`).FindStringSubmatch(body)
-	if inactive == nil || !strings.Contains(html.UnescapeString(inactive[1]), "child") {
+	inactive := regexp.MustCompile(`(?s)<th scope="row">child/local</th>.*?inactive</span> breaks rule 1: <span class="reason">([^<]+)</span>`).FindStringSubmatch(body)
+	if inactive == nil || !strings.Contains(html.UnescapeString(inactive[1]), "neither the subject's organization team nor one of its ancestors") {
 		t.Errorf("the inactive role has no reason: %v", inactive)
+	}
+	// team/keys comes through team/ops: it is left with the group, not
+	// unassigned.
+	if !strings.Contains(body, "through the group team/ops") {
+		t.Error("the role held through a group does not say so")
+	}
+	if strings.Contains(body, `name="ref" value="team/keys"`) {
+		t.Error("a role held through a group has an unassign form")
+	}
+	if !strings.Contains(body, `name="ref" value="team/reader"`) || !strings.Contains(body, `name="ref" value="child/local"`) {
+		t.Error("a direct role has no unassign form")
 	}
 
 	if row := accountKeyRow(t, r.Body, w.unused); !strings.Contains(row, "never used") {
@@ -184,6 +195,9 @@ func TestConsoleAccountDetail(t *testing.T) {
 		wantPage(t, r, http.StatusOK)
 		if row := accountKeyRow(t, r.Body, w.unused); !strings.Contains(row, "jamais utilisée") {
 			t.Errorf("the unused key's row: %s", row)
+		}
+		if b := string(r.Body); !strings.Contains(b, "enfreint la règle 1") || !strings.Contains(b, "par le groupe team/ops") {
+			t.Errorf("the assignments are not in French: %s", b)
 		}
 	})
 	t.Run("an archived account offers restore", func(t *testing.T) {
