@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -200,6 +201,15 @@ func TestConsoleAccountDetail(t *testing.T) {
 			t.Errorf("the assignments are not in French: %s", b)
 		}
 	})
+	t.Run("the unassign form of a row works", func(t *testing.T) {
+		form := url.Values{"csrf": {v.csrf(t, w.path())}, "kind": {"group"}, "ref": {"team/ops"}, "org": {"team"}}
+		wantRedirect(t, v.post(t, w.path()+"/unassign", form), w.path()+"?flash=assign.removed")
+		r := v.get(t, w.path()+"?flash=assign.removed")
+		wantPage(t, r, http.StatusOK)
+		if b := string(r.Body); strings.Contains(b, "team/ops") || strings.Contains(b, "iam.keys:read") {
+			t.Errorf("the group is still shown, or its rights: %s", b)
+		}
+	})
 	t.Run("an archived account offers restore", func(t *testing.T) {
 		if _, err := w.f.accts.Archive(context.Background(), rbac.System(initBy), w.clientID); err != nil {
 			t.Fatal(err)
@@ -227,6 +237,9 @@ func TestConsoleAccountDetailHidesWhatTheUserMayNotSee(t *testing.T) {
 				t.Errorf("the viewer's page lacks %q", want)
 			}
 		}
+		// Nor may it post what the page does not offer.
+		form := url.Values{"csrf": {v.csrf(t, w.path())}, "kind": {"role"}, "ref": {"team/reader"}, "org": {"team"}}
+		wantPage(t, v.post(t, w.path()+"/unassign", form), http.StatusForbidden)
 	})
 	t.Run("the owner is not named to who may not read users", func(t *testing.T) {
 		v := w.signedIn(t, "carl", "accounts-only")
