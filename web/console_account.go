@@ -40,9 +40,9 @@ type accountDetailPage struct {
 	// signed-in user may read that user; HasOwner says there is one.
 	Owner    string
 	HasOwner bool
-	// Issuer is the server's URL, the audience of tokens asked for without
-	// one unless configured otherwise.
-	Issuer string
+	// DefaultAudience is the audience of tokens asked for without one:
+	// the account may ask for it and for its AllowedAudiences.
+	DefaultAudience string
 	// Curl is the example token request.
 	Curl string
 	// ShowKeys is set when the user may read the keys.
@@ -79,7 +79,7 @@ func (s *Server) accountDetail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &accountDetailPage{page: s.page(c), Account: a, ClientID: s.Accounts.ClientIDs().Of(a), Issuer: s.Issuer,
+	p := &accountDetailPage{page: s.page(c), Account: a, ClientID: s.Accounts.ClientIDs().Of(a), DefaultAudience: s.OAuth.DefaultAudience(),
 		ShowKeys: actor.Can(a.OrgID, accountKeyRead), CanAudit: actor.Can(a.OrgID, readAudit)}
 	p.Curl = "curl -u '" + p.ClientID + ":<secret>' -d grant_type=" + oauth.GrantClientCredentials + " " +
 		strings.TrimRight(s.Issuer, "/") + oauth.TokenPath

@@ -129,7 +129,7 @@ func TestConsoleAccountDetail(t *testing.T) {
 		`<code id="client-id">` + w.clientID + `</code>`, `data-copy="client-id"`,
 		"The Bot", "Sends invoices", `<a href="/console/orgs/team">team</a>`,
 		`<a href="/console/users/bob">bob</a>`,
-		"https://billing.example.com",
+		"<li><code>https://billing.example.com</code></li>", "<li><code>" + issuer + "</code> <span class=\"badge\">default</span></li>",
 		`<table id="keys">`, `href="/console/keys/` + w.used + `"`, ">production<", ">spare<",
 		`<table id="assignments">`,
 		// The active role, the group, and the role left inactive by the
