@@ -210,6 +210,24 @@ func TestConsoleAccountDetail(t *testing.T) {
 			t.Errorf("the group is still shown, or its rights: %s", b)
 		}
 	})
+	t.Run("a system account offers no change", func(t *testing.T) {
+		a, err := w.f.accts.Create(context.Background(), rbac.System(initBy), accounts.NewAccount{OrgID: "team", Name: "sys", System: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/console/accounts/" + w.f.accts.ClientIDs().Of(a)
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		b := string(r.Body)
+		for _, action := range []string{"/edit", "/move", "/archive", "/delete"} {
+			if strings.Contains(b, path+action) {
+				t.Errorf("a system account offers %s", action)
+			}
+		}
+		if !strings.Contains(b, "system account") {
+			t.Error("the page does not say it is a system account")
+		}
+	})
 	t.Run("an archived account offers restore", func(t *testing.T) {
 		if _, err := w.f.accts.Archive(context.Background(), rbac.System(initBy), w.clientID); err != nil {
 			t.Fatal(err)
