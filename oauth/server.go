@@ -88,6 +88,11 @@ func NewServer(cfg Config, accts *accounts.Service, orgs *rbac.Service, keys *Ke
 // Keys returns the signing key set.
 func (s *Server) Keys() *KeySet { return s.keys }
 
+// DefaultAudience is the audience of tokens asked for without audience or
+// resource; a client may ask for it and for its account's allowed
+// audiences.
+func (s *Server) DefaultAudience() string { return s.cfg.DefaultAudience }
+
 // Verifier returns a verifier of this server's tokens, reading keys from
 // its key set: the management API checks its callers with it. A token of a
 // key that another instance rotated in makes the set reload (see

@@ -1,6 +1,197 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/iamd/iamd/accounts"
+	"github.com/iamd/iamd/oauth"
+	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+)
+
+// Rights the account page asks about to leave out what the user cannot
+// do; the services check them anyway.
+var (
+	accountWrite   = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpWrite}
+	accountArchive = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpArchive}
+	accountDelete  = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpDelete}
+	accountKeyRead = rbac.Right{Permission: rbac.PermKeys, Operation: rbac.OpRead}
+)
 
 // accountPages registers the page of one service account.
-func (s *Server) accountPages(r fiber.Router) {}
+func (s *Server) accountPages(r fiber.Router) {
+	r.Get("/accounts/:client_id", s.accountDetail)
+}
+
+// accountDetailPage shows a service account: its properties, the
+// audiences of its tokens, its roles, groups and rights, its keys, and how
+// to ask for a token.
+type accountDetailPage struct {
+	page
+	Account  accounts.Account
+	ClientID string
+	// Owner is the name of the account's owner, shown only when the
+	// signed-in user may read that user; HasOwner says there is one.
+	Owner    string
+	HasOwner bool
+	// DefaultAudience is the audience of tokens asked for without one:
+	// the account may ask for it and for its AllowedAudiences.
+	DefaultAudience string
+	// Curl is the example token request.
+	Curl string
+	// ShowKeys is set when the user may read the keys.
+	ShowKeys bool
+	Keys     []accountKeyRow
+	// ShowRights is set when the user may read the assignments.
+	ShowRights  bool
+	Assignments []accountAssignment
+	Groups      []usersAssignment
+	Rights      []rbac.Effective
+	CanEdit     bool
+	CanMove     bool
+	CanArchive  bool
+	CanDelete   bool
+	CanAssign   bool
+	CanNewKey   bool
+	CanAudit    bool
+}
+
+// accountKeyRow is a key as the account page lists it.
+type accountKeyRow struct {
+	accounts.Key
+	Status string
+}
+
+func (s *Server) accountDetail(c *fiber.Ctx) error {
+	clientID, err := param(c, "client_id")
+	if err != nil {
+		return err
+	}
+	actor := consoleActor(c)
+	ctx := c.UserContext()
+	a, keys, err := s.Accounts.GetWithKeys(ctx, actor, clientID)
+	if err != nil {
+		return err
+	}
+	p := &accountDetailPage{page: s.page(c), Account: a, ClientID: s.Accounts.ClientIDs().Of(a), DefaultAudience: s.OAuth.DefaultAudience(),
+		ShowKeys: actor.Can(a.OrgID, accountKeyRead), CanAudit: actor.Can(a.OrgID, readAudit)}
+	p.Curl = "curl -u '" + p.ClientID + ":<secret>' -d grant_type=" + oauth.GrantClientCredentials + " " +
+		strings.TrimRight(s.Issuer, "/") + oauth.TokenPath
+	if !a.System {
+		p.CanEdit = actor.Can(a.OrgID, accountWrite)
+		p.CanMove = p.CanEdit
+		p.CanArchive = actor.Can(a.OrgID, accountArchive)
+		p.CanDelete = actor.Can(a.OrgID, accountDelete)
+	}
+	p.CanNewKey = actor.Can(a.OrgID, consoleWriteKeys)
+	if ids, all := actor.Visible(usersAssignWrite); all || len(ids) > 0 {
+		p.CanAssign = true
+	}
+	now := s.Now()
+	p.Keys = make([]accountKeyRow, len(keys))
+	for i, k := range keys {
+		p.Keys[i] = accountKeyRow{Key: k, Status: k.Status(now)}
+	}
+	if p.Owner, err = s.accountOwner(ctx, actor, a); err != nil {
+		return err
+	}
+	p.HasOwner = a.OwnerID != ""
+	if actor.Can(a.OrgID, usersAssignRead) {
+		_, r, err := s.Accounts.Rights(ctx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		p.ShowRights = true
+		p.Rights = r.Effective()
+		var roles []usersAssignment
+		roles, p.Groups = usersAssignments(actor, r)
+		p.Assignments = accountAssignments(&p.page, roles, r, p.Rights)
+	}
+	return s.render(c, http.StatusOK, "account_detail", p)
+}
+
+// accountOwner returns the name of a's owner if the actor may read that
+// user, else "": as ownerID does for the API, a user the actor may not
+// read is not named.
+func (s *Server) accountOwner(ctx context.Context, actor rbac.Actor, a accounts.Account) (string, error) {
+	if a.OwnerID == "" || s.Users == nil {
+		return "", nil
+	}
+	if ids, all := actor.Visible(usersRead); !all && len(ids) == 0 {
+		return "", nil
+	}
+	names, err := s.Users.Names(ctx, []string{a.OwnerID})
+	if err != nil {
+		return "", err
+	}
+	name, ok := names[a.OwnerID]
+	if !ok {
+		return "", nil
+	}
+	_, err = s.Users.Get(ctx, actor, name)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden) {
+		return "", nil
+	}
+	return name, err
+}
+
+// accountAssignment is a role on a scope the account holds, as
+// usersAssignments lists it, with where it comes from.
+type accountAssignment struct {
+	usersAssignment
+	// Through names the groups the role comes through on that scope when
+	// it is not also assigned directly: such a row is left by leaving the
+	// group, not unassigned.
+	Through string
+	// Why says in the page's language which rule an inactive role breaks.
+	Why string
+}
+
+// accountAssignments adds to the roles of r where each comes from: the
+// sources of the effective rights tell the roles held only through a
+// group (r.Roles lists them with the direct ones). A role that gives no
+// right on its scope has no source there and is taken as direct: the
+// unassign form is offered, and the service says if it is not.
+func accountAssignments(p *page, roles []usersAssignment, r *rbac.Rights, rights []rbac.Effective) []accountAssignment {
+	direct := map[string]bool{}
+	through := map[string][]string{}
+	for _, e := range rights {
+		k := e.Source.Role + "@" + e.Source.On.String()
+		if e.Source.Group == "" {
+			direct[k] = true
+		} else if !slices.Contains(through[k], e.Source.Group) {
+			through[k] = append(through[k], e.Source.Group)
+		}
+	}
+	why := map[string]string{}
+	for _, in := range r.Inactive {
+		if in.Source.Group != "" {
+			continue
+		}
+		if in.Rule > 0 {
+			why[in.Source.Role+"@"+in.Source.On.String()] = p.T("account.inactive.rule", "rule", in.Rule)
+		} else {
+			why[in.Source.Role+"@"+in.Source.On.String()] = p.T("account.inactive.outside")
+		}
+	}
+	out := make([]accountAssignment, len(roles))
+	for i, a := range roles {
+		k := a.Ref + "@" + a.On
+		out[i] = accountAssignment{usersAssignment: a}
+		if a.Reason != "" {
+			out[i].Why = why[k]
+			continue
+		}
+		if groups := through[k]; len(groups) > 0 && !direct[k] {
+			out[i].Through = strings.Join(groups, ", ")
+			out[i].CanUnassign = false
+		}
+	}
+	return out
+}
