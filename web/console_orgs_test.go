@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
 )
@@ -210,4 +212,70 @@ func TestConsoleOrgsRefuseAViewer(t *testing.T) {
 	if _, err := getOrg(t, f, "ops"); err != nil {
 		t.Error("deleted without csrf")
 	}
+}
+
+func TestBrowserOrgsCreateInTheTree(t *testing.T) {
+	t.Parallel()
+	f := orgsWorld(t)
+	say := map[string]map[string]string{
+		"en": {"tree": "Organizations", "new": "New organization", "created": "The organization has been created."},
+		"fr": {"tree": "Organisations", "new": "Nouvelle organisation", "created": "L’organisation a été créée."},
+	}
+	inBothLanguages(t, func(t *testing.T, lang string, words map[string]string) {
+		name := "orgs-" + lang
+		f.consoleUser(t, name, goodPassword, false, "admin")
+		// A key expiring soon, for the dashboard's screenshot.
+		ctx := context.Background()
+		sys := rbac.System(initBy)
+		a, err := f.accts.Create(ctx, sys, accounts.NewAccount{OrgID: "ops", Name: "deploy-" + lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.accts.CreateKey(ctx, sys, f.accts.ClientIDs().Of(a), accounts.NewKey{Label: "ci", ExpiresAt: f.clock.Now().AddDate(0, 0, 12)}); err != nil {
+			t.Fatal(err)
+		}
+
+		b := newTab(t, f, lang)
+		b.open("/console/", "session_login")
+		b.login(name, goodPassword)
+		b.do(waitPage("dashboard_index"))
+		if got := b.text("h1"); got != words["dashboard"] {
+			t.Errorf("dashboard heading %q", got)
+		}
+		if got := b.text("#expiring-keys"); !strings.Contains(got, "deploy-"+lang+"@ops") {
+			t.Errorf("the expiring keys %q lack the key created", got)
+		}
+		b.screenshot(map[string]string{"en": "dashboard", "fr": "dashboard-fr"}[lang])
+
+		b.open("/console/orgs", "orgs_list")
+		if got := b.text("h1"); got != say[lang]["tree"] {
+			t.Errorf("tree heading %q", got)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`a[href="/console/orgs/new"]`)), waitPage("orgs_form"))
+		if got := b.text("h1"); got != say[lang]["new"] {
+			t.Errorf("form heading %q", got)
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("controls without a label: %v", ids)
+		}
+		id := "north-" + lang
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#org-parent"), "sales"),
+			chromedp.SetValue(chromedp.CSS("#org-id"), id),
+			chromedp.SetValue(chromedp.CSS("#org-name"), "North "+lang),
+			chromedp.Click(chromedp.CSS(`#org-form button[type="submit"]`)),
+			waitPage("orgs_detail"),
+		)
+		if got := b.text(".flash"); !strings.Contains(got, say[lang]["created"]) {
+			t.Errorf("flash %q", got)
+		}
+		if got := b.text("#org-id"); got != id {
+			t.Errorf("detail of %q", got)
+		}
+		b.open("/console/orgs", "orgs_list")
+		if got := b.text(`#orgs-tree li[data-org="sales"] li[data-org="` + id + `"]`); !strings.Contains(got, "North "+lang) {
+			t.Errorf("the new organization in the tree under sales: %q", got)
+		}
+		b.screenshot(map[string]string{"en": "orgs-tree", "fr": "orgs-tree-fr"}[lang])
+	})
 }
