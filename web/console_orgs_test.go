@@ -279,3 +279,31 @@ func TestBrowserOrgsCreateInTheTree(t *testing.T) {
 		b.screenshot(map[string]string{"en": "orgs-tree", "fr": "orgs-tree-fr"}[lang])
 	})
 }
+
+func TestConsoleOrgsTreeOfASubtree(t *testing.T) {
+	f := orgsWorld(t)
+	f.consoleUser(t, "sam", goodPassword, false, "")
+	if err := f.users.AssignRole(context.Background(), rbac.System(initBy), "sam", rootOrg+"/viewer", []rbac.Scope{{OrgID: "sales", Subtree: true}}); err != nil {
+		t.Fatal(err)
+	}
+	v := signIn(t, f, "sam", "en")
+	r := v.get(t, "/console/orgs")
+	wantPage(t, r, http.StatusOK)
+	// sales, whose parent sam may not read, is at the top, emea under it.
+	tree := regexp.MustCompile(`(?s)<ul class="orgs-tree" id="orgs-tree">\s*<li data-org="sales"><a href="/console/orgs/sales">Sales</a> <code>sales</code>\s*<ul>\s*` +
+		`<li data-org="emea">.*?</li>\s*</ul>\s*</li></ul>`)
+	if !tree.Match(r.Body) {
+		t.Errorf("the subtree: %s", r.Body)
+	}
+	for _, hidden := range []string{`data-org="acme"`, `data-org="ops"`} {
+		if strings.Contains(string(r.Body), hidden) {
+			t.Errorf("sam sees %s", hidden)
+		}
+	}
+	wantPage(t, v.get(t, "/console/orgs/ops"), http.StatusForbidden)
+	r = v.get(t, "/console/orgs/sales")
+	wantPage(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), `<a href="/console/orgs/acme">acme</a>`) {
+		t.Error("the parent is not shown")
+	}
+}
