@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
 	"github.com/iamd/iamd/storage"
@@ -443,6 +445,61 @@ func TestConsoleAccountsViewerIsOfferedNothingAndRefused(t *testing.T) {
 		}
 		if a, _ := f.accts.Get(ctx, sys, clientID); a.Status() != accounts.StatusActive {
 			t.Error("archived without csrf")
+		}
+	})
+}
+
+func TestBrowserAccountCreation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	say := map[string]map[string]string{
+		"en": {"heading": "Service accounts", "new": "New service account"},
+		"fr": {"heading": "Comptes de service", "new": "Nouveau compte de service"},
+	}
+	inBothLanguages(t, func(t *testing.T, lang string, _ map[string]string) {
+		admin := "acctboss-" + lang
+		f.consoleUser(t, admin, goodPassword, false, rbac.RoleAdmin)
+		b := newTab(t, f, lang)
+		b.open("/console/accounts", "session_login")
+		b.login(admin, goodPassword)
+		b.do(waitPage("accounts_list"))
+		if got := b.text("h1"); got != say[lang]["heading"] {
+			t.Errorf("heading %q", got)
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("list controls without a label: %v", ids)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`a[href="/console/accounts/new"]`)), waitPage("accounts_new"))
+		if got := b.text("h1"); got != say[lang]["new"] {
+			t.Errorf("heading %q", got)
+		}
+		if ids := b.unlabelled(); len(ids) > 0 {
+			t.Errorf("form controls without a label: %v", ids)
+		}
+		name := "browser-bot-" + lang
+		clientID := f.accts.ClientIDs().Format(rootOrg, name)
+		b.do(
+			chromedp.SetValue(chromedp.CSS("#name"), name),
+			chromedp.SetValue(chromedp.CSS("#display_name"), "Browser "+lang),
+			chromedp.SetValue(chromedp.CSS("#owner"), admin),
+			chromedp.Click(chromedp.CSS(`main button[type="submit"]`)),
+			// The account's page, whichever family draws it.
+			chromedp.WaitVisible(chromedp.CSS(`body[data-page]:not([data-page="accounts_new"])`)),
+		)
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		if err != nil || loc != b.base+"/console/accounts/"+clientID+"?flash=accounts.created" {
+			t.Errorf("landed on %q (%v)", loc, err)
+		}
+		b.open("/console/accounts?q="+name, "accounts_list")
+		row := b.text(`tr[data-account="` + clientID + `"]`)
+		if !strings.Contains(row, clientID) || !strings.Contains(row, admin) || !strings.Contains(row, "Browser "+lang) {
+			t.Errorf("row %q", row)
+		}
+		b.open("/console/accounts", "accounts_list")
+		if lang == "en" {
+			b.screenshot("accounts-list")
+		} else {
+			b.screenshot("accounts-list-fr")
 		}
 	})
 }
