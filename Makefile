@@ -3,7 +3,7 @@ GO ?= go
 # Go version in go.mod (v0.8.2 is release 2026.2.2 and needs Go 1.26).
 STATICCHECK_VERSION = v0.8.2
 
-.PHONY: build run test lint tools bench fuzz
+.PHONY: build run test lint tools bench fuzz screenshots
 
 # build puts the iamd binary in bin/.
 build:
@@ -18,6 +18,11 @@ run:
 # scripts/test starts. staticcheck is skipped, with a warning, if not on PATH.
 test:
 	./scripts/test
+
+# screenshots runs the console's browser tests, which save the README's
+# screenshots of its pages in docs/screenshots/.
+screenshots:
+	IAMD_SCREENSHOTS=$(CURDIR)/docs/screenshots IAMD_REQUIRE_CHROMIUM=1 $(GO) test ./web/ -run Browser -count=1
 
 # lint runs only the static checks, staticcheck required.
 lint:
