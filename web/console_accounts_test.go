@@ -483,6 +483,9 @@ func TestBrowserAccountCreation(t *testing.T) {
 		if ids := b.unlabelled(); len(ids) > 0 {
 			t.Errorf("form controls without a label: %v", ids)
 		}
+		if lang == "en" {
+			b.screenshot("accounts-new")
+		}
 		name := "browser-bot-" + lang
 		clientID := f.accts.ClientIDs().Format(rootOrg, name)
 		b.do(
