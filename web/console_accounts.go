@@ -357,6 +357,19 @@ func (s *Server) accountsMove(c *fiber.Ctx) error {
 		return refuse(p.T("accounts.move.same"))
 	}
 	if c.FormValue("confirm") != "yes" {
+		// The preview names only an organization the form offers; the
+		// move itself is the service's to refuse.
+		choices, err := s.acctsMoveChoices(c, a.OrgID, to)
+		if err != nil {
+			return err
+		}
+		offered := false
+		for _, o := range choices {
+			offered = offered || o.ID == to
+		}
+		if !offered {
+			return refuse(p.T("accounts.form.noorg"))
+		}
 		p.Preview = true
 		p.NewClientID = s.Accounts.ClientIDs().Format(to, a.Name)
 		return s.render(c, http.StatusOK, "accounts_move", p)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -261,6 +262,18 @@ func TestConsoleAccountsListSearchFiltersAndPages(t *testing.T) {
 		if !strings.Contains(string(r.Body), "<td>never</td>") {
 			t.Errorf("an unused account: %s", r.Body)
 		}
+		used, err := f.accts.Get(ctx, sys, f.accts.ClientIDs().Format(rootOrg, "bot-004"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
+		if err := f.db.RecordUsage(ctx, []accounts.Usage{{AccountID: used.ID, At: at}}); err != nil {
+			t.Fatal(err)
+		}
+		r = v.get(t, "/console/accounts?q=bot-004")
+		if !strings.Contains(string(r.Body), "<td>2026-03-04 05:06 UTC</td>") {
+			t.Errorf("a used account: %s", r.Body)
+		}
 	})
 }
 
@@ -366,6 +379,13 @@ func TestConsoleAccountsCreateEditMoveArchiveDelete(t *testing.T) {
 		}
 		if _, err := f.accts.Get(ctx, sys, clientID); err != nil {
 			t.Fatalf("the preview moved the account: %v", err)
+		}
+		for _, org := range []string{rootOrg, "nowhere", ""} {
+			r = v.post(t, "/console/accounts/"+clientID+"/move", url.Values{"csrf": {token}, "org": {org}})
+			wantPage(t, r, http.StatusUnprocessableEntity)
+			if strings.Contains(string(r.Body), `id="new-client-id"`) || !strings.Contains(string(r.Body), `role="alert"`) {
+				t.Errorf("preview of a move to %q: %s", org, r.Body)
+			}
 		}
 		r = v.post(t, "/console/accounts/"+clientID+"/move", url.Values{"csrf": {token}, "org": {rootOrg}, "confirm": {"yes"}})
 		wantPage(t, r, http.StatusUnprocessableEntity)
