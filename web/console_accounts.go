@@ -309,10 +309,26 @@ func (s *Server) accountsMoveForm(c *fiber.Ctx) error {
 		return err
 	}
 	p := &acctsMovePage{page: s.page(c), ClientID: clientID, Name: a.Name}
-	if p.Orgs, err = s.orgChoices(c, acctsWrite, a.OrgID); err != nil {
+	if p.Orgs, err = s.acctsMoveChoices(c, a.OrgID, ""); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "accounts_move", p)
+}
+
+// acctsMoveChoices returns the organizations an account of from may be
+// moved to: those where the user may create accounts, but from.
+func (s *Server) acctsMoveChoices(c *fiber.Ctx, from, selected string) ([]orgChoice, error) {
+	orgs, err := s.orgChoices(c, acctsWrite, selected)
+	if err != nil {
+		return nil, err
+	}
+	out := orgs[:0]
+	for _, o := range orgs {
+		if o.ID != from {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // accountsMove shows the new client ID the account will have in the
@@ -329,7 +345,7 @@ func (s *Server) accountsMove(c *fiber.Ctx) error {
 		p.Error = msg
 		p.Preview = false
 		var err error
-		if p.Orgs, err = s.orgChoices(c, acctsWrite, to); err != nil {
+		if p.Orgs, err = s.acctsMoveChoices(c, a.OrgID, to); err != nil {
 			return err
 		}
 		return s.render(c, http.StatusUnprocessableEntity, "accounts_move", p)
@@ -341,6 +357,19 @@ func (s *Server) accountsMove(c *fiber.Ctx) error {
 		return refuse(p.T("accounts.move.same"))
 	}
 	if c.FormValue("confirm") != "yes" {
+		// The preview names only an organization the form offers; the
+		// move itself is the service's to refuse.
+		choices, err := s.acctsMoveChoices(c, a.OrgID, to)
+		if err != nil {
+			return err
+		}
+		offered := false
+		for _, o := range choices {
+			offered = offered || o.ID == to
+		}
+		if !offered {
+			return refuse(p.T("accounts.form.noorg"))
+		}
 		p.Preview = true
 		p.NewClientID = s.Accounts.ClientIDs().Format(to, a.Name)
 		return s.render(c, http.StatusOK, "accounts_move", p)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -246,6 +247,13 @@ func TestConsoleAccountsListSearchFiltersAndPages(t *testing.T) {
 			t.Errorf("no owner: %s", r.Body)
 		}
 	})
+	t.Run("a search too long is refused in the page", func(t *testing.T) {
+		r := v.get(t, "/console/accounts?q="+strings.Repeat("a", 101))
+		wantPage(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.Body), `role="alert"`) || !strings.Contains(string(r.Body), `value="`+strings.Repeat("a", 101)+`"`) {
+			t.Errorf("body %s", r.Body)
+		}
+	})
 	t.Run("a malformed after is refused", func(t *testing.T) {
 		wantPage(t, v.get(t, "/console/accounts?after=nothing"), http.StatusBadRequest)
 	})
@@ -253,6 +261,18 @@ func TestConsoleAccountsListSearchFiltersAndPages(t *testing.T) {
 		r := v.get(t, "/console/accounts?q=bot-002")
 		if !strings.Contains(string(r.Body), "<td>never</td>") {
 			t.Errorf("an unused account: %s", r.Body)
+		}
+		used, err := f.accts.Get(ctx, sys, f.accts.ClientIDs().Format(rootOrg, "bot-004"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)
+		if err := f.db.RecordUsage(ctx, []accounts.Usage{{AccountID: used.ID, At: at}}); err != nil {
+			t.Fatal(err)
+		}
+		r = v.get(t, "/console/accounts?q=bot-004")
+		if !strings.Contains(string(r.Body), "<td>2026-03-04 05:06 UTC</td>") {
+			t.Errorf("a used account: %s", r.Body)
 		}
 	})
 }
@@ -349,8 +369,8 @@ func TestConsoleAccountsCreateEditMoveArchiveDelete(t *testing.T) {
 	t.Run("move shows the new client ID first", func(t *testing.T) {
 		r := v.get(t, "/console/accounts/"+clientID+"/move")
 		wantPage(t, r, http.StatusOK)
-		if !strings.Contains(string(r.Body), `<option value="sales"`) {
-			t.Errorf("move form: %s", r.Body)
+		if !strings.Contains(string(r.Body), `<option value="sales"`) || strings.Contains(string(r.Body), `<option value="acme"`) {
+			t.Errorf("move form, which must not offer the account's own organization: %s", r.Body)
 		}
 		r = v.post(t, "/console/accounts/"+clientID+"/move", url.Values{"csrf": {token}, "org": {"sales"}})
 		wantPage(t, r, http.StatusOK)
@@ -359,6 +379,13 @@ func TestConsoleAccountsCreateEditMoveArchiveDelete(t *testing.T) {
 		}
 		if _, err := f.accts.Get(ctx, sys, clientID); err != nil {
 			t.Fatalf("the preview moved the account: %v", err)
+		}
+		for _, org := range []string{rootOrg, "nowhere", ""} {
+			r = v.post(t, "/console/accounts/"+clientID+"/move", url.Values{"csrf": {token}, "org": {org}})
+			wantPage(t, r, http.StatusUnprocessableEntity)
+			if strings.Contains(string(r.Body), `id="new-client-id"`) || !strings.Contains(string(r.Body), `role="alert"`) {
+				t.Errorf("preview of a move to %q: %s", org, r.Body)
+			}
 		}
 		r = v.post(t, "/console/accounts/"+clientID+"/move", url.Values{"csrf": {token}, "org": {rootOrg}, "confirm": {"yes"}})
 		wantPage(t, r, http.StatusUnprocessableEntity)
@@ -476,6 +503,9 @@ func TestBrowserAccountCreation(t *testing.T) {
 		if ids := b.unlabelled(); len(ids) > 0 {
 			t.Errorf("form controls without a label: %v", ids)
 		}
+		if lang == "en" {
+			b.screenshot("accounts-new")
+		}
 		name := "browser-bot-" + lang
 		clientID := f.accts.ClientIDs().Format(rootOrg, name)
 		b.do(
@@ -502,4 +532,70 @@ func TestBrowserAccountCreation(t *testing.T) {
 			b.screenshot("accounts-list-fr")
 		}
 	})
+}
+
+// A developer of one organization creates accounts there only, may not
+// delete them, and is not told which users of other organizations exist.
+func TestConsoleAccountsDeveloperOfOneOrganization(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sys := rbac.System(initBy)
+	if _, err := f.orgs.CreateOrg(ctx, sys, "sales", "Sales", rootOrg); err != nil {
+		t.Fatal(err)
+	}
+	f.consoleUser(t, "olga", goodPassword, false, "") // of acme, out of the developer's sight
+	f.consoleUser(t, "dev", goodPassword, false, "")
+	if err := f.users.AssignRole(ctx, sys, "dev", rootOrg+"/"+rbac.RoleDeveloper, []rbac.Scope{{OrgID: "sales", Subtree: true}}); err != nil {
+		t.Fatal(err)
+	}
+	v := f.visitor(t)
+	v.login(t, "dev", goodPassword)
+	token := v.csrf(t, "/console/accounts")
+
+	r := v.get(t, "/console/accounts/new")
+	wantPage(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), `<option value="sales"`) || strings.Contains(string(r.Body), `<option value="acme"`) {
+		t.Errorf("organizations offered: %s", r.Body)
+	}
+	// olga exists but the developer may not read her: the form says what
+	// it says of a user who does not exist.
+	hidden := v.post(t, "/console/accounts", url.Values{"csrf": {token}, "org": {"sales"}, "name": {"dev-bot"}, "owner": {"olga"}})
+	wantPage(t, hidden, http.StatusUnprocessableEntity)
+	missing := v.post(t, "/console/accounts", url.Values{"csrf": {token}, "org": {"sales"}, "name": {"dev-bot"}, "owner": {"nobody"}})
+	wantPage(t, missing, http.StatusUnprocessableEntity)
+	if a, b := acctsAlertText(hidden.Body), acctsAlertText(missing.Body); a == "" || strings.ReplaceAll(a, "olga", "nobody") != b {
+		t.Errorf("a hidden user: %q, a missing one: %q", a, b)
+	}
+	if r := v.get(t, "/console/accounts?owner=olga"); !strings.Contains(string(r.Body), "There is no user of that name.") {
+		t.Errorf("the owner filter tells olga exists: %s", r.Body)
+	}
+
+	r = v.post(t, "/console/accounts", url.Values{"csrf": {token}, "org": {"sales"}, "name": {"dev-bot"}})
+	clientID := f.accts.ClientIDs().Format("sales", "dev-bot")
+	wantRedirect(t, r, "/console/accounts/"+clientID+"?flash=accounts.created")
+	r = v.post(t, "/console/accounts", url.Values{"csrf": {token}, "org": {rootOrg}, "name": {"root-bot"}})
+	wantPage(t, r, http.StatusForbidden)
+
+	// Nowhere else to move it; no deleting it.
+	r = v.get(t, "/console/accounts/"+clientID+"/move")
+	wantPage(t, r, http.StatusOK)
+	if w := acctsWriteControls(r.Body); len(w) != 0 {
+		t.Errorf("move offered with nowhere to go: %v", w)
+	}
+	wantPage(t, v.get(t, "/console/accounts/"+clientID+"/delete"), http.StatusForbidden)
+	if r := v.post(t, "/console/accounts/"+clientID+"/delete", url.Values{"csrf": {token}, "confirm": {clientID}}); r.Status != http.StatusForbidden {
+		t.Errorf("delete by a developer: status %d", r.Status)
+	}
+	wantRedirect(t, v.post(t, "/console/accounts/"+clientID+"/archive", url.Values{"csrf": {token}}), "/console/accounts/"+clientID+"?flash=accounts.archived")
+}
+
+var acctsAlert = regexp.MustCompile(`(?s)role="alert"[^>]*>(.*?)</p>`)
+
+// acctsAlertText is the text of a page's alert, "" if none.
+func acctsAlertText(body []byte) string {
+	m := acctsAlert.FindSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(string(m[1]))
 }
