@@ -266,6 +266,12 @@ func (s *Server) consolePages(c *fiber.Ctx) error {
 		status = http.StatusForbidden
 	case errors.Is(err, storage.ErrNotFound):
 		status = http.StatusNotFound
+	case errors.Is(err, storage.ErrInvalid):
+		// A malformed ID in the path, or a form refused by a handler
+		// that has no form to show it on.
+		status = http.StatusBadRequest
+	case errors.Is(err, storage.ErrConflict):
+		status = http.StatusConflict
 	case errors.As(err, &te):
 		status = http.StatusTooManyRequests
 	case errors.Is(err, storage.ErrUnavailable):
@@ -302,8 +308,12 @@ func formMessage(err error) (msg string, ok bool) {
 func errorKey(status int, part string) string {
 	name := "internal"
 	switch status {
+	case http.StatusBadRequest:
+		name = "invalid"
 	case http.StatusForbidden:
 		name = "forbidden"
+	case http.StatusConflict:
+		name = "conflict"
 	case http.StatusNotFound:
 		name = "notfound"
 	case http.StatusMethodNotAllowed:

@@ -96,7 +96,7 @@ func TestEveryKeyUsedIsInTheCatalogs(t *testing.T) {
 		}
 	}
 	// Keys built at run time.
-	for _, status := range []int{http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError} {
+	for _, status := range []int{http.StatusBadRequest, http.StatusConflict, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError} {
 		used[errorKey(status, "title")] = "errorKey"
 		used[errorKey(status, "detail")] = "errorKey"
 	}
@@ -197,9 +197,11 @@ func TestConsoleErrorsBecomePages(t *testing.T) {
 		"notfound":  storage.Errorf(storage.ErrNotFound, "account %s", storage.Quote("x")),
 		"internal":  errors.New("secret internal detail"),
 		"throttled": &users.ThrottledError{RetryAfter: time.Second},
+		"invalid":   storage.Errorf(storage.ErrInvalid, "group %s: not a valid name", storage.Quote("Bad!")),
+		"conflict":  storage.Errorf(storage.ErrConflict, "group %s exists", storage.Quote("ops")),
 	}
 	app.Get("/console/:case", s.consolePages, func(c *fiber.Ctx) error { return errs[c.Params("case")] })
-	for name, want := range map[string]int{"forbidden": 403, "notfound": 404, "internal": 500, "throttled": 429} {
+	for name, want := range map[string]int{"forbidden": 403, "notfound": 404, "internal": 500, "throttled": 429, "invalid": 400, "conflict": 409} {
 		res, err := app.Test(httptest.NewRequest(http.MethodGet, "/console/"+name, nil))
 		if err != nil {
 			t.Fatal(err)

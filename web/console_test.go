@@ -253,3 +253,20 @@ func TestConsoleCookiesAreSecureOnAnHTTPSIssuer(t *testing.T) {
 		t.Errorf("from the issuer's origin: status %d", r.Status)
 	}
 }
+
+// A malformed ID in a console path is the visitor's mistake, not the
+// server's: a 400 page, and nothing in the error log.
+func TestConsoleMalformedPathIsABadRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.consoleUser(t, "alice", goodPassword, false, "admin")
+	v := f.visitor(t)
+	v.login(t, "alice", goodPassword)
+	for _, path := range []string{"/console/groups/Bad!/x", "/console/roles/Bad!/x"} {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusBadRequest)
+	}
+	if strings.Contains(f.logs.String(), "console request failed") {
+		t.Errorf("logged as a failure:\n%s", f.logs.String())
+	}
+}
