@@ -330,6 +330,12 @@ func errorKey(status int, part string) string {
 // the signed-in user and navigation if any, its CSRF token.
 func (s *Server) page(c *fiber.Ctx) page {
 	p := page{locale: s.con.locales[pickLang(c)], Path: c.OriginalURL()}
+	if !safeMethod(c) {
+		// A page rendered in answer to a form: the switch goes back to
+		// the page of the form, where the browser came from, not to the
+		// form's action, which answers POST only.
+		p.Path = refererPath(c.Get(fiber.HeaderReferer), s.issuerOrigin, string(c.Request().Host()))
+	}
 	if !isConsolePath(p.Path) {
 		p.Path = consolePrefix + "/"
 	}
@@ -398,4 +404,19 @@ func (s *Server) orgChoices(c *fiber.Ctx, right rbac.Right, selected string) ([]
 		out = append(out, orgChoice{ID: o.ID, Label: strings.Repeat("\u00a0\u00a0", depth) + o.Name + " (" + o.ID + ")", Selected: o.ID == selected})
 	}
 	return out, nil
+}
+
+// refererPath returns the path and query of referer if it is a page of
+// this server (the issuer's origin, or the host asked for), else "".
+// Console pages send Referer to their own origin only (Referrer-Policy
+// same-origin).
+func refererPath(referer, issuerOrigin, host string) string {
+	u, err := url.Parse(referer)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if u.Scheme+"://"+u.Host != issuerOrigin && u.Host != host {
+		return ""
+	}
+	return u.RequestURI()
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +269,30 @@ func TestConsoleMalformedPathIsABadRequest(t *testing.T) {
 	}
 	if strings.Contains(f.logs.String(), "console request failed") {
 		t.Errorf("logged as a failure:\n%s", f.logs.String())
+	}
+}
+
+// On a page rendered in answer to a form, the language switch goes back
+// to the page of the form, not to the form's action.
+func TestLanguageSwitchOfAFormAnswerGoesBackToTheForm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	v := f.visitor(t)
+	csrf := v.csrf(t, "/console/login")
+	for referer, want := range map[string]string{
+		v.base + "/console/login?next=%2Fconsole%2Faccounts": "/console/login?next=%2Fconsole%2Faccounts",
+		"http://elsewhere.example/console/accounts":          "/console/",
+		"": "/console/",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, v.base+"/console/login", strings.NewReader(url.Values{"csrf": {csrf}, "name": {"nobody"}, "password": {"wrong password 1"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		r := v.do(t, req)
+		wantPage(t, r, http.StatusUnprocessableEntity)
+		if got := regexp.MustCompile(`name="back" value="([^"]*)"`).FindSubmatch(r.Body); got == nil || string(got[1]) != want {
+			t.Errorf("Referer %q: back %q, want %q", referer, got, want)
+		}
 	}
 }
