@@ -13,7 +13,11 @@ import (
 // organizations, two keys each (storagetest.ConsoleData): the issue's
 // bound is 50 ms a page on the server.
 func BenchmarkConsolePages(b *testing.B) {
-	f := newFixture(b)
+	benchBackends(b, benchConsolePages)
+}
+
+func benchConsolePages(b *testing.B, opts ...option) {
+	f := newFixture(b, opts...)
 	storagetest.ConsoleData(b, f.db, rootOrg, storage.Time(f.clock.Now()))
 	f.consoleUser(b, "bench-admin", goodPassword, false, "admin")
 	v := f.visitor(b)

@@ -70,6 +70,9 @@ func ConsoleData(b testing.TB, s Store, root string, now time.Time) {
 		}
 		return nil
 	}))
+	if a, ok := s.(analyzer); ok {
+		must(b, a.Analyze(ctx))
+	}
 }
 
 // analyzer is a store whose planner needs statistics, which a running
@@ -85,9 +88,6 @@ type analyzer interface {
 func BenchConsole(b *testing.B, s Store) {
 	now := storage.Time(time.Now())
 	ConsoleData(b, s, "root", now)
-	if a, ok := s.(analyzer); ok {
-		must(b, a.Analyze(ctx))
-	}
 	clock := func() time.Time { return now }
 	ids, err := accounts.NewClientIDs("")
 	must(b, err)
