@@ -126,21 +126,19 @@ func TestBrowserConsoleScenario(t *testing.T) {
 		auth := basicAuth(clientID, secret)
 		decode[oauth.TokenResponse](t, postToken(t, nil, base, grant(), "Authorization", auth), http.StatusOK)
 		b.open(detail, "account_detail")
-		b.do(chromedp.Click(chromedp.CSS(`table#keys tr[data-key] a`)), waitPage("keys_show"),
-			chromedp.Click(chromedp.CSS(`form.deactivate button[type="submit"]`)), waitPage("keys_show"),
-			chromedp.WaitVisible(chromedp.CSS(".flash")),
-		)
+		b.do(chromedp.Click(chromedp.CSS(`table#keys tr[data-key] a`)), waitPage("keys_show"))
+		b.submit(`form.deactivate button[type="submit"]`, "keys_show")
 		if r := postToken(t, nil, base, grant(), "Authorization", auth); r.Status != http.StatusUnauthorized {
 			t.Errorf("the deactivated key: status %d", r.Status)
 		}
 
 		// Archived, then restored.
 		b.open(detail, "account_detail")
-		b.do(chromedp.Click(chromedp.CSS(`form[action$="/archive"] button[type="submit"]`)), waitPage("account_detail"), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		b.submit(`form[action$="/archive"] button[type="submit"]`, "account_detail")
 		if got := b.text("#account-status"); !strings.Contains(got, words["archived"]) {
 			t.Errorf("status after archiving %q", got)
 		}
-		b.do(chromedp.Click(chromedp.CSS(`form[action$="/restore"] button[type="submit"]`)), waitPage("account_detail"), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		b.submit(`form[action$="/restore"] button[type="submit"]`, "account_detail")
 		if got := b.text("#account-status"); !strings.Contains(got, words["active"]) {
 			t.Errorf("status after restoring %q", got)
 		}
@@ -199,11 +197,55 @@ func TestBrowserConsoleScenario(t *testing.T) {
 			t.Errorf("after the refused writes: %+v, %v", a, err)
 		}
 
+		// Every main page has a label on each control and fits a
+		// 360-pixel screen.
+		b.do(chromedp.EmulateViewport(360, 740))
+		for _, p := range []struct{ path, template string }{
+			{"/console/", "dashboard_index"},
+			{"/console/orgs", "orgs_list"},
+			{"/console/orgs/" + org, "orgs_detail"},
+			{"/console/accounts", "accounts_list"},
+			{"/console/accounts/new", "accounts_new"},
+			{detail, "account_detail"},
+			{detail + "/edit", "accounts_edit"},
+			{detail + "/move", "accounts_move"},
+			{detail + "/keys/new", "keys_new"},
+			{detail + "/assign", "assign_form"},
+			{"/console/roles", "roles_list"},
+			{"/console/roles/new", "roles_form"},
+			{"/console/groups", "groups_list"},
+			{"/console/permissions", "permissions_list"},
+			{"/console/users", "users_list"},
+			{"/console/users/new", "users_new"},
+			{"/console/audit", "audit_list"},
+		} {
+			b.open(p.path, p.template)
+			b.noUnlabelled()
+			fits, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+			if err != nil || !fits {
+				wide, _ := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("main *")).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + "." + e.className + "#" + e.id + " " + Math.round(e.getBoundingClientRect().right))`))
+				t.Errorf("%s is wider than 360 pixels (%v): %v", p.path, err, wide)
+			}
+		}
+		b.do(chromedp.EmulateViewport(1280, 800))
+
 		// Sign-out ends it: the console asks to sign in again.
 		b.open("/console/", "dashboard_index")
 		b.do(chromedp.Click(chromedp.CSS("form.logout button")), waitPage("session_login"))
 		b.open(detail, "session_login")
 	})
+}
+
+// submit clicks the submit button sel and waits for the page template
+// that answers, which may be the template of the page it is on: the page
+// it leaves is marked, so that only a new one satisfies the wait.
+func (b *tab) submit(sel, template string) {
+	b.t.Helper()
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.left = "1"`),
+		chromedp.Click(chromedp.CSS(sel)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-page="`+template+`"]:not([data-left])`)),
+	)
 }
 
 // noUnlabelled fails the test if a control of the page has no label.
