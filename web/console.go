@@ -347,7 +347,11 @@ func (s *Server) page(c *fiber.Ctx) page {
 	} else {
 		p.CSRF = s.loginCSRF(c)
 	}
-	if f := c.Query("flash"); f != "" && p.has("flash."+f) {
+	// A flash says what the previous request did: it is shown only on
+	// the page a console form led to, not on one a link from elsewhere
+	// names, which could claim anything (Sec-Fetch-Site is the
+	// browser's; clients that send none are not browsers).
+	if f := c.Query("flash"); f != "" && p.has("flash."+f) && (c.Get("Sec-Fetch-Site") == "" || c.Get("Sec-Fetch-Site") == "same-origin") {
 		p.Flash = p.T("flash." + f)
 	}
 	return p

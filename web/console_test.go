@@ -296,3 +296,21 @@ func TestLanguageSwitchOfAFormAnswerGoesBackToTheForm(t *testing.T) {
 		}
 	}
 }
+
+// A flash message shows on the page a console form led to, not on one a
+// link from another site names.
+func TestFlashOnlyAfterTheConsole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.consoleUser(t, "alice", goodPassword, false, "admin")
+	v := f.visitor(t)
+	v.login(t, "alice", goodPassword)
+	for site, shown := range map[string]bool{"same-origin": true, "cross-site": false, "same-site": false, "none": false} {
+		v.header.Set("Sec-Fetch-Site", site)
+		r := v.get(t, "/console/?flash=password")
+		wantPage(t, r, http.StatusOK)
+		if got := strings.Contains(string(r.Body), `class="flash"`); got != shown {
+			t.Errorf("Sec-Fetch-Site %s: flash shown %v, want %v", site, got, shown)
+		}
+	}
+}
