@@ -637,7 +637,7 @@ func TestConsoleAccountsOwnerTheEditorMayNotRead(t *testing.T) {
 		t.Errorf("the developer's list shows the owner as %q", got)
 	}
 
-	r := dev.get(t, "/console/accounts/" + clientID + "/edit")
+	r := dev.get(t, "/console/accounts/"+clientID+"/edit")
 	wantPage(t, r, http.StatusOK)
 	if strings.Contains(string(r.Body), "olga") || !strings.Contains(string(r.Body), `name="owner_hidden"`) {
 		t.Errorf("the edit form names the owner, or does not keep it: %s", r.Body)
@@ -659,7 +659,7 @@ func TestConsoleAccountsOwnerTheEditorMayNotRead(t *testing.T) {
 	}
 
 	// The admin reads olga: the form names her, and saving it keeps her.
-	r = admin.get(t, "/console/accounts/" + clientID + "/edit")
+	r = admin.get(t, "/console/accounts/"+clientID+"/edit")
 	if !strings.Contains(string(r.Body), `value="olga"`) || strings.Contains(string(r.Body), `name="owner_hidden"`) {
 		t.Errorf("the admin's edit form: %s", r.Body)
 	}
