@@ -411,6 +411,8 @@ func TestConsoleGroupsHidesMembersTheReaderMayNotRead(t *testing.T) {
 	groupsWant(t, r, `<tr data-member="account:`+rootBot+`">`, `<tr data-member="user:bob">`,
 		`<p class="hint" id="members-hidden">Members you may not see: 2.</p>`)
 	groupsWantNot(t, r, billBot, "billy", `id="no-members"`)
+	// The path is percent-decoded, as on every other page.
+	wantPage(t, vic.get(t, "/console/groups/%61cme/te%61m"), http.StatusOK)
 
 	admin, _ := groupsSignedIn(t, f, "alice", rbac.RoleAdmin)
 	r = admin.get(t, page)
