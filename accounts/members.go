@@ -26,7 +26,10 @@ type Member struct {
 	// login name.
 	Name string
 	// ClientID is the account's client ID; empty for a user.
-	ClientID    string
+	ClientID string
+	// OrgID is the member's organization: what reading it requires a
+	// right on (iam.service_accounts or iam.users read).
+	OrgID       string
 	DisplayName string
 	CreatedAt   time.Time
 	CreatedBy   string
@@ -70,7 +73,7 @@ func (s *Service) GroupMembers(ctx context.Context, actor rbac.Actor, groupRef s
 		}
 		delete(others, a.ID)
 		id := s.ids.Of(a)
-		out = append(out, Member{Kind: MemberAccount, Name: id, ClientID: id, DisplayName: a.DisplayName,
+		out = append(out, Member{Kind: MemberAccount, Name: id, ClientID: id, OrgID: a.OrgID, DisplayName: a.DisplayName,
 			CreatedAt: m.CreatedAt, CreatedBy: m.CreatedBy})
 	}
 	if len(others) > 0 {
@@ -80,7 +83,7 @@ func (s *Service) GroupMembers(ctx context.Context, actor rbac.Actor, groupRef s
 		}
 		for _, u := range us {
 			m := others[u.ID]
-			out = append(out, Member{Kind: MemberUser, Name: u.Name, DisplayName: u.DisplayName,
+			out = append(out, Member{Kind: MemberUser, Name: u.Name, OrgID: u.OrgID, DisplayName: u.DisplayName,
 				CreatedAt: m.CreatedAt, CreatedBy: m.CreatedBy})
 		}
 	}

@@ -34,19 +34,19 @@ func TestGroupMembersListsAccountsThenUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type member struct{ kind, name, clientID, display, by string }
+	type member struct{ kind, name, clientID, org, display, by string }
 	var got []member
 	for _, m := range ms {
-		got = append(got, member{m.Kind, m.Name, m.ClientID, m.DisplayName, m.CreatedBy})
+		got = append(got, member{m.Kind, m.Name, m.ClientID, m.OrgID, m.DisplayName, m.CreatedBy})
 		if !m.CreatedAt.Equal(start) {
 			t.Errorf("%s joined at %v, want %v", m.Name, m.CreatedAt, start)
 		}
 	}
 	want := []member{
-		{accounts.MemberAccount, "deploy@eng.iam", "deploy@eng.iam", "Account deploy", sys.ID},
-		{accounts.MemberAccount, "sync@eng.iam", "sync@eng.iam", "Account sync", sys.ID},
-		{accounts.MemberUser, "adam", "", "User adam", sys.ID},
-		{accounts.MemberUser, "zoe", "", "User zoe", sys.ID},
+		{accounts.MemberAccount, "deploy@eng.iam", "deploy@eng.iam", "eng", "Account deploy", sys.ID},
+		{accounts.MemberAccount, "sync@eng.iam", "sync@eng.iam", "eng", "Account sync", sys.ID},
+		{accounts.MemberUser, "adam", "", "eng", "User adam", sys.ID},
+		{accounts.MemberUser, "zoe", "", "eng", "User zoe", sys.ID},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("members\n got %v\nwant %v", got, want)

@@ -193,6 +193,30 @@ func (s *Service) Names(ctx context.Context, ids []string) (map[string]string, e
 	return out, nil
 }
 
+// ReadableNames is Names for an actor: the names of the users with these
+// internal IDs that the actor may read (iam.users read on their
+// organization), in one query. A user the actor may not read is left out
+// as an unknown one is, so that an owner field does not tell who exists.
+func (s *Service) ReadableNames(ctx context.Context, actor rbac.Actor, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	if ids, all := actor.Visible(readUsers); len(ids) == 0 && !all {
+		return out, nil
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	us, err := s.store.GetUsers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		if actor.Can(u.OrgID, readUsers) {
+			out[u.ID] = u.Name
+		}
+	}
+	return out, nil
+}
+
 // List returns a page of the users the actor may read.
 func (s *Service) List(ctx context.Context, actor rbac.Actor, opts ListOptions) ([]User, error) {
 	switch opts.Status {

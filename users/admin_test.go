@@ -201,3 +201,38 @@ func TestAuditRecordsHoldNoPassword(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestReadableNamesLeavesOutWhomTheActorMayNotRead: an owner field shows
+// the names of the users the actor may read, and tells nothing of the
+// others, as of unknown IDs.
+func TestReadableNamesLeavesOutWhomTheActorMayNotRead(t *testing.T) {
+	e := newAdminEnv(t)
+	vera := e.user(t, "vera", "acme")
+	lou := e.user(t, "lou", "billing", [2]string{"acme/admin", "billing"})
+	ana := e.user(t, "ana", "billing-eu")
+	ids := []string{vera.ID, lou.ID, ana.ID, "no-such-id"}
+	for _, tc := range []struct {
+		name  string
+		actor rbac.Actor
+		want  map[string]string
+	}{
+		{"the system reads everyone", sys, map[string]string{vera.ID: "vera", lou.ID: "lou", ana.ID: "ana"}},
+		{"an admin of billing reads billing's users only", e.actor(t, lou), map[string]string{lou.ID: "lou"}},
+		{"a user without rights reads nobody", e.actor(t, vera), map[string]string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := e.svc.ReadableNames(e.ctx, tc.actor, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+			for id, name := range tc.want {
+				if got[id] != name {
+					t.Errorf("got %v, want %v", got, tc.want)
+				}
+			}
+		})
+	}
+}

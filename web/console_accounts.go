@@ -100,7 +100,6 @@ func (s *Server) accountsList(c *fiber.Ctx) error {
 	ids, all := actor.Visible(acctsWrite)
 	p.CanCreate = all || len(ids) > 0
 
-	status := http.StatusOK
 	var list []accounts.Account
 	if p.Owner != "" {
 		opts.OwnerID, err = s.ownerID(c.UserContext(), actor, p.Owner)
@@ -108,7 +107,7 @@ func (s *Server) accountsList(c *fiber.Ctx) error {
 			// Nobody of that name, or nobody the user may know of: no
 			// account.
 			p.Error = p.T("accounts.list.noowner")
-			return s.render(c, status, "accounts_list", p)
+			return s.render(c, http.StatusOK, "accounts_list", p)
 		}
 		if err != nil {
 			return err
@@ -144,14 +143,30 @@ func (s *Server) accountsList(c *fiber.Ctx) error {
 		}
 	}
 	p.Accounts = list
-	if p.Owners, err = s.ownerNames(c.UserContext(), list...); err != nil {
+	if p.Owners, err = s.acctsOwners(c, list...); err != nil {
 		return err
 	}
 	p.ClientIDs = make(map[string]string, len(list))
 	for _, a := range list {
 		p.ClientIDs[a.ID] = s.Accounts.ClientIDs().Of(a)
 	}
-	return s.render(c, status, "accounts_list", p)
+	return s.render(c, http.StatusOK, "accounts_list", p)
+}
+
+// acctsOwners returns, in one query, the names of the owners of as that
+// the signed-in user may read, by internal ID: an owner left out is
+// shown as hidden, as the account's page does.
+func (s *Server) acctsOwners(c *fiber.Ctx, as ...accounts.Account) (map[string]string, error) {
+	var ids []string
+	for _, a := range as {
+		if a.OwnerID != "" {
+			ids = append(ids, a.OwnerID)
+		}
+	}
+	if len(ids) == 0 || s.Users == nil {
+		return nil, nil
+	}
+	return s.Users.ReadableNames(c.UserContext(), consoleActor(c), ids)
 }
 
 // acctsFormPage is the form creating an account, or editing one
@@ -165,6 +180,10 @@ type acctsFormPage struct {
 	DisplayName string
 	Description string
 	Owner       string
+	// OwnerHidden says the edited account has an owner the user may not
+	// read: the owner field is left empty, and saving it empty keeps the
+	// owner.
+	OwnerHidden bool
 	Error       string
 }
 
@@ -248,12 +267,13 @@ func (s *Server) accountsEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	owners, err := s.ownerNames(c.UserContext(), a)
+	owners, err := s.acctsOwners(c, a)
 	if err != nil {
 		return err
 	}
 	p := &acctsFormPage{page: s.page(c), ClientID: clientID, Name: a.Name, DisplayName: a.DisplayName,
 		Description: a.Description, Owner: owners[a.OwnerID]}
+	p.OwnerHidden = a.OwnerID != "" && p.Owner == ""
 	return s.render(c, http.StatusOK, "accounts_edit", p)
 }
 
@@ -264,21 +284,26 @@ func (s *Server) accountsUpdate(c *fiber.Ctx) error {
 	}
 	p := &acctsFormPage{page: s.page(c), ClientID: clientID,
 		DisplayName: strings.TrimSpace(c.FormValue("display_name")), Description: strings.TrimSpace(c.FormValue("description")),
-		Owner: strings.TrimSpace(c.FormValue("owner"))}
+		Owner: strings.TrimSpace(c.FormValue("owner")), OwnerHidden: c.FormValue("owner_hidden") != ""}
 	refuse := func(msg string) error {
 		p.Error = msg
 		return s.render(c, http.StatusUnprocessableEntity, "accounts_edit", p)
 	}
-	owner, msg, err := s.acctsOwner(c, p.Owner)
-	if err != nil {
-		return err
+	ch := accounts.Changes{DisplayName: &p.DisplayName, Description: &p.Description}
+	// The form leaves empty an owner the user may not read: posted empty,
+	// it means "keep the owner", a change of nothing, which grants no
+	// right; any other value is checked as on creation.
+	if !p.OwnerHidden || p.Owner != "" {
+		owner, msg, err := s.acctsOwner(c, p.Owner)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			return refuse(msg)
+		}
+		ch.OwnerID = &owner
 	}
-	if msg != "" {
-		return refuse(msg)
-	}
-	_, err = s.Accounts.Update(c.UserContext(), consoleActor(c), clientID, accounts.Changes{
-		DisplayName: &p.DisplayName, Description: &p.Description, OwnerID: &owner,
-	})
+	_, err = s.Accounts.Update(c.UserContext(), consoleActor(c), clientID, ch)
 	if msg, ok := formMessage(err); ok {
 		return refuse(msg)
 	}
@@ -427,7 +452,7 @@ func (s *Server) accountsDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.FormValue("confirm") != clientID {
+	if strings.TrimSpace(c.FormValue("confirm")) != clientID {
 		p := &acctsDeletePage{page: s.page(c), ClientID: clientID}
 		p.Error = p.T("accounts.delete.mismatch")
 		return s.render(c, http.StatusUnprocessableEntity, "accounts_delete", p)

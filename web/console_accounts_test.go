@@ -599,3 +599,72 @@ func acctsAlertText(body []byte) string {
 	}
 	return html.UnescapeString(string(m[1]))
 }
+
+// An owner the signed-in user may not read is named neither in the list
+// nor on the edit form, and the form still saves, keeping the owner.
+func TestConsoleAccountsOwnerTheEditorMayNotRead(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sys := rbac.System(initBy)
+	if _, err := f.orgs.CreateOrg(ctx, sys, "sales", "Sales", rootOrg); err != nil {
+		t.Fatal(err)
+	}
+	olga := f.consoleUser(t, "olga", goodPassword, false, "") // of acme, out of the developer's sight
+	clientID := acctsCreate(t, f, accounts.NewAccount{OrgID: "sales", Name: "owned-bot", Description: "Before", OwnerID: olga.ID})
+	f.consoleUser(t, "dev", goodPassword, false, "")
+	if err := f.users.AssignRole(ctx, sys, "dev", rootOrg+"/"+rbac.RoleDeveloper, []rbac.Scope{{OrgID: "sales", Subtree: true}}); err != nil {
+		t.Fatal(err)
+	}
+	dev := f.visitor(t)
+	dev.login(t, "dev", goodPassword)
+	token := dev.csrf(t, "/console/accounts")
+	admin := acctsSignIn(t, f, "acctadmin", rbac.RoleAdmin)
+
+	owner := regexp.MustCompile(`<tr data-account="` + regexp.QuoteMeta(clientID) + `">(?s:.*?)<td data-owner>([^<]*)</td>`)
+	ownerCell := func(v *visitor) string {
+		r := v.get(t, "/console/accounts?q=owned-bot")
+		wantPage(t, r, http.StatusOK)
+		m := owner.FindSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("no row of %s: %s", clientID, r.Body)
+		}
+		return html.UnescapeString(string(m[1]))
+	}
+	if got := ownerCell(admin); got != "olga" {
+		t.Errorf("the admin's list shows the owner as %q", got)
+	}
+	if got := ownerCell(dev); got != "a user you may not see" {
+		t.Errorf("the developer's list shows the owner as %q", got)
+	}
+
+	r := dev.get(t, "/console/accounts/"+clientID+"/edit")
+	wantPage(t, r, http.StatusOK)
+	if strings.Contains(string(r.Body), "olga") || !strings.Contains(string(r.Body), `name="owner_hidden"`) {
+		t.Errorf("the edit form names the owner, or does not keep it: %s", r.Body)
+	}
+	r = dev.post(t, "/console/accounts/"+clientID, url.Values{"csrf": {token}, "display_name": {"Owned"},
+		"description": {"After"}, "owner": {""}, "owner_hidden": {"1"}})
+	wantRedirect(t, r, "/console/accounts/"+clientID+"?flash=accounts.updated")
+	a, err := f.accts.Get(ctx, sys, clientID)
+	if err != nil || a.Description != "After" || a.OwnerID != olga.ID {
+		t.Errorf("after the developer's edit: %+v %v", a, err)
+	}
+	// The flag only keeps: naming a user the developer may not read is
+	// refused as before.
+	r = dev.post(t, "/console/accounts/"+clientID, url.Values{"csrf": {token}, "display_name": {"Owned"}, "description": {"After"},
+		"owner": {"acctadmin"}, "owner_hidden": {"1"}})
+	wantPage(t, r, http.StatusUnprocessableEntity)
+	if r.Status == http.StatusUnprocessableEntity && !strings.Contains(string(r.Body), `name="owner_hidden"`) {
+		t.Errorf("the refused form forgets the owner is kept: %s", r.Body)
+	}
+
+	// The admin reads olga: the form names her, and saving it keeps her.
+	r = admin.get(t, "/console/accounts/"+clientID+"/edit")
+	if !strings.Contains(string(r.Body), `value="olga"`) || strings.Contains(string(r.Body), `name="owner_hidden"`) {
+		t.Errorf("the admin's edit form: %s", r.Body)
+	}
+
+	// The typed confirmation of a delete is trimmed, as every field is.
+	r = admin.post(t, "/console/accounts/"+clientID+"/delete", url.Values{"csrf": {admin.csrf(t, "/console/accounts")}, "confirm": {" " + clientID + " "}})
+	wantRedirect(t, r, "/console/accounts?flash=accounts.deleted")
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,10 +49,16 @@ func groupsPath(org, name string) string {
 	return consolePrefix + "/groups/" + url.PathEscape(org) + "/" + url.PathEscape(name)
 }
 
-// groupsRef is the reference (ORG/NAME) of the group a route names.
-func groupsRef(c *fiber.Ctx) (org, name, ref string) {
-	org, name = c.Params("org"), c.Params("name")
-	return org, name, org + "/" + name
+// groupsRef is the reference (ORG/NAME) of the group a route names, its
+// parts percent-decoded.
+func groupsRef(c *fiber.Ctx) (org, name, ref string, err error) {
+	if org, err = param(c, "org"); err != nil {
+		return "", "", "", err
+	}
+	if name, err = param(c, "name"); err != nil {
+		return "", "", "", err
+	}
+	return org, name, org + "/" + name, nil
 }
 
 // groupsCanSomewhere reports whether the actor holds right on some
@@ -167,7 +174,10 @@ func (s *Server) groupsCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) groupsEdit(c *fiber.Ctx) error {
-	_, _, ref := groupsRef(c)
+	_, _, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
 	g, err := s.Orgs.GetGroup(c.UserContext(), actor, ref)
 	if err != nil {
@@ -182,9 +192,12 @@ func (s *Server) groupsEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) groupsUpdate(c *fiber.Ctx) error {
-	org, name, ref := groupsRef(c)
+	org, name, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
 	description := c.FormValue("description")
-	_, err := s.Orgs.DescribeGroup(c.UserContext(), consoleActor(c), ref, description)
+	_, err = s.Orgs.DescribeGroup(c.UserContext(), consoleActor(c), ref, description)
 	back := groupsPath(org, name)
 	if err == nil {
 		return c.Redirect(back+"?flash=groups.updated", http.StatusSeeOther)
@@ -205,9 +218,12 @@ type groupsDetailPage struct {
 	Href    string
 	Pairs   []groupsPair
 	Members []groupsMember
-	// MembersTotal counts the members, of which the page shows the first
-	// groupsMembersShown.
-	MembersTotal int
+	// MembersTotal counts the members the user may read, of which the page
+	// shows the first groupsMembersShown; MembersHidden counts the others:
+	// users of organizations where the user may not read users, accounts
+	// where they may not read service accounts.
+	MembersTotal  int
+	MembersHidden int
 	// Roles and ScopeOrgs are the choices of the add-pair form.
 	Roles               []groupsRoleChoice
 	ScopeOrgs           []orgChoice
@@ -249,7 +265,10 @@ func (s *Server) groupsDetail(c *fiber.Ctx) error {
 }
 
 func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) error {
-	_, _, ref := groupsRef(c)
+	_, _, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
 	ctx, actor := c.UserContext(), consoleActor(c)
 	g, err := s.Orgs.GetGroup(ctx, actor, ref)
 	if err != nil {
@@ -268,7 +287,18 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 		p.Pairs = append(p.Pairs, groupsPair{Role: pr.Role, RoleHref: consolePrefix + "/roles/" + url.PathEscape(rOrg) + "/" + url.PathEscape(rName),
 			On: pr.On.OrgID, Subtree: pr.On.Subtree})
 	}
-	p.MembersTotal = len(ms)
+	readable := ms[:0]
+	for _, m := range ms {
+		right := acctsRead
+		if m.Kind == accounts.MemberUser {
+			right = usersRead
+		}
+		if actor.Can(m.OrgID, right) {
+			readable = append(readable, m)
+		}
+	}
+	p.MembersTotal, p.MembersHidden = len(readable), len(ms)-len(readable)
+	ms = readable
 	if len(ms) > groupsMembersShown {
 		ms = ms[:groupsMembersShown]
 	}
@@ -305,7 +335,10 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 }
 
 func (s *Server) groupsAddPair(c *fiber.Ctx) error {
-	org, name, ref := groupsRef(c)
+	org, name, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
 	st := groupsDetailState{role: c.FormValue("role"), on: c.FormValue("on"), subtree: c.FormValue("subtree") != ""}
 	on, err := rbac.ParseScope(st.on)
 	if err == nil {
@@ -315,17 +348,27 @@ func (s *Server) groupsAddPair(c *fiber.Ctx) error {
 	if err == nil {
 		return c.Redirect(groupsPath(org, name)+"?flash=groups.pairadded", http.StatusSeeOther)
 	}
-	msg, ok := formMessage(err)
+	l := s.page(c).locale
+	if errors.Is(err, storage.ErrConflict) {
+		st.pairErr = l.T("groups.pair.exists", "role", st.role, "org", on.OrgID)
+		return s.groupsShow(c, http.StatusUnprocessableEntity, st)
+	}
+	// Refused as an assignment is: a missing right (403) or a broken rule
+	// (422) in words, on the form.
+	status, msg, ok := assignRefusal(err, "")
 	if !ok {
 		return err
 	}
-	st.pairErr = msg
-	return s.groupsShow(c, http.StatusUnprocessableEntity, st)
+	st.pairErr = msg(l, st.role)
+	return s.groupsShow(c, status, st)
 }
 
 func (s *Server) groupsRemovePair(c *fiber.Ctx) error {
-	org, name, ref := groupsRef(c)
-	_, err := s.Orgs.RemovePair(c.UserContext(), consoleActor(c), ref, c.FormValue("role"), c.FormValue("on"))
+	org, name, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.Orgs.RemovePair(c.UserContext(), consoleActor(c), ref, c.FormValue("role"), c.FormValue("on"))
 	if err == nil {
 		return c.Redirect(groupsPath(org, name)+"?flash=groups.pairremoved", http.StatusSeeOther)
 	}
@@ -337,7 +380,10 @@ func (s *Server) groupsRemovePair(c *fiber.Ctx) error {
 }
 
 func (s *Server) groupsDeleteGroup(c *fiber.Ctx) error {
-	org, name, ref := groupsRef(c)
+	org, name, ref, err := groupsRef(c)
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
 	confirm := strings.TrimSpace(c.FormValue("confirm"))
 	if confirm != name {

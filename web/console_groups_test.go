@@ -11,7 +11,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/users"
 	"github.com/iamd/iamd/web"
 )
 
@@ -120,10 +122,10 @@ func TestConsoleGroups(t *testing.T) {
 		groupsWant(t, r, `<tr data-pair="acme/viewer@billing">`, "and its descendants")
 		groupsWant(t, v.get(t, "/console/groups"), `<td>1</td>`)
 	})
-	t.Run("the same pair again is refused with the domain's message", func(t *testing.T) {
+	t.Run("the same pair again is refused in the page's words", func(t *testing.T) {
 		r := v.post(t, page+"/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {"billing"}})
 		wantPage(t, r, http.StatusUnprocessableEntity)
-		groupsWant(t, r, `<p class="error" role="alert" id="pair-error">`, "already holds acme/viewer on billing")
+		groupsWant(t, r, `<p class="error" role="alert" id="pair-error">The group already gives acme/viewer on billing.</p>`)
 	})
 	t.Run("a pair without an organization is refused with 422", func(t *testing.T) {
 		r := v.post(t, page+"/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {""}})
@@ -134,7 +136,9 @@ func TestConsoleGroups(t *testing.T) {
 		wantRedirect(t, v.post(t, "/console/groups", url.Values{"csrf": {token}, "org": {"billing"}, "name": {"local"}}), "/console/groups/billing/local?flash=groups.created")
 		r := v.post(t, "/console/groups/billing/local/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {"sales"}})
 		wantPage(t, r, http.StatusUnprocessableEntity)
-		groupsWant(t, r, `role="alert" id="pair-error">`, "rule 2")
+		groupsWant(t, r, `role="alert" id="pair-error">Rule 2 is not met: sales is neither billing, the organization of the subject,`)
+		// Not the domain's English.
+		groupsWantNot(t, r, "rule 2:")
 		// The form keeps what was picked.
 		groupsWant(t, r, `<option value="sales" selected>`, `<option value="acme/viewer" selected>`)
 	})
@@ -268,9 +272,13 @@ func TestConsoleGroupsViewer(t *testing.T) {
 				t.Errorf("POST %s: status %d, want 403", path, r.Status)
 			}
 		}
+		// The add-pair form says which right is missing, on the page.
+		r := v.post(t, page+"/pairs", url.Values{"csrf": {token}, "role": {"acme/viewer"}, "on": {rootOrg}})
+		wantPage(t, r, http.StatusForbidden)
+		groupsWant(t, r, `role="alert" id="pair-error">You do not hold the right iam.groups:write on organization acme`)
 		// A wrong confirmation tells a viewer nothing either.
 		wantPage(t, v.post(t, page+"/delete", url.Values{"csrf": {token}, "confirm": {"x"}}), http.StatusForbidden)
-		r := v.get(t, page)
+		r = v.get(t, page)
 		groupsWant(t, r, `<tr data-pair="acme/viewer@billing">`, "Finance")
 		groupsWantNot(t, r, "forged")
 	})
@@ -356,4 +364,59 @@ func TestBrowserGroupCreateAndAddPair(t *testing.T) {
 			t.Errorf("the group page is wider than 360 pixels (%v): %v", err, wide)
 		}
 	})
+}
+
+// A group's page lists the members the reader may read, users and
+// accounts each by the right on their own organization, and counts the
+// others.
+func TestConsoleGroupsHidesMembersTheReaderMayNotRead(t *testing.T) {
+	f := newFixture(t)
+	ctx, sys := context.Background(), rbac.System(initBy)
+	if _, err := f.orgs.CreateOrg(ctx, sys, "billing", "Billing", rootOrg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.orgs.CreateGroup(ctx, sys, rootOrg, "team", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []accounts.NewAccount{{OrgID: rootOrg, Name: "root-bot"}, {OrgID: "billing", Name: "bill-bot"}} {
+		a, err := f.accts.Create(ctx, sys, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.accts.JoinGroup(ctx, sys, f.accts.ClientIDs().Of(a), rootOrg+"/team"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.consoleUser(t, "bob", goodPassword, false, "")
+	if _, _, err := f.users.Create(ctx, sys, users.NewUser{OrgID: "billing", Name: "billy"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"bob", "billy"} {
+		if err := f.users.JoinGroup(ctx, sys, name, rootOrg+"/team"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// vic views the root organization alone, not billing below it.
+	f.consoleUser(t, "vic", goodPassword, false, "")
+	if err := f.users.AssignRole(ctx, sys, "vic", rootOrg+"/"+rbac.RoleViewer, []rbac.Scope{{OrgID: rootOrg}}); err != nil {
+		t.Fatal(err)
+	}
+	vic := f.visitor(t)
+	vic.login(t, "vic", goodPassword)
+	rootBot, billBot := f.accts.ClientIDs().Format(rootOrg, "root-bot"), f.accts.ClientIDs().Format("billing", "bill-bot")
+	page := "/console/groups/acme/team"
+
+	r := vic.get(t, page)
+	wantPage(t, r, http.StatusOK)
+	groupsWant(t, r, `<tr data-member="account:`+rootBot+`">`, `<tr data-member="user:bob">`,
+		`<p class="hint" id="members-hidden">Members you may not see: 2.</p>`)
+	groupsWantNot(t, r, billBot, "billy", `id="no-members"`)
+	// The path is percent-decoded, as on every other page.
+	wantPage(t, vic.get(t, "/console/groups/%61cme/te%61m"), http.StatusOK)
+
+	admin, _ := groupsSignedIn(t, f, "alice", rbac.RoleAdmin)
+	r = admin.get(t, page)
+	groupsWant(t, r, `<tr data-member="account:`+rootBot+`">`, `<tr data-member="account:`+billBot+`">`,
+		`<tr data-member="user:bob">`, `<tr data-member="user:billy">`)
+	groupsWantNot(t, r, `id="members-hidden"`)
 }
