@@ -36,12 +36,3 @@ func (d *DB) CreateOrgs(ctx context.Context, orgs []rbac.Org) error {
 		ids, names, parents, paths, created, bys, updated)
 	return mapErr(err)
 }
-
-// Analyze gathers the planner's statistics and the visibility map that
-// index-only scans need, as autovacuum does some time after a bulk load:
-// benchmarks that load in bulk call it so they measure the plans a running
-// database gets.
-func (d *DB) Analyze(ctx context.Context) error {
-	_, err := d.pool.Exec(ctx, `VACUUM ANALYZE`)
-	return err
-}
