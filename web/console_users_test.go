@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -11,6 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
+	"github.com/iamd/iamd/web"
 )
 
 // usersShownPassword finds the password of a users_password page.
@@ -371,4 +375,87 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// usersElsewhere stores a user of org that cannot sign in.
+func usersElsewhere(t *testing.T, f *fixture, name, org string) {
+	t.Helper()
+	now := storage.Time(f.clock.Now())
+	u := users.User{ID: "u-" + name, OrgID: org, Name: name, PasswordHash: "none", CreatedAt: now, CreatedBy: initBy, UpdatedAt: now, PasswordChangedAt: now}
+	if err := f.db.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// varying finds what differs from one page to the next: the CSRF token
+// and script nonces.
+var varying = regexp.MustCompile(`(name="csrf" value|nonce)="[^"]*"`)
+
+// A user the actor may not read looks like no user at all, on every page
+// of /console/users/:name, GET or POST.
+func TestConsoleUsersElsewhereLookMissing(t *testing.T) {
+	f := newFixture(t)
+	token := f.adminToken(t)
+	for _, o := range []web.CreateOrgRequest{{ID: "parent"}, {ID: "other"}} {
+		if r := f.call(t, http.MethodPost, "/api/v1/orgs", token, o); r.Status != http.StatusCreated {
+			t.Fatalf("create org %s: %d %s", o.ID, r.Status, r.Body)
+		}
+	}
+	usersElsewhere(t, f, "pat", "parent")
+	usersElsewhere(t, f, "olga", "other")
+	f.consoleUser(t, "sue", goodPassword, false, "")
+	if err := f.users.AssignRole(context.Background(), rbac.System(initBy), "sue", rootOrg+"/"+rbac.RoleViewer, []rbac.Scope{{OrgID: "parent", Subtree: true}}); err != nil {
+		t.Fatal(err)
+	}
+	v := f.visitor(t)
+	v.login(t, "sue", goodPassword)
+	csrf := v.csrf(t, "/console/")
+
+	wantPage(t, v.get(t, "/console/users/pat"), http.StatusOK)
+	for _, sub := range []string{"", "/edit", "/assign"} {
+		missing, elsewhere := v.get(t, "/console/users/nobody"+sub), v.get(t, "/console/users/olga"+sub)
+		wantPage(t, missing, http.StatusNotFound)
+		// The pages differ only by the name in the path, which the
+		// language switch carries back.
+		same := bytes.Equal(varying.ReplaceAll(bytes.ReplaceAll(elsewhere.Body, []byte("olga"), []byte("nobody")), nil), varying.ReplaceAll(missing.Body, nil))
+		if elsewhere.Status != missing.Status || !same {
+			t.Errorf("GET %s: a user elsewhere gives %d, a missing one %d; bodies:\n%s\n%s", sub, elsewhere.Status, missing.Status, elsewhere.Body, missing.Body)
+		}
+	}
+	for _, sub := range []string{"", "/disable", "/enable", "/password", "/delete", "/assign", "/unassign"} {
+		form := url.Values{"csrf": {csrf}, "display_name": {"X"}, "kind": {"role"}, "role": {rootOrg + "/viewer"}, "ref": {rootOrg + "/viewer"}, "on": {"other"}, "org": {"other"}}
+		missing := v.post(t, "/console/users/nobody"+sub, withConfirm(form, "nobody"))
+		elsewhere := v.post(t, "/console/users/olga"+sub, withConfirm(form, "olga"))
+		if missing.Status != http.StatusNotFound || elsewhere.Status != missing.Status {
+			t.Errorf("POST %s: a user elsewhere gives %d, a missing one %d", sub, elsewhere.Status, missing.Status)
+		}
+	}
+	// A user the viewer reads: refused, not missing.
+	form := url.Values{"csrf": {csrf}}
+	wantPage(t, v.post(t, "/console/users/pat/disable", form), http.StatusForbidden)
+}
+
+func withConfirm(form url.Values, name string) url.Values {
+	out := url.Values{"confirm": {name}}
+	for k, vs := range form {
+		out[k] = vs
+	}
+	return out
+}
+
+// Deleting is refused to who may not delete whatever they type: the
+// name is not checked first.
+func TestConsoleUserDeleteChecksTheRightFirst(t *testing.T) {
+	f := newFixture(t)
+	f.consoleUser(t, "bob", goodPassword, false, "")
+	f.consoleUser(t, "vic", goodPassword, false, rbac.RoleViewer)
+	v := f.visitor(t)
+	v.login(t, "vic", goodPassword)
+	for _, typed := range []string{"", "bo", "bob"} {
+		r := v.post(t, "/console/users/bob/delete", url.Values{"csrf": {v.csrf(t, "/console/")}, "confirm": {typed}})
+		wantPage(t, r, http.StatusForbidden)
+		if strings.Contains(string(r.Body), "Type the user name exactly") {
+			t.Errorf("typed %q: the page asks to type the name again", typed)
+		}
+	}
 }
