@@ -345,9 +345,13 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 		if ids := b.unlabelled(); len(ids) > 0 {
 			t.Errorf("audit controls without a label: %v", ids)
 		}
+		// The unfiltered page has rows already: wait for the filtered
+		// one, whose field the server filled (SetValue changes the
+		// field's value, not its attribute), before reading a row.
 		b.do(
 			chromedp.SetValue(chromedp.CSS("#filter-target"), "user:"+name),
 			chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#filter-target[value="user:`+name+`"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#audit tbody tr`)),
 		)
 		if got := b.text("#audit tbody tr"); !strings.Contains(got, "user.create") || !strings.Contains(got, admin) {
