@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -461,5 +462,33 @@ func TestConsoleUserDeleteChecksTheRightFirst(t *testing.T) {
 		if strings.Contains(string(r.Body), "Type the user name exactly") {
 			t.Errorf("typed %q: the page asks to type the name again", typed)
 		}
+	}
+}
+
+// The user page's audit links find what was done to the user and its
+// sign-ins, which users records with the bare name as target.
+func TestConsoleUserAuditLinksFindSignInsToo(t *testing.T) {
+	f := newFixture(t)
+	v, token := usersAdmin(t, f, "alice")
+	f.consoleUser(t, "bob", goodPassword, false, "")
+	bob := f.visitor(t)
+	bob.login(t, "bob", goodPassword)
+	wantRedirect(t, v.post(t, "/console/users/bob", url.Values{"csrf": {token}, "display_name": {"Bob B."}}), "/console/users/bob?flash=users.updated")
+
+	r := v.get(t, "/console/users/bob")
+	wantPage(t, r, http.StatusOK)
+	links := regexp.MustCompile(`href="(/console/audit\?target=[^"]+)"`).FindAllSubmatch(r.Body, -1)
+	seen := map[string]bool{}
+	for _, l := range links {
+		r := v.get(t, html.UnescapeString(string(l[1])))
+		wantPage(t, r, http.StatusOK)
+		for _, action := range []string{"user.update", "user.login"} {
+			if strings.Contains(string(r.Body), "<td><code>"+action+"</code></td>") {
+				seen[action] = true
+			}
+		}
+	}
+	if !seen["user.update"] || !seen["user.login"] {
+		t.Errorf("the audit links %q find %v", links, seen)
 	}
 }
