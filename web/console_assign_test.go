@@ -424,3 +424,26 @@ func TestConsoleLeaveGroupNeedsTheRightOnTheSubjectsOrg(t *testing.T) {
 		t.Errorf("groups %v after leaving", got)
 	}
 }
+
+// Path parameters are unescaped (fiber leaves them as sent): a name
+// escaped in the URL finds the same page.
+func TestConsoleEscapedPathParams(t *testing.T) {
+	w := newAssignWorld(t)
+	w.f.consoleUser(t, "bob", goodPassword, false, "")
+	v := w.signedIn(t, "alice", "en")
+	for _, path := range []string{
+		"/console/orgs/par%65nt", "/console/orgs/par%65nt/edit",
+		"/console/roles/par%65nt/narr%6Fw", "/console/roles/par%65nt/narr%6Fw/edit",
+		"/console/permissions/billing.invoic%65s", "/console/permissions/billing.invoic%65s/edit",
+		"/console/accounts/bot%40parent.iam/assign", "/console/users/b%6Fb/assign",
+	} {
+		wantPage(t, v.get(t, path), http.StatusOK)
+	}
+	csrf := v.csrf(t, "/console/")
+	wantRedirect(t, v.post(t, "/console/accounts/bot%40parent.iam/assign", url.Values{"csrf": {csrf}, "kind": {"role"}, "role": {"parent/narrow"}, "on": {"childa"}}),
+		"/console/accounts/"+url.PathEscape(w.clientID)+"?flash=assign.done")
+	wantRedirect(t, v.post(t, "/console/accounts/bot%40parent.iam/unassign", url.Values{"csrf": {csrf}, "kind": {"role"}, "ref": {"parent/narrow"}, "org": {"childa"}}),
+		"/console/accounts/"+url.PathEscape(w.clientID)+"?flash=assign.removed")
+	wantRedirect(t, v.post(t, "/console/orgs/par%65nt", url.Values{"csrf": {csrf}, "name": {"Parent"}}), "/console/orgs/parent?flash=orgs.renamed")
+	wantRedirect(t, v.post(t, "/console/permissions/billing.invoic%65s", url.Values{"csrf": {csrf}, "description": {"Invoices"}}), "/console/permissions/billing.invoices?flash=permissions.updated")
+}
