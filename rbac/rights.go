@@ -43,6 +43,9 @@ type Inactive struct {
 	// subject's own organization is outside the role's perimeter.
 	Rule   int
 	Reason string
+	// Err is the broken rule in full when Rule is not 0, for those who
+	// explain it in words of their own.
+	Err *RuleError
 }
 
 // Rights are a subject's effective rights. They are not changed once
@@ -85,6 +88,18 @@ func (r *Rights) Effective() []Effective {
 		}
 	}
 	slices.SortFunc(out, compareEffective)
+	return out
+}
+
+// Sources returns where each active grant comes from, in the order of the
+// grants: a role held on a scope both directly and through groups has one
+// source for each. Unlike Effective's, they include the grants that give
+// no right (a role without rights).
+func (r *Rights) Sources() []Source {
+	out := make([]Source, len(r.active))
+	for i, g := range r.active {
+		out[i] = g.src
+	}
 	return out
 }
 
@@ -221,7 +236,7 @@ func compareSources(a, b Source) int {
 // subject, or why it reaches none.
 func covered(subject Org, role Role, on Scope, root string, paths map[string]string) ([]string, *Inactive) {
 	if err := CheckRules(subject, role, on.OrgID, paths); err != nil {
-		return nil, &Inactive{Rule: err.Rule, Reason: err.Reason}
+		return nil, &Inactive{Rule: err.Rule, Reason: err.Reason, Err: err}
 	}
 	if !inScope(subject.Path, role.Perimeter, paths) {
 		return nil, &Inactive{Reason: fmt.Sprintf("the subject's organization %s is outside the perimeter of role %s", subject.ID, role.Ref())}

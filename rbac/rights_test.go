@@ -134,3 +134,41 @@ func TestComputeNamesEachRoleOnceWithItsOrganizations(t *testing.T) {
 		t.Fatalf("roles %v", got)
 	}
 }
+
+func TestComputeSourcesTellDirectFromThroughAGroupEvenWithoutRights(t *testing.T) {
+	perimeter := []rbac.Scope{{OrgID: "acme", Subtree: true}}
+	g := rbac.Grants{
+		Org: rbac.Org{ID: "acme", Path: "/acme/"},
+		Grants: []rbac.Grant{
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}},
+			{RoleID: "r", On: rbac.Scope{OrgID: "sales"}, GroupID: "g"},
+			{RoleID: "empty", On: rbac.Scope{OrgID: "billing"}, GroupID: "g"},
+		},
+		Roles: map[string]rbac.Role{"r": testRole("r", "acme", perimeter, readInvoices),
+			"empty": testRole("empty", "acme", perimeter)},
+		Groups: map[string]rbac.Group{"g": {ID: "g", OrgID: "acme", Name: "finance"}},
+		Paths:  testPaths,
+	}
+	got := rbac.Compute(g).Sources()
+	want := []rbac.Source{
+		{Role: "acme/r", On: rbac.Scope{OrgID: "sales"}},
+		{Role: "acme/r", Group: "acme/finance", On: rbac.Scope{OrgID: "sales"}},
+		{Role: "acme/empty", Group: "acme/finance", On: rbac.Scope{OrgID: "billing"}},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("sources %+v, want %+v", got, want)
+	}
+}
+
+func TestComputeKeepsTheBrokenRuleOfAnInactiveGrant(t *testing.T) {
+	g := rbac.Grants{
+		Org:    rbac.Org{ID: "billing", Path: "/acme/billing/"},
+		Grants: []rbac.Grant{{RoleID: "r", On: rbac.Scope{OrgID: "sales"}}},
+		Roles:  map[string]rbac.Role{"r": testRole("r", "acme", []rbac.Scope{{OrgID: "acme", Subtree: true}}, readInvoices)},
+		Paths:  testPaths,
+	}
+	in := rbac.Compute(g).Inactive
+	if len(in) != 1 || in[0].Rule != 2 || in[0].Err == nil || in[0].Err.Rule != 2 || in[0].Err.TargetOrg != "sales" {
+		t.Fatalf("inactive %+v", in)
+	}
+}

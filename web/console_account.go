@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -50,8 +49,8 @@ type accountDetailPage struct {
 	Keys     []accountKeyRow
 	// ShowRights is set when the user may read the assignments.
 	ShowRights  bool
-	Assignments []accountAssignment
-	Groups      []usersAssignment
+	Assignments []assignment
+	Groups      []assignment
 	Rights      []rbac.Effective
 	CanEdit     bool
 	CanMove     bool
@@ -109,9 +108,7 @@ func (s *Server) accountDetail(c *fiber.Ctx) error {
 		}
 		p.ShowRights = true
 		p.Rights = r.Effective()
-		var roles []usersAssignment
-		roles, p.Groups = usersAssignments(actor, r)
-		p.Assignments = accountAssignments(&p.page, roles, r, p.Rights)
+		p.Assignments, p.Groups = assignments(p.locale, actor, a.OrgID, r)
 	}
 	return s.render(c, http.StatusOK, "account_detail", p)
 }
@@ -139,59 +136,4 @@ func (s *Server) accountOwner(ctx context.Context, actor rbac.Actor, a accounts.
 		return "", nil
 	}
 	return name, err
-}
-
-// accountAssignment is a role on a scope the account holds, as
-// usersAssignments lists it, with where it comes from.
-type accountAssignment struct {
-	usersAssignment
-	// Through names the groups the role comes through on that scope when
-	// it is not also assigned directly: such a row is left by leaving the
-	// group, not unassigned.
-	Through string
-	// Why says in the page's language which rule an inactive role breaks.
-	Why string
-}
-
-// accountAssignments adds to the roles of r where each comes from: the
-// sources of the effective rights tell the roles held only through a
-// group (r.Roles lists them with the direct ones). A role that gives no
-// right on its scope has no source there and is taken as direct: the
-// unassign form is offered, and the service says if it is not.
-func accountAssignments(p *page, roles []usersAssignment, r *rbac.Rights, rights []rbac.Effective) []accountAssignment {
-	direct := map[string]bool{}
-	through := map[string][]string{}
-	for _, e := range rights {
-		k := e.Source.Role + "@" + e.Source.On.String()
-		if e.Source.Group == "" {
-			direct[k] = true
-		} else if !slices.Contains(through[k], e.Source.Group) {
-			through[k] = append(through[k], e.Source.Group)
-		}
-	}
-	why := map[string]string{}
-	for _, in := range r.Inactive {
-		if in.Source.Group != "" {
-			continue
-		}
-		if in.Rule > 0 {
-			why[in.Source.Role+"@"+in.Source.On.String()] = p.T("account.inactive.rule", "rule", in.Rule)
-		} else {
-			why[in.Source.Role+"@"+in.Source.On.String()] = p.T("account.inactive.outside")
-		}
-	}
-	out := make([]accountAssignment, len(roles))
-	for i, a := range roles {
-		k := a.Ref + "@" + a.On
-		out[i] = accountAssignment{usersAssignment: a}
-		if a.Reason != "" {
-			out[i].Why = why[k]
-			continue
-		}
-		if groups := through[k]; len(groups) > 0 && !direct[k] {
-			out[i].Through = strings.Join(groups, ", ")
-			out[i].CanUnassign = false
-		}
-	}
-	return out
 }

@@ -156,8 +156,9 @@ func TestConsoleAccountDetail(t *testing.T) {
 	if strings.Contains(body, "iam.roles:read") {
 		t.Error("the inactive role's right is shown as effective")
 	}
-	inactive := regexp.MustCompile(`(?s)<th scope="row">child/local</th>.*?inactive</span> breaks rule 1: <span class="reason">([^<]+)</span>`).FindStringSubmatch(body)
-	if inactive == nil || !strings.Contains(html.UnescapeString(inactive[1]), "neither the subject's organization team nor one of its ancestors") {
+	// The reason is the rule in words, as a refused assignment says it.
+	inactive := regexp.MustCompile(`(?s)<th scope="row">child/local</th>.*?inactive</span> ([^<]+)</td>`).FindStringSubmatch(body)
+	if inactive == nil || !strings.Contains(html.UnescapeString(inactive[1]), "Rule 1 is not met: the role 'child/local' belongs to organization child, which is neither team") {
 		t.Errorf("the inactive role has no reason: %v", inactive)
 	}
 	// team/keys comes through team/ops: it is left with the group, not
@@ -199,7 +200,7 @@ func TestConsoleAccountDetail(t *testing.T) {
 		if row := accountKeyRow(t, r.Body, w.unused); !strings.Contains(row, "jamais utilisée") {
 			t.Errorf("the unused key's row: %s", row)
 		}
-		if b := string(r.Body); !strings.Contains(b, "enfreint la règle 1") || !strings.Contains(b, "par le groupe team/ops") {
+		if b := string(r.Body); !strings.Contains(b, "La règle 1 n’est pas respectée") || !strings.Contains(b, "par le groupe team/ops") {
 			t.Errorf("the assignments are not in French: %s", b)
 		}
 	})

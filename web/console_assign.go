@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -68,7 +69,7 @@ func (s *Server) userSubject() *assignSubject {
 	return &assignSubject{
 		kind: "users", param: "name",
 		get: func(ctx context.Context, a rbac.Actor, name string) (string, string, bool, error) {
-			u, err := s.Users.Get(ctx, a, name)
+			u, err := s.usersGet(ctx, a, name)
 			if err != nil {
 				return "", "", false, err
 			}
@@ -108,7 +109,7 @@ type assignPage struct {
 	// Current lists the subject's roles and groups, when the actor may
 	// read them.
 	CanRead bool
-	Current []currentAssignment
+	Current []assignment
 }
 
 // roleChoice is a role or group offered in a <select>.
@@ -117,17 +118,96 @@ type roleChoice struct {
 	Selected   bool
 }
 
-// currentAssignment is a role held on a scope, or a group.
-type currentAssignment struct {
+// assignment is a role held on a scope, or a group, as the user, account
+// and assign pages list them, with the fields its unassign form posts.
+type assignment struct {
 	// Kind is "role" or "group"; Ref the role or group, ORG/NAME.
 	Kind, Ref string
-	// On is the scope as shown, OnOrg its organization.
-	On, OnOrg string
-	// Group, for a role, is the group it comes through, if known.
-	Group string
-	// Inactive explains why the assignment gives no right.
+	// On is a role's scope, "ORG" or "ORG/*", empty for a group; Org, for
+	// a role, the scope's organization the unassign form names, for a
+	// group the organization that owns it.
+	On, Org string
+	// Through names the groups a role comes through on that scope when it
+	// is not also assigned directly: such a row is left by leaving the
+	// group, not unassigned.
+	Through string
+	// Inactive says, in the page's language, why the role gives no right.
 	Inactive    string
 	CanUnassign bool
+}
+
+// assignments lists the roles, each once per scope, and the groups of a
+// subject of organization subjectOrg with rights r. The rights' sources
+// tell a role assigned directly (unassigned on its scope, which needs
+// iam.assignments write there) from one held only through groups (left
+// by leaving the group, which needs that right on the subject's
+// organization); an inactive role that comes through a group is not
+// listed: its group is, and is what to leave.
+func assignments(l *locale, actor rbac.Actor, subjectOrg string, r *rbac.Rights) (roles, groups []assignment) {
+	direct := map[string]bool{}
+	through := map[string][]string{}
+	for _, src := range r.Sources() {
+		k := src.Role + "@" + src.On.String()
+		if src.Group == "" {
+			direct[k] = true
+		} else if !slices.Contains(through[k], src.Group) {
+			through[k] = append(through[k], src.Group)
+		}
+	}
+	for _, held := range r.Roles {
+		ref, scopes, _ := strings.Cut(held, "@")
+		for _, on := range strings.Split(scopes, ",") {
+			k := ref + "@" + on
+			a := assignment{Kind: "role", Ref: ref, On: on, Org: strings.TrimSuffix(on, "/*")}
+			if gs := through[k]; len(gs) > 0 && !direct[k] {
+				a.Through = strings.Join(gs, ", ")
+			} else {
+				a.CanUnassign = actor.Can(a.Org, assignRight)
+			}
+			roles = append(roles, a)
+		}
+	}
+	for _, in := range r.Inactive {
+		if in.Source.Group != "" {
+			continue
+		}
+		org := in.Source.On.OrgID
+		roles = append(roles, assignment{Kind: "role", Ref: in.Source.Role, On: in.Source.On.String(), Org: org,
+			Inactive: inactiveMessage(l, in), CanUnassign: actor.Can(org, assignRight)})
+	}
+	canLeave := actor.Can(subjectOrg, assignRight)
+	for _, g := range r.Groups {
+		org, _, _ := strings.Cut(g, "/")
+		groups = append(groups, assignment{Kind: "group", Ref: g, Org: org, CanUnassign: canLeave})
+	}
+	return roles, groups
+}
+
+// inactiveMessage explains in the reader's language why a grant gives no
+// right: the rule it breaks, as a refused assignment says it, or the
+// subject's organization outside the role's perimeter.
+func inactiveMessage(l *locale, in rbac.Inactive) string {
+	if in.Err != nil {
+		return ruleMessage(l, in.Err, "")
+	}
+	if in.Rule > 0 {
+		return l.T("assign.current.rule", "rule", in.Rule)
+	}
+	return l.T("assign.current.outside")
+}
+
+// name returns the subject named in the path once the actor may read it:
+// a POST about a subject the actor may not see is answered as one about
+// a missing subject.
+func (sub *assignSubject) name(c *fiber.Ctx) (string, error) {
+	name, err := param(c, sub.param)
+	if err != nil {
+		return "", err
+	}
+	if _, _, _, err := sub.get(c.UserContext(), consoleActor(c), name); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 func (sub *assignSubject) paths(name string) (back, action, unassign string) {
@@ -138,7 +218,10 @@ func (sub *assignSubject) paths(name string) (back, action, unassign string) {
 // assignContext loads the subject and fills the page with it, its choices
 // and its assignments.
 func (s *Server) assignContext(c *fiber.Ctx, sub *assignSubject) (*assignPage, error) {
-	name := c.Params(sub.param)
+	name, err := param(c, sub.param)
+	if err != nil {
+		return nil, err
+	}
 	actor := consoleActor(c)
 	ctx := c.UserContext()
 	org, label, system, err := sub.get(ctx, actor, name)
@@ -185,55 +268,10 @@ func (s *Server) assignContext(c *fiber.Ctx, sub *assignSubject) (*assignPage, e
 			return nil, err
 		}
 		p.CanRead = true
-		p.Current = current(p.locale, rights, groups, actor, org)
+		roles, groups := assignments(p.locale, actor, org, rights)
+		p.Current = append(groups, roles...)
 	}
 	return p, nil
-}
-
-// current lists the assignments of rights: its groups, its active roles on
-// each scope (naming the group one comes through when a group the
-// subject belongs to holds it there) and its inactive direct roles.
-func current(l *locale, r *rbac.Rights, groups []rbac.GroupView, actor rbac.Actor, org string) []currentAssignment {
-	member := map[string]bool{}
-	for _, g := range r.Groups {
-		member[g] = true
-	}
-	through := map[string]string{} // "ROLE@SCOPE" → group
-	for _, g := range groups {
-		if member[g.Ref()] {
-			for _, pr := range g.Roles {
-				through[pr.String()] = g.Ref()
-			}
-		}
-	}
-	var out []currentAssignment
-	for _, g := range r.Groups {
-		out = append(out, currentAssignment{Kind: "group", Ref: g, CanUnassign: actor.Can(org, assignRight)})
-	}
-	for _, entry := range r.Roles {
-		ref, scopes, _ := strings.Cut(entry, "@")
-		for _, sc := range strings.Split(scopes, ",") {
-			scope, err := rbac.ParseScope(sc)
-			if err != nil {
-				continue
-			}
-			a := currentAssignment{Kind: "role", Ref: ref, On: sc, OnOrg: scope.OrgID, Group: through[ref+"@"+sc]}
-			a.CanUnassign = a.Group == "" && actor.Can(scope.OrgID, assignRight)
-			out = append(out, a)
-		}
-	}
-	for _, in := range r.Inactive {
-		if in.Source.Group != "" {
-			continue
-		}
-		why := l.T("assign.current.outside")
-		if in.Rule > 0 {
-			why = l.T("assign.current.rule", "rule", in.Rule)
-		}
-		out = append(out, currentAssignment{Kind: "role", Ref: in.Source.Role, On: in.Source.On.String(), OnOrg: in.Source.On.OrgID,
-			Inactive: why, CanUnassign: actor.Can(in.Source.On.OrgID, assignRight)})
-	}
-	return out
 }
 
 func (s *Server) assignForm(c *fiber.Ctx, sub *assignSubject) error {
@@ -245,10 +283,12 @@ func (s *Server) assignForm(c *fiber.Ctx, sub *assignSubject) error {
 }
 
 func (s *Server) assignPost(c *fiber.Ctx, sub *assignSubject) error {
-	name := c.Params(sub.param)
+	name, err := sub.name(c)
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
 	kind := c.FormValue("kind")
-	var err error
 	var ref string
 	subtree := c.FormValue("subtree") != ""
 	var group string
@@ -386,10 +426,12 @@ func missingMessage(l *locale, mr *rbac.MissingRight) string {
 }
 
 func (s *Server) unassignPost(c *fiber.Ctx, sub *assignSubject) error {
-	name := c.Params(sub.param)
+	name, err := sub.name(c)
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
 	ref := c.FormValue("ref")
-	var err error
 	switch c.FormValue("kind") {
 	case "group":
 		err = sub.leave(c.UserContext(), actor, name, ref)

@@ -328,3 +328,122 @@ func TestBrowserAssignRefusedByRule3(t *testing.T) {
 		}
 	})
 }
+
+// userAssign gives the user name what in (a role or a group) through the API.
+func (w *assignWorld) userAssign(t *testing.T, name string, in web.AssignRequest) {
+	t.Helper()
+	if r := w.f.call(t, http.MethodPost, "/api/v1/users/"+name+"/assignments", w.token, in); r.Status != http.StatusNoContent {
+		t.Fatalf("assign %+v to %s: %d %s", in, name, r.Status, r.Body)
+	}
+}
+
+// unassignForm reports whether body has an unassign form for ref on org.
+func unassignForm(body []byte, ref, org string) bool {
+	return regexp.MustCompile(`(?s)<form method="post" action="[^"]*/unassign">\s*<input type="hidden" name="csrf" value="[^"]*">\s*` +
+		`<input type="hidden" name="kind" value="role">\s*<input type="hidden" name="ref" value="` + regexp.QuoteMeta(ref) + `">\s*` +
+		`<input type="hidden" name="org" value="` + regexp.QuoteMeta(org) + `">`).Match(body)
+}
+
+// The user, account and assign pages list a subject's roles alike: a role
+// held only through a group is left with the group, not unassigned; one
+// held directly too can be unassigned, and that leaves the group's.
+func TestConsoleAssignmentsTellDirectRolesFromGroupOnes(t *testing.T) {
+	w := newAssignWorld(t)
+	w.f.consoleUser(t, "bob", goodPassword, false, "")
+	w.group(t, rootOrg, "crew", rootOrg+"/viewer", "parent")
+	w.userAssign(t, "bob", web.AssignRequest{Group: rootOrg + "/crew"})
+	w.f.assign(t, w.token, w.clientID, web.AssignRequest{Group: rootOrg + "/crew"})
+	v := w.signedIn(t, "alice", "en")
+	account := "/console/accounts/" + url.PathEscape(w.clientID)
+	pages := []string{"/console/users/bob", "/console/users/bob/assign", account, account + "/assign"}
+
+	for _, path := range pages {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		if unassignForm(r.Body, rootOrg+"/viewer", "parent") {
+			t.Errorf("%s offers to unassign a role held only through a group", path)
+		}
+		if !strings.Contains(string(r.Body), "through the group "+rootOrg+"/crew") {
+			t.Errorf("%s does not say the role comes through the group", path)
+		}
+		if !strings.Contains(string(r.Body), `name="ref" value="`+rootOrg+`/crew"`) {
+			t.Errorf("%s has no form to leave the group", path)
+		}
+	}
+	// Forged anyway, it finds nothing to remove.
+	r := v.post(t, "/console/users/bob/unassign", url.Values{"csrf": {v.csrf(t, "/console/")}, "kind": {"role"}, "ref": {rootOrg + "/viewer"}, "org": {"parent"}})
+	wantPage(t, r, http.StatusNotFound)
+
+	// Held directly as well: each page offers to unassign it.
+	w.userAssign(t, "bob", role(rootOrg+"/viewer", "parent"))
+	w.f.assign(t, w.token, w.clientID, role(rootOrg+"/viewer", "parent"))
+	for _, path := range pages {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		if !unassignForm(r.Body, rootOrg+"/viewer", "parent") {
+			t.Errorf("%s offers no unassign for a role held directly and through a group: %s", path, r.Body)
+		}
+		if strings.Contains(string(r.Body), "through the group") {
+			t.Errorf("%s says a direct role comes through the group", path)
+		}
+	}
+	for _, back := range []string{"/console/users/bob", account} {
+		r := v.post(t, back+"/unassign", url.Values{"csrf": {v.csrf(t, "/console/")}, "kind": {"role"}, "ref": {rootOrg + "/viewer"}, "org": {"parent"}})
+		wantRedirect(t, r, back+"?flash=assign.removed")
+		r = v.get(t, back)
+		if unassignForm(r.Body, rootOrg+"/viewer", "parent") || !strings.Contains(string(r.Body), "through the group "+rootOrg+"/crew") {
+			t.Errorf("%s after unassign: the role should be left through the group only: %s", back, r.Body)
+		}
+	}
+	if got := w.f.rightsOf(t, w.token, w.clientID); len(got.Roles) != 1 || got.Roles[0] != rootOrg+"/viewer@parent" || len(got.Groups) != 1 {
+		t.Errorf("the account's roles %v groups %v: the group's role should stay", got.Roles, got.Groups)
+	}
+}
+
+// Leaving a group needs iam.assignments write on the subject's
+// organization, not on the group's: an admin of parent may take the
+// account of parent out of a group of the root.
+func TestConsoleLeaveGroupNeedsTheRightOnTheSubjectsOrg(t *testing.T) {
+	w := newAssignWorld(t)
+	w.group(t, rootOrg, "crew", rootOrg+"/viewer", "parent")
+	w.f.assign(t, w.token, w.clientID, web.AssignRequest{Group: rootOrg + "/crew"})
+	w.f.consoleUser(t, "pam", goodPassword, false, "")
+	w.userAssign(t, "pam", web.AssignRequest{Role: rootOrg + "/admin", On: []string{"parent/*"}})
+	v := w.signedIn(t, "pam", "en")
+	account := "/console/accounts/" + url.PathEscape(w.clientID)
+	for _, path := range []string{account, account + "/assign"} {
+		r := v.get(t, path)
+		wantPage(t, r, http.StatusOK)
+		if !strings.Contains(string(r.Body), `name="ref" value="`+rootOrg+`/crew"`) {
+			t.Errorf("%s offers no leave for the group: %s", path, r.Body)
+		}
+	}
+	r := v.post(t, account+"/unassign", url.Values{"csrf": {v.csrf(t, "/console/")}, "kind": {"group"}, "ref": {rootOrg + "/crew"}})
+	wantRedirect(t, r, account+"?flash=assign.removed")
+	if got := w.f.rightsOf(t, w.token, w.clientID).Groups; len(got) != 0 {
+		t.Errorf("groups %v after leaving", got)
+	}
+}
+
+// Path parameters are unescaped (fiber leaves them as sent): a name
+// escaped in the URL finds the same page.
+func TestConsoleEscapedPathParams(t *testing.T) {
+	w := newAssignWorld(t)
+	w.f.consoleUser(t, "bob", goodPassword, false, "")
+	v := w.signedIn(t, "alice", "en")
+	for _, path := range []string{
+		"/console/orgs/par%65nt", "/console/orgs/par%65nt/edit",
+		"/console/roles/par%65nt/narr%6Fw", "/console/roles/par%65nt/narr%6Fw/edit",
+		"/console/permissions/billing.invoic%65s", "/console/permissions/billing.invoic%65s/edit",
+		"/console/accounts/bot%40parent.iam/assign", "/console/users/b%6Fb/assign",
+	} {
+		wantPage(t, v.get(t, path), http.StatusOK)
+	}
+	csrf := v.csrf(t, "/console/")
+	wantRedirect(t, v.post(t, "/console/accounts/bot%40parent.iam/assign", url.Values{"csrf": {csrf}, "kind": {"role"}, "role": {"parent/narrow"}, "on": {"childa"}}),
+		"/console/accounts/"+url.PathEscape(w.clientID)+"?flash=assign.done")
+	wantRedirect(t, v.post(t, "/console/accounts/bot%40parent.iam/unassign", url.Values{"csrf": {csrf}, "kind": {"role"}, "ref": {"parent/narrow"}, "org": {"childa"}}),
+		"/console/accounts/"+url.PathEscape(w.clientID)+"?flash=assign.removed")
+	wantRedirect(t, v.post(t, "/console/orgs/par%65nt", url.Values{"csrf": {csrf}, "name": {"Parent"}}), "/console/orgs/parent?flash=orgs.renamed")
+	wantRedirect(t, v.post(t, "/console/permissions/billing.invoic%65s", url.Values{"csrf": {csrf}, "description": {"Invoices"}}), "/console/permissions/billing.invoices?flash=permissions.updated")
+}

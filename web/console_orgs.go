@@ -164,7 +164,11 @@ func (s *Server) orgDetailOf(c *fiber.Ctx, id string) (*orgDetailPage, error) {
 }
 
 func (s *Server) orgDetail(c *fiber.Ctx) error {
-	p, err := s.orgDetailOf(c, c.Params("id"))
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.orgDetailOf(c, id)
 	if err != nil {
 		return err
 	}
@@ -172,8 +176,12 @@ func (s *Server) orgDetail(c *fiber.Ctx) error {
 }
 
 func (s *Server) orgEdit(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
-	o, err := s.Orgs.GetOrg(c.UserContext(), actor, c.Params("id"))
+	o, err := s.Orgs.GetOrg(c.UserContext(), actor, id)
 	if err != nil {
 		return err
 	}
@@ -185,7 +193,11 @@ func (s *Server) orgEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) orgUpdate(c *fiber.Ctx) error {
-	id, name := c.Params("id"), strings.TrimSpace(c.FormValue("name"))
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
 	o, err := s.Orgs.RenameOrg(c.UserContext(), consoleActor(c), id, name)
 	if err == nil {
 		return c.Redirect(orgHref(o.ID)+"?flash=orgs.renamed", http.StatusSeeOther)
@@ -199,7 +211,10 @@ func (s *Server) orgUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) orgDelete(c *fiber.Ctx) error {
-	id := c.Params("id")
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
 	actor := consoleActor(c)
 	if strings.TrimSpace(c.FormValue("confirm")) != id {
 		// The typed ID is checked here, not only in the browser; the
@@ -214,7 +229,7 @@ func (s *Server) orgDelete(c *fiber.Ctx) error {
 		p.Error = p.T("orgs.delete.mismatch", "id", id)
 		return s.render(c, http.StatusUnprocessableEntity, "orgs_detail", p)
 	}
-	err := s.Orgs.DeleteOrg(c.UserContext(), actor, id)
+	err = s.Orgs.DeleteOrg(c.UserContext(), actor, id)
 	if err == nil {
 		return c.Redirect(consolePrefix+"/orgs?flash=orgs.deleted", http.StatusSeeOther)
 	}

@@ -109,7 +109,11 @@ func (s *Server) permissionsCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) permissionsEdit(c *fiber.Ctx) error {
-	perm, err := s.Orgs.GetPermission(c.UserContext(), consoleActor(c), c.Params("name"))
+	name, err := param(c, "name")
+	if err != nil {
+		return err
+	}
+	perm, err := s.Orgs.GetPermission(c.UserContext(), consoleActor(c), name)
 	if err != nil {
 		return err
 	}
@@ -126,8 +130,12 @@ func (s *Server) permissionsEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) permissionsUpdate(c *fiber.Ctx) error {
-	name, description := c.Params("name"), c.FormValue("description")
-	_, err := s.Orgs.DescribePermission(c.UserContext(), consoleActor(c), name, description)
+	name, err := param(c, "name")
+	if err != nil {
+		return err
+	}
+	description := c.FormValue("description")
+	_, err = s.Orgs.DescribePermission(c.UserContext(), consoleActor(c), name, description)
 	back := permissionsPath(name)
 	if err == nil {
 		return c.Redirect(back+"?flash=permissions.updated", http.StatusSeeOther)
@@ -155,7 +163,11 @@ func (s *Server) permissionsDetail(c *fiber.Ctx) error {
 }
 
 func (s *Server) permissionsShow(c *fiber.Ctx, status int, confirm, msg string) error {
-	perm, err := s.Orgs.GetPermission(c.UserContext(), consoleActor(c), c.Params("name"))
+	name, err := param(c, "name")
+	if err != nil {
+		return err
+	}
+	perm, err := s.Orgs.GetPermission(c.UserContext(), consoleActor(c), name)
 	if err != nil {
 		return err
 	}
@@ -169,7 +181,10 @@ func (s *Server) permissionsShow(c *fiber.Ctx, status int, confirm, msg string) 
 }
 
 func (s *Server) permissionsDeleteOne(c *fiber.Ctx) error {
-	name := c.Params("name")
+	name, err := param(c, "name")
+	if err != nil {
+		return err
+	}
 	confirm := strings.TrimSpace(c.FormValue("confirm"))
 	if confirm != name {
 		// Refused before any word about the permission to who may not
@@ -184,7 +199,7 @@ func (s *Server) permissionsDeleteOne(c *fiber.Ctx) error {
 		p := s.page(c)
 		return s.permissionsShow(c, http.StatusUnprocessableEntity, confirm, p.T("permissions.delete.mismatch", "name", name))
 	}
-	err := s.Orgs.DeletePermission(c.UserContext(), consoleActor(c), name)
+	err = s.Orgs.DeletePermission(c.UserContext(), consoleActor(c), name)
 	if err == nil {
 		return c.Redirect(consolePrefix+"/permissions?flash=permissions.deleted", http.StatusSeeOther)
 	}

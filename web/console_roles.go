@@ -279,8 +279,23 @@ func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) (*roleDetailPage, error
 	return p, nil
 }
 
+// roleParams returns the role's organization and name in the path.
+func roleParams(c *fiber.Ctx) (org, name string, err error) {
+	if org, err = param(c, "org"); err != nil {
+		return "", "", err
+	}
+	if name, err = param(c, "name"); err != nil {
+		return "", "", err
+	}
+	return org, name, nil
+}
+
 func (s *Server) roleDetail(c *fiber.Ctx) error {
-	r, err := s.Orgs.GetRole(c.UserContext(), consoleActor(c), c.Params("org")+"/"+c.Params("name"))
+	org, name, err := roleParams(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Orgs.GetRole(c.UserContext(), consoleActor(c), org+"/"+name)
 	if err != nil {
 		return err
 	}
@@ -292,7 +307,11 @@ func (s *Server) roleDetail(c *fiber.Ctx) error {
 }
 
 func (s *Server) roleEdit(c *fiber.Ctx) error {
-	r, err := s.Orgs.GetRole(c.UserContext(), consoleActor(c), c.Params("org")+"/"+c.Params("name"))
+	org, name, err := roleParams(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.Orgs.GetRole(c.UserContext(), consoleActor(c), org+"/"+name)
 	if err != nil {
 		return err
 	}
@@ -315,7 +334,11 @@ func (s *Server) roleEditPage(c *fiber.Ctx, r rbac.Role) *roleFormPage {
 }
 
 func (s *Server) roleUpdate(c *fiber.Ctx) error {
-	ref := c.Params("org") + "/" + c.Params("name")
+	org, name, err := roleParams(c)
+	if err != nil {
+		return err
+	}
+	ref := org + "/" + name
 	description := c.FormValue("description")
 	rights, perimeter, err := postedRole(c)
 	if err == nil {
@@ -332,7 +355,7 @@ func (s *Server) roleUpdate(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	p := s.roleEditPage(c, rbac.Role{OrgID: c.Params("org"), Name: c.Params("name"), Description: description})
+	p := s.roleEditPage(c, rbac.Role{OrgID: org, Name: name, Description: description})
 	p.Error = msg
 	if err := s.roleForm(c, p, rights, perimeter); err != nil {
 		return err
@@ -341,11 +364,13 @@ func (s *Server) roleUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) roleDelete(c *fiber.Ctx) error {
-	org, name := c.Params("org"), c.Params("name")
+	org, name, err := roleParams(c)
+	if err != nil {
+		return err
+	}
 	ref := org + "/" + name
 	actor := consoleActor(c)
 	force := c.FormValue("force") != ""
-	var err error
 	if strings.TrimSpace(c.FormValue("confirm")) != name {
 		// The typed name is checked here, not only in the browser; the
 		// role is read first, so a refusal tells no more than the page.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -45,6 +46,27 @@ func (s *Server) usersPages(r fiber.Router) {
 // usersPath is the path of a user's detail page.
 func usersPath(name string) string {
 	return consolePrefix + "/users/" + url.PathEscape(name)
+}
+
+// usersGet returns the user name if the actor may read it. A user the
+// actor may not read is answered as a missing one, so that the console
+// does not tell who exists elsewhere in the tree.
+func (s *Server) usersGet(ctx context.Context, actor rbac.Actor, name string) (users.User, error) {
+	u, err := s.Users.Get(ctx, actor, name)
+	if errors.Is(err, storage.ErrForbidden) {
+		return users.User{}, storage.ErrNotFound
+	}
+	return u, err
+}
+
+// usersTarget returns the user named in the path of a /users/:name page,
+// GET or POST, with usersGet.
+func (s *Server) usersTarget(c *fiber.Ctx) (users.User, error) {
+	name, err := param(c, "name")
+	if err != nil {
+		return users.User{}, err
+	}
+	return s.usersGet(c.UserContext(), consoleActor(c), name)
 }
 
 // usersListPage lists users, a page at a time, by name.
@@ -171,8 +193,8 @@ type usersDetailPage struct {
 	// ShowRights is set when the signed-in user may read the user's
 	// assignments: Assignments, Groups and Rights are filled then.
 	ShowRights  bool
-	Assignments []usersAssignment
-	Groups      []usersAssignment
+	Assignments []assignment
+	Groups      []assignment
 	Rights      []rbac.Effective
 	CanEdit     bool
 	CanArchive  bool
@@ -185,23 +207,10 @@ type usersDetailPage struct {
 	Error string
 }
 
-// usersAssignment is a role on a scope, or a group, the user holds, with
-// the fields its unassign form posts.
-type usersAssignment struct {
-	Kind string // role or group
-	Ref  string // ORG/NAME
-	// On is the scope, "ORG" or "ORG/*", of a role; Org, the
-	// organization the unassign form names.
-	On, Org string
-	// Reason, if set, says why the role gives no right.
-	Reason      string
-	CanUnassign bool
-}
-
 // usersDetailData loads what the detail page shows.
 func (s *Server) usersDetailData(c *fiber.Ctx, name string) (*usersDetailPage, error) {
 	actor := consoleActor(c)
-	u, err := s.Users.Get(c.UserContext(), actor, name)
+	u, err := s.usersGet(c.UserContext(), actor, name)
 	if err != nil {
 		return nil, err
 	}
@@ -219,43 +228,17 @@ func (s *Server) usersDetailData(c *fiber.Ctx, name string) (*usersDetailPage, e
 		return nil, err
 	}
 	p.ShowRights = true
-	p.Assignments, p.Groups = usersAssignments(actor, r)
+	p.Assignments, p.Groups = assignments(p.locale, actor, u.OrgID, r)
 	p.Rights = r.Effective()
 	return p, nil
 }
 
-// usersAssignments lists the roles, each once per scope, and groups of r:
-// its active roles ("ORG/ROLE@SCOPE,SCOPE"), then the inactive ones with
-// why.
-func usersAssignments(actor rbac.Actor, r *rbac.Rights) (roles, groups []usersAssignment) {
-	for _, held := range r.Roles {
-		ref, scopes, _ := strings.Cut(held, "@")
-		for _, on := range strings.Split(scopes, ",") {
-			org := strings.TrimSuffix(on, "/*")
-			roles = append(roles, usersAssignment{Kind: "role", Ref: ref, On: on, Org: org, CanUnassign: actor.Can(org, usersAssignWrite)})
-		}
-	}
-	for _, in := range r.Inactive {
-		if in.Source.Group != "" {
-			continue // the group is listed, and is what to leave
-		}
-		org := in.Source.On.OrgID
-		roles = append(roles, usersAssignment{Kind: "role", Ref: in.Source.Role, On: in.Source.On.String(), Org: org,
-			Reason: in.Reason, CanUnassign: actor.Can(org, usersAssignWrite)})
-	}
-	for _, g := range r.Groups {
-		org, _, _ := strings.Cut(g, "/")
-		groups = append(groups, usersAssignment{Kind: "group", Ref: g, Org: org, CanUnassign: actor.Can(org, usersAssignWrite)})
-	}
-	return roles, groups
-}
-
 func (s *Server) usersDetail(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.usersDetailData(c, name)
+	p, err := s.usersDetailData(c, u.Name)
 	if err != nil {
 		return err
 	}
@@ -283,15 +266,11 @@ type usersEditPage struct {
 }
 
 func (s *Server) usersEdit(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
 	actor := consoleActor(c)
-	u, err := s.Users.Get(c.UserContext(), actor, name)
-	if err != nil {
-		return err
-	}
 	if !actor.Can(u.OrgID, usersWrite) {
 		return storage.ErrForbidden
 	}
@@ -299,16 +278,13 @@ func (s *Server) usersEdit(c *fiber.Ctx) error {
 }
 
 func (s *Server) usersUpdate(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	target, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
-	p := &usersEditPage{page: s.page(c), DisplayName: strings.TrimSpace(c.FormValue("display_name")), Email: strings.TrimSpace(c.FormValue("email"))}
-	u, err := s.Users.Update(c.UserContext(), consoleActor(c), name, users.Changes{DisplayName: &p.DisplayName, Email: &p.Email})
+	p := &usersEditPage{page: s.page(c), Target: target, DisplayName: strings.TrimSpace(c.FormValue("display_name")), Email: strings.TrimSpace(c.FormValue("email"))}
+	u, err := s.Users.Update(c.UserContext(), consoleActor(c), target.Name, users.Changes{DisplayName: &p.DisplayName, Email: &p.Email})
 	if msg, ok := formMessage(err); ok {
-		if p.Target, err = s.Users.Get(c.UserContext(), consoleActor(c), name); err != nil {
-			return err
-		}
 		p.Error = msg
 		return s.render(c, http.StatusUnprocessableEntity, "users_edit", p)
 	}
@@ -324,10 +300,11 @@ func usersSelf(c *fiber.Ctx, name string) bool {
 }
 
 func (s *Server) usersDisable(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
+	name := u.Name
 	_, err = s.Users.Disable(c.UserContext(), consoleActor(c), name)
 	if errors.Is(err, storage.ErrForbidden) && usersSelf(c, name) {
 		p := s.page(c)
@@ -340,10 +317,11 @@ func (s *Server) usersDisable(c *fiber.Ctx) error {
 }
 
 func (s *Server) usersEnable(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
+	name := u.Name
 	if _, err := s.Users.Enable(c.UserContext(), consoleActor(c), name); err != nil {
 		return err
 	}
@@ -354,10 +332,11 @@ func (s *Server) usersEnable(c *fiber.Ctx) error {
 // this response only; the user's sessions end and it must change the
 // password at the next sign-in.
 func (s *Server) usersResetPassword(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
 	}
+	name := u.Name
 	u, generated, err := s.Users.SetPassword(c.UserContext(), consoleActor(c), name, "")
 	if msg, ok := formMessage(err); ok {
 		return s.usersRefused(c, name, http.StatusUnprocessableEntity, msg)
@@ -371,9 +350,18 @@ func (s *Server) usersResetPassword(c *fiber.Ctx) error {
 // usersDeleteUser deletes a user once its name is typed in confirmation:
 // the server checks it, not only the page's script.
 func (s *Server) usersDeleteUser(c *fiber.Ctx) error {
-	name, err := param(c, "name")
+	u, err := s.usersTarget(c)
 	if err != nil {
 		return err
+	}
+	name := u.Name
+	if !consoleActor(c).Can(u.OrgID, usersDelete) {
+		// Refused whatever was typed, as the service would.
+		if usersSelf(c, name) {
+			p := s.page(c)
+			return s.usersRefused(c, name, http.StatusForbidden, p.T("users.error.deleteself"))
+		}
+		return storage.ErrForbidden
 	}
 	if strings.TrimSpace(c.FormValue("confirm")) != name {
 		p := s.page(c)

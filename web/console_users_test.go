@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +13,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/iamd/iamd/rbac"
+	"github.com/iamd/iamd/storage"
+	"github.com/iamd/iamd/users"
+	"github.com/iamd/iamd/web"
 )
 
 // usersShownPassword finds the password of a users_password page.
@@ -341,9 +346,13 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 		if ids := b.unlabelled(); len(ids) > 0 {
 			t.Errorf("audit controls without a label: %v", ids)
 		}
+		// The unfiltered page has rows already: wait for the filtered
+		// one, whose field the server filled (SetValue changes the
+		// field's value, not its attribute), before reading a row.
 		b.do(
 			chromedp.SetValue(chromedp.CSS("#filter-target"), "user:"+name),
 			chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#filter-target[value="user:`+name+`"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#audit tbody tr`)),
 		)
 		if got := b.text("#audit tbody tr"); !strings.Contains(got, "user.create") || !strings.Contains(got, admin) {
@@ -371,4 +380,115 @@ func TestBrowserUserCreationAndAudit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// usersElsewhere stores a user of org that cannot sign in.
+func usersElsewhere(t *testing.T, f *fixture, name, org string) {
+	t.Helper()
+	now := storage.Time(f.clock.Now())
+	u := users.User{ID: "u-" + name, OrgID: org, Name: name, PasswordHash: "none", CreatedAt: now, CreatedBy: initBy, UpdatedAt: now, PasswordChangedAt: now}
+	if err := f.db.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// varying finds what differs from one page to the next: the CSRF token
+// and script nonces.
+var varying = regexp.MustCompile(`(name="csrf" value|nonce)="[^"]*"`)
+
+// A user the actor may not read looks like no user at all, on every page
+// of /console/users/:name, GET or POST.
+func TestConsoleUsersElsewhereLookMissing(t *testing.T) {
+	f := newFixture(t)
+	token := f.adminToken(t)
+	for _, o := range []web.CreateOrgRequest{{ID: "parent"}, {ID: "other"}} {
+		if r := f.call(t, http.MethodPost, "/api/v1/orgs", token, o); r.Status != http.StatusCreated {
+			t.Fatalf("create org %s: %d %s", o.ID, r.Status, r.Body)
+		}
+	}
+	usersElsewhere(t, f, "pat", "parent")
+	usersElsewhere(t, f, "olga", "other")
+	f.consoleUser(t, "sue", goodPassword, false, "")
+	if err := f.users.AssignRole(context.Background(), rbac.System(initBy), "sue", rootOrg+"/"+rbac.RoleViewer, []rbac.Scope{{OrgID: "parent", Subtree: true}}); err != nil {
+		t.Fatal(err)
+	}
+	v := f.visitor(t)
+	v.login(t, "sue", goodPassword)
+	csrf := v.csrf(t, "/console/")
+
+	wantPage(t, v.get(t, "/console/users/pat"), http.StatusOK)
+	for _, sub := range []string{"", "/edit", "/assign"} {
+		missing, elsewhere := v.get(t, "/console/users/nobody"+sub), v.get(t, "/console/users/olga"+sub)
+		wantPage(t, missing, http.StatusNotFound)
+		// The pages differ only by the name in the path, which the
+		// language switch carries back.
+		same := bytes.Equal(varying.ReplaceAll(bytes.ReplaceAll(elsewhere.Body, []byte("olga"), []byte("nobody")), nil), varying.ReplaceAll(missing.Body, nil))
+		if elsewhere.Status != missing.Status || !same {
+			t.Errorf("GET %s: a user elsewhere gives %d, a missing one %d; bodies:\n%s\n%s", sub, elsewhere.Status, missing.Status, elsewhere.Body, missing.Body)
+		}
+	}
+	for _, sub := range []string{"", "/disable", "/enable", "/password", "/delete", "/assign", "/unassign"} {
+		form := url.Values{"csrf": {csrf}, "display_name": {"X"}, "kind": {"role"}, "role": {rootOrg + "/viewer"}, "ref": {rootOrg + "/viewer"}, "on": {"other"}, "org": {"other"}}
+		missing := v.post(t, "/console/users/nobody"+sub, withConfirm(form, "nobody"))
+		elsewhere := v.post(t, "/console/users/olga"+sub, withConfirm(form, "olga"))
+		if missing.Status != http.StatusNotFound || elsewhere.Status != missing.Status {
+			t.Errorf("POST %s: a user elsewhere gives %d, a missing one %d", sub, elsewhere.Status, missing.Status)
+		}
+	}
+	// A user the viewer reads: refused, not missing.
+	form := url.Values{"csrf": {csrf}}
+	wantPage(t, v.post(t, "/console/users/pat/disable", form), http.StatusForbidden)
+}
+
+func withConfirm(form url.Values, name string) url.Values {
+	out := url.Values{"confirm": {name}}
+	for k, vs := range form {
+		out[k] = vs
+	}
+	return out
+}
+
+// Deleting is refused to who may not delete whatever they type: the
+// name is not checked first.
+func TestConsoleUserDeleteChecksTheRightFirst(t *testing.T) {
+	f := newFixture(t)
+	f.consoleUser(t, "bob", goodPassword, false, "")
+	f.consoleUser(t, "vic", goodPassword, false, rbac.RoleViewer)
+	v := f.visitor(t)
+	v.login(t, "vic", goodPassword)
+	for _, typed := range []string{"", "bo", "bob"} {
+		r := v.post(t, "/console/users/bob/delete", url.Values{"csrf": {v.csrf(t, "/console/")}, "confirm": {typed}})
+		wantPage(t, r, http.StatusForbidden)
+		if strings.Contains(string(r.Body), "Type the user name exactly") {
+			t.Errorf("typed %q: the page asks to type the name again", typed)
+		}
+	}
+}
+
+// The user page's audit links find what was done to the user and its
+// sign-ins, which users records with the bare name as target.
+func TestConsoleUserAuditLinksFindSignInsToo(t *testing.T) {
+	f := newFixture(t)
+	v, token := usersAdmin(t, f, "alice")
+	f.consoleUser(t, "bob", goodPassword, false, "")
+	bob := f.visitor(t)
+	bob.login(t, "bob", goodPassword)
+	wantRedirect(t, v.post(t, "/console/users/bob", url.Values{"csrf": {token}, "display_name": {"Bob B."}}), "/console/users/bob?flash=users.updated")
+
+	r := v.get(t, "/console/users/bob")
+	wantPage(t, r, http.StatusOK)
+	links := regexp.MustCompile(`href="(/console/audit\?target=[^"]+)"`).FindAllSubmatch(r.Body, -1)
+	seen := map[string]bool{}
+	for _, l := range links {
+		r := v.get(t, html.UnescapeString(string(l[1])))
+		wantPage(t, r, http.StatusOK)
+		for _, action := range []string{"user.update", "user.login"} {
+			if strings.Contains(string(r.Body), "<td><code>"+action+"</code></td>") {
+				seen[action] = true
+			}
+		}
+	}
+	if !seen["user.update"] || !seen["user.login"] {
+		t.Errorf("the audit links %q find %v", links, seen)
+	}
 }
