@@ -106,6 +106,14 @@ func lastID(path string) string {
 	return ids[len(ids)-1]
 }
 
+// CanSomewhere reports whether the actor holds right on some
+// organization: whether a page may offer to create what needs it, in an
+// organization the form then lets it pick.
+func (a Actor) CanSomewhere(right Right) bool {
+	ids, all := a.Visible(right)
+	return all || len(ids) > 0
+}
+
 // Visible returns the organizations on which the actor holds right, for
 // lists that show only what the caller may read; all is true when it holds
 // it everywhere.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/iamd/iamd/accounts"
 	"github.com/iamd/iamd/oauth"
 	"github.com/iamd/iamd/rbac"
-	"github.com/iamd/iamd/storage"
 )
 
 // Rights the account page asks about to leave out what the user cannot
@@ -89,9 +87,8 @@ func (s *Server) accountDetail(c *fiber.Ctx) error {
 		p.CanDelete = actor.Can(a.OrgID, accountDelete)
 	}
 	p.CanNewKey = actor.Can(a.OrgID, consoleWriteKeys)
-	if ids, all := actor.Visible(usersAssignWrite); all || len(ids) > 0 {
-		p.CanAssign = true
-	}
+	// Assigning to an account needs the right on its organization.
+	p.CanAssign = actor.Can(a.OrgID, usersAssignWrite)
 	now := s.Now()
 	p.Keys = make([]accountKeyRow, len(keys))
 	for i, k := range keys {
@@ -120,20 +117,6 @@ func (s *Server) accountOwner(ctx context.Context, actor rbac.Actor, a accounts.
 	if a.OwnerID == "" || s.Users == nil {
 		return "", nil
 	}
-	if ids, all := actor.Visible(usersRead); !all && len(ids) == 0 {
-		return "", nil
-	}
-	names, err := s.Users.Names(ctx, []string{a.OwnerID})
-	if err != nil {
-		return "", err
-	}
-	name, ok := names[a.OwnerID]
-	if !ok {
-		return "", nil
-	}
-	_, err = s.Users.Get(ctx, actor, name)
-	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrForbidden) {
-		return "", nil
-	}
-	return name, err
+	names, err := s.Users.ReadableNames(ctx, actor, []string{a.OwnerID})
+	return names[a.OwnerID], err
 }

@@ -97,8 +97,7 @@ func (s *Server) accountsList(c *fiber.Ctx) error {
 	if p.Orgs, err = s.orgChoices(c, acctsRead, p.Org); err != nil {
 		return err
 	}
-	ids, all := actor.Visible(acctsWrite)
-	p.CanCreate = all || len(ids) > 0
+	p.CanCreate = actor.CanSomewhere(acctsWrite)
 
 	var list []accounts.Account
 	if p.Owner != "" {

@@ -61,13 +61,6 @@ func groupsRef(c *fiber.Ctx) (org, name, ref string, err error) {
 	return org, name, org + "/" + name, nil
 }
 
-// groupsCanSomewhere reports whether the actor holds right on some
-// organization.
-func groupsCanSomewhere(a rbac.Actor, right rbac.Right) bool {
-	ids, all := a.Visible(right)
-	return all || len(ids) > 0
-}
-
 // groupsListPage lists the groups the user may read, of one organization
 // or all, a page at a time.
 type groupsListPage struct {
@@ -93,7 +86,7 @@ func (s *Server) groupsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &groupsListPage{page: s.page(c), Org: org, CanCreate: groupsCanSomewhere(actor, groupsWrite)}
+	p := &groupsListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(groupsWrite)}
 	if p.Orgs, err = s.orgChoices(c, groupsRead, org); err != nil {
 		return err
 	}

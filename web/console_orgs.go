@@ -79,7 +79,7 @@ func (s *Server) orgsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &orgsListPage{page: s.page(c), Tree: orgTree(orgs), CanCreate: canSomewhere(actor, orgsWriteRight)}
+	p := &orgsListPage{page: s.page(c), Tree: orgTree(orgs), CanCreate: actor.CanSomewhere(orgsWriteRight)}
 	return s.render(c, http.StatusOK, "orgs_list", p)
 }
 

@@ -36,12 +36,6 @@ func rolePath(org, name string) string {
 	return consolePrefix + "/roles/" + url.PathEscape(org) + "/" + url.PathEscape(name)
 }
 
-// canSomewhere reports whether the actor holds right on some organization.
-func canSomewhere(a rbac.Actor, right rbac.Right) bool {
-	ids, all := a.Visible(right)
-	return all || len(ids) > 0
-}
-
 // rolesListPage lists the roles the user may read, of one organization or
 // all.
 type rolesListPage struct {
@@ -65,7 +59,7 @@ func (s *Server) rolesList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &rolesListPage{page: s.page(c), Org: org, CanCreate: canSomewhere(actor, writeRolesRight)}
+	p := &rolesListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(writeRolesRight)}
 	if p.Orgs, err = s.orgChoices(c, readRolesRight, org); err != nil {
 		return err
 	}
@@ -263,7 +257,7 @@ func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) (*roleDetailPage, error
 	}
 	// Where the role is used through groups; its direct assignments
 	// are not listed: no service call gives them by role.
-	if p.CanReadGroups = canSomewhere(actor, readGroupsRight); p.CanReadGroups {
+	if p.CanReadGroups = actor.CanSomewhere(readGroupsRight); p.CanReadGroups {
 		groups, err := s.Orgs.ListGroups(c.UserContext(), actor, "")
 		if err != nil {
 			return nil, err

@@ -120,8 +120,7 @@ func (s *Server) usersList(c *fiber.Ctx) error {
 		}
 	}
 	p.Users = list
-	ids, all := consoleActor(c).Visible(usersWrite)
-	p.CanCreate = all || len(ids) > 0
+	p.CanCreate = consoleActor(c).CanSomewhere(usersWrite)
 	return s.render(c, http.StatusOK, "users_list", p)
 }
 
@@ -217,9 +216,8 @@ func (s *Server) usersDetailData(c *fiber.Ctx, name string) (*usersDetailPage, e
 	p := &usersDetailPage{page: s.page(c), Target: u, Self: actor.ID == u.ActorID(),
 		CanEdit: actor.Can(u.OrgID, usersWrite), CanArchive: actor.Can(u.OrgID, usersArchive),
 		CanDelete: actor.Can(u.OrgID, usersDelete), CanAudit: actor.Can(u.OrgID, readAudit)}
-	if ids, all := actor.Visible(usersAssignWrite); all || len(ids) > 0 {
-		p.CanAssign = true
-	}
+	// Assigning to a user needs the right on the user's organization.
+	p.CanAssign = actor.Can(u.OrgID, usersAssignWrite)
 	if !actor.Can(u.OrgID, usersAssignRead) {
 		return p, nil
 	}
