@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,8 +139,10 @@ type fixture struct {
 	// admin holds the bootstrap admin's credentials.
 	admin creds
 	// base is the server's URL once serve started it; hc talks to it.
-	base string
-	hc   *http.Client
+	// serveMu guards them: parallel subtests serve one fixture.
+	serveMu sync.Mutex
+	base    string
+	hc      *http.Client
 	// owner is the test that made the fixture: the server it serves
 	// lives as long as it does, not as the subtest that started it.
 	owner testing.TB
@@ -288,6 +291,8 @@ func bootstrap(t testing.TB, db storage.Transactor, orgs *rbac.Service, accts *a
 // returns its base URL; called again, it returns the same.
 func (f *fixture) serve(t testing.TB) string {
 	t.Helper()
+	f.serveMu.Lock()
+	defer f.serveMu.Unlock()
 	if f.base != "" {
 		return f.base
 	}
