@@ -78,7 +78,7 @@ func newConsole() *console {
 			return consolePrefix + "/static/" + name + "?v=" + f.hash
 		},
 	}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(consoleFS, "console/templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(consoleFS, "console/templates/layout.html", "console/templates/partials.html"))
 	pages, err := fs.Glob(consoleFS, "console/templates/*_*.html")
 	if err != nil {
 		panic(err)
@@ -109,6 +109,8 @@ func newConsole() *console {
 //     {{$.T "key" "name" .Value}} inside range, with a <label> for
 //     every control, no inline script or style, and in every form
 //     <input type="hidden" name="csrf" value="{{$.CSRF}}">.
+//     What pages of several families show alike is a template of
+//     partials.html, parsed with the layout: {{template "rights" .}}.
 //   - Keys, prefixed by family and page ("accounts.list.title"), go in
 //     the family's file of each language, web/console/i18n/en/accounts.json
 //     and fr/accounts.json (its flash messages too:

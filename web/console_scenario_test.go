@@ -272,3 +272,37 @@ func (b *tab) writeControls() []string {
 func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
+
+// The console works from the keyboard alone: the sign-in form is filled
+// and sent with keys, the first Tab reaches the skip link, and focus is
+// drawn.
+func TestBrowserKeyboardOnly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.consoleUser(t, "kbd", goodPassword, false, "viewer")
+	b := newTab(t, f, "en")
+	b.open("/console/", "session_login")
+	// #name has autofocus.
+	b.do(
+		chromedp.KeyEvent("kbd"),
+		chromedp.KeyEvent("\t"),
+		chromedp.KeyEvent(goodPassword),
+		chromedp.KeyEvent("\r"),
+		waitPage("dashboard_index"),
+	)
+	b.do(chromedp.KeyEvent("\t"))
+	focused, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`(() => {
+		const el = document.activeElement, st = getComputedStyle(el);
+		return [el.className, st.outlineStyle, st.outlineWidth];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(focused) != 3 || focused[0] != "skip" || focused[1] == "none" || focused[2] == "0px" {
+		t.Errorf("after the first Tab: focus on %v, want the skip link with a visible outline", focused)
+	}
+	b.do(chromedp.KeyEvent("\r"))
+	if id, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id`)); err != nil || id != "main" {
+		t.Errorf("the skip link leads to %q (%v), want main", id, err)
+	}
+}
