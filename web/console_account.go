@@ -120,3 +120,7 @@ func (s *Server) accountOwner(ctx context.Context, actor rbac.Actor, a accounts.
 	names, err := s.Users.ReadableNames(ctx, actor, []string{a.OwnerID})
 	return names[a.OwnerID], err
 }
+
+// SubjectPath is the account's page, under which its assignments are
+// changed: the assignments template's links and forms.
+func (p *accountDetailPage) SubjectPath() string { return acctsPath(p.ClientID) }

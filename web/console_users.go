@@ -375,3 +375,7 @@ func (s *Server) usersDeleteUser(c *fiber.Ctx) error {
 	}
 	return c.Redirect(consolePrefix+"/users?flash=users.deleted", http.StatusSeeOther)
 }
+
+// SubjectPath is the user's page, under which its assignments are
+// changed: the assignments template's links and forms.
+func (p *usersDetailPage) SubjectPath() string { return usersPath(p.Target.Name) }
