@@ -8,8 +8,6 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-var readAssignments = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpRead}
-
 // AssignRequest gives an account a role on one or more organizations
 // ("ORG", or "ORG/*" with its descendants), or makes it a member of a
 // group: role and on, or group alone.

@@ -10,8 +10,6 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-var readAudit = rbac.Right{Permission: rbac.PermAudit, Operation: rbac.OpRead}
-
 // AuditEntry is a change in the audit log. Before and After are the
 // record as the API shows it (never a secret), null when it did not exist
 // before or does not after.

@@ -10,13 +10,6 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-// The signing keys serve the whole server: the rights on them are held on
-// the root organization.
-var (
-	readSigningKeys  = rbac.Right{Permission: rbac.PermSigningKeys, Operation: rbac.OpRead}
-	writeSigningKeys = rbac.Right{Permission: rbac.PermSigningKeys, Operation: rbac.OpWrite}
-)
-
 // needOnRoot returns the root organization if the caller holds right there.
 func (s *Server) needOnRoot(ctx context.Context, a rbac.Actor, right rbac.Right) (rbac.Org, error) {
 	root, err := s.Orgs.Root(ctx)

@@ -12,15 +12,6 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-// Rights the account page asks about to leave out what the user cannot
-// do; the services check them anyway.
-var (
-	accountWrite   = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpWrite}
-	accountArchive = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpArchive}
-	accountDelete  = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpDelete}
-	accountKeyRead = rbac.Right{Permission: rbac.PermKeys, Operation: rbac.OpRead}
-)
-
 // accountPages registers the page of one service account.
 func (s *Server) accountPages(r fiber.Router) {
 	r.Get("/accounts/:client_id", s.accountDetail)
@@ -77,18 +68,18 @@ func (s *Server) accountDetail(c *fiber.Ctx) error {
 		return err
 	}
 	p := &accountDetailPage{page: s.page(c), Account: a, ClientID: s.Accounts.ClientIDs().Of(a), DefaultAudience: s.OAuth.DefaultAudience(),
-		ShowKeys: actor.Can(a.OrgID, accountKeyRead), CanAudit: actor.Can(a.OrgID, readAudit)}
+		ShowKeys: actor.Can(a.OrgID, readKeys), CanAudit: actor.Can(a.OrgID, readAudit)}
 	p.Curl = "curl -u '" + p.ClientID + ":<secret>' -d grant_type=" + oauth.GrantClientCredentials + " " +
 		strings.TrimRight(s.Issuer, "/") + oauth.TokenPath
 	if !a.System {
-		p.CanEdit = actor.Can(a.OrgID, accountWrite)
+		p.CanEdit = actor.Can(a.OrgID, writeAccounts)
 		p.CanMove = p.CanEdit
-		p.CanArchive = actor.Can(a.OrgID, accountArchive)
-		p.CanDelete = actor.Can(a.OrgID, accountDelete)
+		p.CanArchive = actor.Can(a.OrgID, archiveAccounts)
+		p.CanDelete = actor.Can(a.OrgID, deleteAccounts)
 	}
-	p.CanNewKey = actor.Can(a.OrgID, consoleWriteKeys)
+	p.CanNewKey = actor.Can(a.OrgID, writeKeys)
 	// Assigning to an account needs the right on its organization.
-	p.CanAssign = actor.Can(a.OrgID, usersAssignWrite)
+	p.CanAssign = actor.Can(a.OrgID, writeAssignments)
 	now := s.Now()
 	p.Keys = make([]accountKeyRow, len(keys))
 	for i, k := range keys {
@@ -98,7 +89,7 @@ func (s *Server) accountDetail(c *fiber.Ctx) error {
 		return err
 	}
 	p.HasOwner = a.OwnerID != ""
-	if actor.Can(a.OrgID, usersAssignRead) {
+	if actor.Can(a.OrgID, readAssignments) {
 		_, r, err := s.Accounts.Rights(ctx, actor, clientID)
 		if err != nil {
 			return err

@@ -14,14 +14,6 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-// Rights the accounts pages ask about to leave out what the user cannot
-// do; the accounts service checks them anyway.
-var (
-	acctsRead   = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpRead}
-	acctsWrite  = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpWrite}
-	acctsDelete = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpDelete}
-)
-
 // acctsPageSize is the number of accounts a list page shows.
 const acctsPageSize = 50
 
@@ -94,10 +86,10 @@ func (s *Server) accountsList(c *fiber.Ctx) error {
 		}
 	}
 	var err error
-	if p.Orgs, err = s.orgChoices(c, acctsRead, p.Org); err != nil {
+	if p.Orgs, err = s.orgChoices(c, readAccounts, p.Org); err != nil {
 		return err
 	}
-	p.CanCreate = actor.CanSomewhere(acctsWrite)
+	p.CanCreate = actor.CanSomewhere(writeAccounts)
 
 	var list []accounts.Account
 	if p.Owner != "" {
@@ -189,7 +181,7 @@ type acctsFormPage struct {
 func (s *Server) accountsNew(c *fiber.Ctx) error {
 	p := &acctsFormPage{page: s.page(c)}
 	var err error
-	if p.Orgs, err = s.orgChoices(c, acctsWrite, c.Query("org")); err != nil {
+	if p.Orgs, err = s.orgChoices(c, writeAccounts, c.Query("org")); err != nil {
 		return err
 	}
 	if len(p.Orgs) == 0 {
@@ -217,7 +209,7 @@ func (s *Server) accountsCreate(c *fiber.Ctx) error {
 	refuse := func(msg string) error {
 		p.Error = msg
 		var err error
-		if p.Orgs, err = s.orgChoices(c, acctsWrite, org); err != nil {
+		if p.Orgs, err = s.orgChoices(c, writeAccounts, org); err != nil {
 			return err
 		}
 		return s.render(c, http.StatusUnprocessableEntity, "accounts_new", p)
@@ -262,7 +254,7 @@ func (s *Server) acctsGet(c *fiber.Ctx, right rbac.Right) (accounts.Account, str
 }
 
 func (s *Server) accountsEdit(c *fiber.Ctx) error {
-	a, clientID, err := s.acctsGet(c, acctsWrite)
+	a, clientID, err := s.acctsGet(c, writeAccounts)
 	if err != nil {
 		return err
 	}
@@ -328,7 +320,7 @@ type acctsMovePage struct {
 }
 
 func (s *Server) accountsMoveForm(c *fiber.Ctx) error {
-	a, clientID, err := s.acctsGet(c, acctsWrite)
+	a, clientID, err := s.acctsGet(c, writeAccounts)
 	if err != nil {
 		return err
 	}
@@ -342,7 +334,7 @@ func (s *Server) accountsMoveForm(c *fiber.Ctx) error {
 // acctsMoveChoices returns the organizations an account of from may be
 // moved to: those where the user may create accounts, but from.
 func (s *Server) acctsMoveChoices(c *fiber.Ctx, from, selected string) ([]orgChoice, error) {
-	orgs, err := s.orgChoices(c, acctsWrite, selected)
+	orgs, err := s.orgChoices(c, writeAccounts, selected)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +351,7 @@ func (s *Server) acctsMoveChoices(c *fiber.Ctx, from, selected string) ([]orgCho
 // chosen organization, and moves it once that is confirmed (confirm=yes):
 // the old client ID stops working at once.
 func (s *Server) accountsMove(c *fiber.Ctx) error {
-	a, clientID, err := s.acctsGet(c, acctsWrite)
+	a, clientID, err := s.acctsGet(c, writeAccounts)
 	if err != nil {
 		return err
 	}
@@ -437,7 +429,7 @@ type acctsDeletePage struct {
 }
 
 func (s *Server) accountsDeleteForm(c *fiber.Ctx) error {
-	_, clientID, err := s.acctsGet(c, acctsDelete)
+	_, clientID, err := s.acctsGet(c, deleteAccounts)
 	if err != nil {
 		return err
 	}
@@ -447,7 +439,7 @@ func (s *Server) accountsDeleteForm(c *fiber.Ctx) error {
 // accountsDelete deletes the account once its client ID is typed in the
 // confirm field.
 func (s *Server) accountsDelete(c *fiber.Ctx) error {
-	_, clientID, err := s.acctsGet(c, acctsDelete)
+	_, clientID, err := s.acctsGet(c, deleteAccounts)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,6 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-var assignRight = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpWrite}
-
 // assignPages registers the pages of role and group assignments of accounts and users.
 func (s *Server) assignPages(r fiber.Router) {
 	for _, sub := range []*assignSubject{s.accountSubject(), s.userSubject()} {
@@ -162,7 +160,7 @@ func assignments(l *locale, actor rbac.Actor, subjectOrg string, r *rbac.Rights)
 			if gs := through[k]; len(gs) > 0 && !direct[k] {
 				a.Through = strings.Join(gs, ", ")
 			} else {
-				a.CanUnassign = actor.Can(a.Org, assignRight)
+				a.CanUnassign = actor.Can(a.Org, writeAssignments)
 			}
 			roles = append(roles, a)
 		}
@@ -173,9 +171,9 @@ func assignments(l *locale, actor rbac.Actor, subjectOrg string, r *rbac.Rights)
 		}
 		org := in.Source.On.OrgID
 		roles = append(roles, assignment{Kind: "role", Ref: in.Source.Role, On: in.Source.On.String(), Org: org,
-			Inactive: inactiveMessage(l, in), CanUnassign: actor.Can(org, assignRight)})
+			Inactive: inactiveMessage(l, in), CanUnassign: actor.Can(org, writeAssignments)})
 	}
-	canLeave := actor.Can(subjectOrg, assignRight)
+	canLeave := actor.Can(subjectOrg, writeAssignments)
 	for _, g := range r.Groups {
 		org, _, _ := strings.Cut(g, "/")
 		groups = append(groups, assignment{Kind: "group", Ref: g, Org: org, CanUnassign: canLeave})
@@ -230,12 +228,12 @@ func (s *Server) assignContext(c *fiber.Ctx, sub *assignSubject) (*assignPage, e
 	}
 	p := &assignPage{page: s.page(c), Kind: sub.kind, Name: name, Label: label, Org: org, System: system, Tab: "role"}
 	p.Back, p.Action, p.Unassign = sub.paths(name)
-	if p.Scopes, err = s.orgChoices(c, assignRight, org); err != nil {
+	if p.Scopes, err = s.orgChoices(c, writeAssignments, org); err != nil {
 		return nil, err
 	}
 	if len(p.Scopes) == 0 {
 		// Nowhere to assign anything: the form would only be refused.
-		return nil, &rbac.MissingRight{Org: org, Right: assignRight}
+		return nil, &rbac.MissingRight{Org: org, Right: writeAssignments}
 	}
 	roles, err := s.Orgs.ListRoles(ctx, actor, "")
 	if err != nil {

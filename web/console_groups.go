@@ -14,15 +14,6 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-// The rights the group pages ask about, to offer only what the user may
-// do; the services check them anyway.
-var (
-	groupsRead   = rbac.Right{Permission: rbac.PermGroups, Operation: rbac.OpRead}
-	groupsWrite  = rbac.Right{Permission: rbac.PermGroups, Operation: rbac.OpWrite}
-	groupsDelete = rbac.Right{Permission: rbac.PermGroups, Operation: rbac.OpDelete}
-	groupsAssign = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpWrite}
-)
-
 const (
 	// groupsPerPage is how many groups a page of the list shows.
 	groupsPerPage = 100
@@ -86,8 +77,8 @@ func (s *Server) groupsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &groupsListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(groupsWrite)}
-	if p.Orgs, err = s.orgChoices(c, groupsRead, org); err != nil {
+	p := &groupsListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(writeGroups)}
+	if p.Orgs, err = s.orgChoices(c, readGroups, org); err != nil {
 		return err
 	}
 	// Groups come ordered by organization, then name: a page starts
@@ -142,11 +133,11 @@ func (s *Server) groupsNew(c *fiber.Ctx) error {
 
 func (s *Server) groupsNewForm(c *fiber.Ctx, p *groupsFormPage, status int) error {
 	var err error
-	if p.Orgs, err = s.orgChoices(c, groupsWrite, p.Org); err != nil {
+	if p.Orgs, err = s.orgChoices(c, writeGroups, p.Org); err != nil {
 		return err
 	}
 	if len(p.Orgs) == 0 {
-		return storage.Errorf(storage.ErrForbidden, "creating a group requires %s on some organization", groupsWrite)
+		return storage.Errorf(storage.ErrForbidden, "creating a group requires %s on some organization", writeGroups)
 	}
 	return s.render(c, status, "groups_form", p)
 }
@@ -176,7 +167,7 @@ func (s *Server) groupsEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := actor.Need(g.OrgID, groupsWrite); err != nil {
+	if err := actor.Need(g.OrgID, writeGroups); err != nil {
 		return err
 	}
 	back := groupsPath(g.OrgID, g.Name)
@@ -272,7 +263,7 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 		return err
 	}
 	p := &groupsDetailPage{page: s.page(c), Group: g, Href: groupsPath(g.OrgID, g.Name),
-		CanEdit: actor.Can(g.OrgID, groupsWrite), CanDelete: actor.Can(g.OrgID, groupsDelete),
+		CanEdit: actor.Can(g.OrgID, writeGroups), CanDelete: actor.Can(g.OrgID, deleteGroups),
 		PairError: st.pairErr, DelError: st.delErr, Confirm: st.confirm, Subtree: st.subtree,
 		OrgHref: consolePrefix + "/orgs/" + url.PathEscape(g.OrgID)}
 	for _, pr := range g.Roles {
@@ -282,9 +273,9 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 	}
 	readable := ms[:0]
 	for _, m := range ms {
-		right := acctsRead
+		right := readAccounts
 		if m.Kind == accounts.MemberUser {
-			right = usersRead
+			right = readUsers
 		}
 		if actor.Can(m.OrgID, right) {
 			readable = append(readable, m)
@@ -320,7 +311,7 @@ func (s *Server) groupsShow(c *fiber.Ctx, status int, st groupsDetailState) erro
 		if on == "" {
 			on = g.OrgID
 		}
-		if p.ScopeOrgs, err = s.orgChoices(c, groupsAssign, on); err != nil {
+		if p.ScopeOrgs, err = s.orgChoices(c, writeAssignments, on); err != nil {
 			return err
 		}
 	}
@@ -382,7 +373,7 @@ func (s *Server) groupsDeleteGroup(c *fiber.Ctx) error {
 	if confirm != name {
 		// Refuse a forged post before telling it anything about the
 		// group.
-		if err := actor.Need(org, groupsDelete); err != nil {
+		if err := actor.Need(org, deleteGroups); err != nil {
 			return err
 		}
 		p := s.page(c)

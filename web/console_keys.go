@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/iamd/iamd/accounts"
-	"github.com/iamd/iamd/rbac"
 )
 
 // newSecretCookie carries a just created secret from the POST that made it
@@ -20,11 +19,6 @@ import (
 const (
 	newSecretCookie = "iamd_new_secret"
 	newSecretTTL    = 2 * time.Minute
-)
-
-var (
-	consoleWriteKeys  = rbac.Right{Permission: rbac.PermKeys, Operation: rbac.OpWrite}
-	consoleDeleteKeys = rbac.Right{Permission: rbac.PermKeys, Operation: rbac.OpDelete}
 )
 
 // maxGraceHours bounds a rotation's grace period, as the API does.
@@ -63,7 +57,7 @@ func (s *Server) keysNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !consoleActor(c).Can(a.OrgID, consoleWriteKeys) {
+	if !consoleActor(c).Can(a.OrgID, writeKeys) {
 		return fiber.ErrForbidden
 	}
 	return s.render(c, http.StatusOK, "keys_new", &keysNewPage{page: s.page(c), ClientID: clientID, Kind: accounts.KindSecret})
@@ -222,7 +216,7 @@ func (s *Server) keysShowWith(c *fiber.Ctx, status int, msg string) error {
 	}
 	p := &keysShowPage{
 		page: s.page(c), Key: k, ClientID: s.Accounts.ClientIDs().Of(a), Status: k.Status(s.Now()),
-		CanWrite: who.Can(a.OrgID, consoleWriteKeys), CanDelete: who.Can(a.OrgID, consoleDeleteKeys),
+		CanWrite: who.Can(a.OrgID, writeKeys), CanDelete: who.Can(a.OrgID, deleteKeys),
 		MaxGrace: maxGraceHours, Error: msg,
 	}
 	p.CanRotate = p.CanWrite && !k.Uploaded
@@ -292,7 +286,7 @@ func (s *Server) keysDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !who.Can(a.OrgID, consoleDeleteKeys) {
+	if !who.Can(a.OrgID, deleteKeys) {
 		return fiber.ErrForbidden
 	}
 	if strings.TrimSpace(c.FormValue("confirm")) != id {

@@ -12,14 +12,6 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-// The rights the organization pages ask about, to offer only the controls
-// the user may use; the services check them anyway.
-var (
-	orgsWriteRight    = rbac.Right{Permission: rbac.PermOrganizations, Operation: rbac.OpWrite}
-	orgsDeleteRight   = rbac.Right{Permission: rbac.PermOrganizations, Operation: rbac.OpDelete}
-	orgsAccountsRight = rbac.Right{Permission: rbac.PermServiceAccounts, Operation: rbac.OpWrite}
-)
-
 // orgsPages registers the pages of organizations: the tree and its forms.
 func (s *Server) orgsPages(r fiber.Router) {
 	r.Get("/orgs", s.orgsList)
@@ -79,7 +71,7 @@ func (s *Server) orgsList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &orgsListPage{page: s.page(c), Tree: orgTree(orgs), CanCreate: actor.CanSomewhere(orgsWriteRight)}
+	p := &orgsListPage{page: s.page(c), Tree: orgTree(orgs), CanCreate: actor.CanSomewhere(writeOrgs)}
 	return s.render(c, http.StatusOK, "orgs_list", p)
 }
 
@@ -98,11 +90,11 @@ type orgFormPage struct {
 func (s *Server) orgsNew(c *fiber.Ctx) error {
 	p := &orgFormPage{page: s.page(c), New: true, Action: consolePrefix + "/orgs", Back: consolePrefix + "/orgs"}
 	var err error
-	if p.Parents, err = s.orgChoices(c, orgsWriteRight, c.Query("parent")); err != nil {
+	if p.Parents, err = s.orgChoices(c, writeOrgs, c.Query("parent")); err != nil {
 		return err
 	}
 	if len(p.Parents) == 0 {
-		return storage.Errorf(storage.ErrForbidden, "creating an organization requires %s on some organization", orgsWriteRight)
+		return storage.Errorf(storage.ErrForbidden, "creating an organization requires %s on some organization", writeOrgs)
 	}
 	return s.render(c, http.StatusOK, "orgs_form", p)
 }
@@ -118,7 +110,7 @@ func (s *Server) orgsCreate(c *fiber.Ctx) error {
 		return err
 	}
 	p := &orgFormPage{page: s.page(c), New: true, ID: id, Name: name, Action: consolePrefix + "/orgs", Back: consolePrefix + "/orgs", Error: msg}
-	if p.Parents, err = s.orgChoices(c, orgsWriteRight, parent); err != nil {
+	if p.Parents, err = s.orgChoices(c, writeOrgs, parent); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusUnprocessableEntity, "orgs_form", p)
@@ -153,8 +145,8 @@ func (s *Server) orgDetailOf(c *fiber.Ctx, id string) (*orgDetailPage, error) {
 	}
 	o := orgs[0]
 	p := &orgDetailPage{page: s.page(c), Org: o, Href: orgHref(o.ID), AccountsHref: consolePrefix + "/accounts?org=" + url.QueryEscape(o.ID),
-		CanEdit: actor.Can(o.ID, orgsWriteRight), CanCreateChild: actor.Can(o.ID, orgsWriteRight),
-		CanDelete: o.ParentID != "" && actor.Can(o.ID, orgsDeleteRight), CanCreateAccounts: actor.Can(o.ID, orgsAccountsRight)}
+		CanEdit: actor.Can(o.ID, writeOrgs), CanCreateChild: actor.Can(o.ID, writeOrgs),
+		CanDelete: o.ParentID != "" && actor.Can(o.ID, deleteOrgs), CanCreateAccounts: actor.Can(o.ID, writeAccounts)}
 	for _, ch := range orgs[1:] {
 		if ch.ParentID == o.ID {
 			p.Children = append(p.Children, orgNode{ID: ch.ID, Name: ch.Name, Href: orgHref(ch.ID)})
@@ -185,7 +177,7 @@ func (s *Server) orgEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := actor.Need(o.ID, orgsWriteRight); err != nil {
+	if err := actor.Need(o.ID, writeOrgs); err != nil {
 		return err
 	}
 	href := orgHref(o.ID)
@@ -219,7 +211,7 @@ func (s *Server) orgDelete(c *fiber.Ctx) error {
 	if strings.TrimSpace(c.FormValue("confirm")) != id {
 		// The typed ID is checked here, not only in the browser; the
 		// right first, so that a refusal tells no more than the page.
-		if err := actor.Need(id, orgsDeleteRight); err != nil {
+		if err := actor.Need(id, deleteOrgs); err != nil {
 			return err
 		}
 		p, err := s.orgDetailOf(c, id)

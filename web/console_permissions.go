@@ -10,13 +10,6 @@ import (
 	"github.com/iamd/iamd/rbac"
 )
 
-// The catalog is changed with iam.roles on the root organization (see
-// rbac's needOnRoot): the pages offer changes to those who hold it there.
-var (
-	permissionsWrite  = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpWrite}
-	permissionsDelete = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpDelete}
-)
-
 // permissionsPages registers the pages of the permission catalog.
 func (s *Server) permissionsPages(r fiber.Router) {
 	r.Get("/permissions", s.permissionsList)
@@ -41,7 +34,7 @@ func (s *Server) permissionsRights(c *fiber.Ctx) (canWrite, canDelete bool, err 
 		return false, false, err
 	}
 	actor := consoleActor(c)
-	return actor.Can(root.ID, permissionsWrite), actor.Can(root.ID, permissionsDelete), nil
+	return actor.Can(root.ID, writeRoles), actor.Can(root.ID, deleteRoles), nil
 }
 
 // permissionsListPage is the catalog, built-in permissions and those

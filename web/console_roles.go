@@ -13,13 +13,6 @@ import (
 	"github.com/iamd/iamd/storage"
 )
 
-var (
-	readRolesRight   = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpRead}
-	writeRolesRight  = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpWrite}
-	deleteRolesRight = rbac.Right{Permission: rbac.PermRoles, Operation: rbac.OpDelete}
-	readGroupsRight  = rbac.Right{Permission: rbac.PermGroups, Operation: rbac.OpRead}
-)
-
 // rolesPages registers the pages of roles and their perimeters.
 func (s *Server) rolesPages(r fiber.Router) {
 	r.Get("/roles", s.rolesList)
@@ -59,8 +52,8 @@ func (s *Server) rolesList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &rolesListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(writeRolesRight)}
-	if p.Orgs, err = s.orgChoices(c, readRolesRight, org); err != nil {
+	p := &rolesListPage{page: s.page(c), Org: org, CanCreate: actor.CanSomewhere(writeRoles)}
+	if p.Orgs, err = s.orgChoices(c, readRoles, org); err != nil {
 		return err
 	}
 	for _, r := range roles {
@@ -171,11 +164,11 @@ func postedRole(c *fiber.Ctx) ([]rbac.Right, []rbac.Scope, error) {
 func (s *Server) rolesNew(c *fiber.Ctx) error {
 	p := &roleFormPage{page: s.page(c), New: true, Org: c.Query("org"), Action: consolePrefix + "/roles", Back: consolePrefix + "/roles"}
 	var err error
-	if p.Orgs, err = s.orgChoices(c, writeRolesRight, p.Org); err != nil {
+	if p.Orgs, err = s.orgChoices(c, writeRoles, p.Org); err != nil {
 		return err
 	}
 	if len(p.Orgs) == 0 {
-		return storage.Errorf(storage.ErrForbidden, "creating a role requires %s on some organization", writeRolesRight)
+		return storage.Errorf(storage.ErrForbidden, "creating a role requires %s on some organization", writeRoles)
 	}
 	if err := s.roleForm(c, p, nil, nil); err != nil {
 		return err
@@ -199,7 +192,7 @@ func (s *Server) rolesCreate(c *fiber.Ctx) error {
 	}
 	p := &roleFormPage{page: s.page(c), New: true, Org: in.OrgID, Name: in.Name, Description: in.Description,
 		Action: consolePrefix + "/roles", Back: consolePrefix + "/roles", Error: msg}
-	if p.Orgs, err = s.orgChoices(c, writeRolesRight, in.OrgID); err != nil {
+	if p.Orgs, err = s.orgChoices(c, writeRoles, in.OrgID); err != nil {
 		return err
 	}
 	if err := s.roleForm(c, p, rights, perimeter); err != nil {
@@ -237,8 +230,8 @@ type rightRow struct {
 func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) (*roleDetailPage, error) {
 	actor := consoleActor(c)
 	p := &roleDetailPage{page: s.page(c), Role: r, Href: rolePath(r.OrgID, r.Name), Managed: !r.Editable(), All: r.Kind == rbac.KindBootstrap}
-	p.CanEdit = r.Editable() && actor.Can(r.OrgID, writeRolesRight)
-	p.CanDelete = r.Editable() && actor.Can(r.OrgID, deleteRolesRight)
+	p.CanEdit = r.Editable() && actor.Can(r.OrgID, writeRoles)
+	p.CanDelete = r.Editable() && actor.Can(r.OrgID, deleteRoles)
 	if !p.All {
 		for _, right := range r.Rights {
 			if n := len(p.Rights); n > 0 && p.Rights[n-1].Permission == right.Permission {
@@ -257,7 +250,7 @@ func (s *Server) roleDetailOf(c *fiber.Ctx, r rbac.Role) (*roleDetailPage, error
 	}
 	// Where the role is used through groups; its direct assignments
 	// are not listed: no service call gives them by role.
-	if p.CanReadGroups = actor.CanSomewhere(readGroupsRight); p.CanReadGroups {
+	if p.CanReadGroups = actor.CanSomewhere(readGroups); p.CanReadGroups {
 		groups, err := s.Orgs.ListGroups(c.UserContext(), actor, "")
 		if err != nil {
 			return nil, err
@@ -312,7 +305,7 @@ func (s *Server) roleEdit(c *fiber.Ctx) error {
 	if !r.Editable() {
 		return storage.Errorf(storage.ErrForbidden, "role %s is managed by iamd and cannot be changed", storage.Quote(r.Ref()))
 	}
-	if err := consoleActor(c).Need(r.OrgID, writeRolesRight); err != nil {
+	if err := consoleActor(c).Need(r.OrgID, writeRoles); err != nil {
 		return err
 	}
 	p := s.roleEditPage(c, r)
@@ -372,8 +365,8 @@ func (s *Server) roleDelete(c *fiber.Ctx) error {
 		if r, err = s.Orgs.GetRole(c.UserContext(), actor, ref); err != nil {
 			return err
 		}
-		if !r.Editable() || !actor.Can(r.OrgID, deleteRolesRight) {
-			return &rbac.MissingRight{Org: r.OrgID, Right: deleteRolesRight}
+		if !r.Editable() || !actor.Can(r.OrgID, deleteRoles) {
+			return &rbac.MissingRight{Org: r.OrgID, Right: deleteRoles}
 		}
 		p, err := s.roleDetailOf(c, r)
 		if err != nil {

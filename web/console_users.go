@@ -14,17 +14,6 @@ import (
 	"github.com/iamd/iamd/users"
 )
 
-// Rights the users pages ask about to leave out what the user cannot do;
-// the users service checks them anyway.
-var (
-	usersRead        = rbac.Right{Permission: rbac.PermUsers, Operation: rbac.OpRead}
-	usersWrite       = rbac.Right{Permission: rbac.PermUsers, Operation: rbac.OpWrite}
-	usersArchive     = rbac.Right{Permission: rbac.PermUsers, Operation: rbac.OpArchive}
-	usersDelete      = rbac.Right{Permission: rbac.PermUsers, Operation: rbac.OpDelete}
-	usersAssignRead  = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpRead}
-	usersAssignWrite = rbac.Right{Permission: rbac.PermAssignments, Operation: rbac.OpWrite}
-)
-
 // usersPageSize is the number of users a list page shows.
 const usersPageSize = 50
 
@@ -95,7 +84,7 @@ func (s *Server) usersList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if p.Orgs, err = s.orgChoices(c, usersRead, p.Org); err != nil {
+	if p.Orgs, err = s.orgChoices(c, readUsers, p.Org); err != nil {
 		return err
 	}
 	q := url.Values{}
@@ -120,7 +109,7 @@ func (s *Server) usersList(c *fiber.Ctx) error {
 		}
 	}
 	p.Users = list
-	p.CanCreate = consoleActor(c).CanSomewhere(usersWrite)
+	p.CanCreate = consoleActor(c).CanSomewhere(writeUsers)
 	return s.render(c, http.StatusOK, "users_list", p)
 }
 
@@ -137,7 +126,7 @@ type usersNewPage struct {
 func (s *Server) usersNew(c *fiber.Ctx) error {
 	p := &usersNewPage{page: s.page(c)}
 	var err error
-	if p.Orgs, err = s.orgChoices(c, usersWrite, c.Query("org")); err != nil {
+	if p.Orgs, err = s.orgChoices(c, writeUsers, c.Query("org")); err != nil {
 		return err
 	}
 	if len(p.Orgs) == 0 {
@@ -168,7 +157,7 @@ func (s *Server) usersCreate(c *fiber.Ctx) error {
 	})
 	if msg, ok := formMessage(err); ok {
 		p.Error = msg
-		if p.Orgs, err = s.orgChoices(c, usersWrite, org); err != nil {
+		if p.Orgs, err = s.orgChoices(c, writeUsers, org); err != nil {
 			return err
 		}
 		return s.render(c, http.StatusUnprocessableEntity, "users_new", p)
@@ -214,11 +203,11 @@ func (s *Server) usersDetailData(c *fiber.Ctx, name string) (*usersDetailPage, e
 		return nil, err
 	}
 	p := &usersDetailPage{page: s.page(c), Target: u, Self: actor.ID == u.ActorID(),
-		CanEdit: actor.Can(u.OrgID, usersWrite), CanArchive: actor.Can(u.OrgID, usersArchive),
-		CanDelete: actor.Can(u.OrgID, usersDelete), CanAudit: actor.Can(u.OrgID, readAudit)}
+		CanEdit: actor.Can(u.OrgID, writeUsers), CanArchive: actor.Can(u.OrgID, archiveUsers),
+		CanDelete: actor.Can(u.OrgID, deleteUsers), CanAudit: actor.Can(u.OrgID, readAudit)}
 	// Assigning to a user needs the right on the user's organization.
-	p.CanAssign = actor.Can(u.OrgID, usersAssignWrite)
-	if !actor.Can(u.OrgID, usersAssignRead) {
+	p.CanAssign = actor.Can(u.OrgID, writeAssignments)
+	if !actor.Can(u.OrgID, readAssignments) {
 		return p, nil
 	}
 	_, r, err := s.Users.Rights(c.UserContext(), actor, name)
@@ -269,7 +258,7 @@ func (s *Server) usersEdit(c *fiber.Ctx) error {
 		return err
 	}
 	actor := consoleActor(c)
-	if !actor.Can(u.OrgID, usersWrite) {
+	if !actor.Can(u.OrgID, writeUsers) {
 		return storage.ErrForbidden
 	}
 	return s.render(c, http.StatusOK, "users_edit", &usersEditPage{page: s.page(c), Target: u, DisplayName: u.DisplayName, Email: u.Email})
@@ -353,7 +342,7 @@ func (s *Server) usersDeleteUser(c *fiber.Ctx) error {
 		return err
 	}
 	name := u.Name
-	if !consoleActor(c).Can(u.OrgID, usersDelete) {
+	if !consoleActor(c).Can(u.OrgID, deleteUsers) {
 		// Refused whatever was typed, as the service would.
 		if usersSelf(c, name) {
 			p := s.page(c)
