@@ -143,6 +143,12 @@ func TestBrowserConsoleScenario(t *testing.T) {
 			t.Errorf("status after restoring %q", got)
 		}
 
+		// The admin is offered writes here: the viewer's empty list below
+		// means something.
+		if w := b.writeControls(); len(w) < 5 {
+			t.Errorf("the admin's write controls on the account page: %v", w)
+		}
+
 		// An assignment that breaks rule 3, refused with the rule in words.
 		b.do(chromedp.Click(chromedp.CSS(`main a[data-write][href$="/assign"]`)), waitPage("assign_form"),
 			chromedp.SetValue(chromedp.CSS("#role"), rootOrg+"/narrow"),
